@@ -1,0 +1,188 @@
+import type { ChannelKind, CompiledLexicon, PhraseCategory } from "./lexicon.js";
+import type { PhraseMatch } from "./phrases.js";
+import { baseView } from "./text/normalize.js";
+import { type Token, tokenize } from "./text/tokens.js";
+import { type View, ViewBuilder } from "./text/view.js";
+
+export interface ChannelMention {
+  kind: ChannelKind;
+  /** Token range in Analysis.tokens. */
+  from: number;
+  to: number;
+  strength: "strong" | "weak" | "euphemism";
+}
+
+/** Everything the extractors share about one message, computed once. */
+export interface Analysis {
+  original: string;
+  /** base view with spaced and dotted letters joined ("j o h n" -> "john"). */
+  view: View;
+  tokens: Token[];
+  /** Keys of the word tokens, in order, and the token index of each. */
+  words: string[];
+  wordToken: number[];
+  /** Token index -> word index (-1 for symbols). */
+  tokenWord: Int32Array;
+  phrases: PhraseMatch<PhraseCategory>[];
+  channels: ChannelMention[];
+  lexicon: CompiledLexicon;
+}
+
+const LEET: Record<string, string> = {
+  "0": "o",
+  "1": "i",
+  "3": "e",
+  "4": "a",
+  "5": "s",
+  "7": "t",
+  "8": "b",
+  "9": "g",
+};
+
+export function leetFold(word: string): string {
+  let out = "";
+  for (const ch of word) out += LEET[ch] ?? ch;
+  return out;
+}
+
+export function analyze(original: string, lexicon: CompiledLexicon): Analysis {
+  const view = joinSpacedLetters(baseView(original));
+  const tokens = tokenize(view.text);
+  const words: string[] = [];
+  const wordToken: number[] = [];
+  const tokenWord = new Int32Array(tokens.length).fill(-1);
+  tokens.forEach((t, i) => {
+    if (!t.isWord) return;
+    tokenWord[i] = words.length;
+    words.push(t.key);
+    wordToken.push(i);
+  });
+  const phrases = lexicon.phrases.match(words);
+  const channels = findChannels(tokens, words, wordToken, lexicon);
+  return { original, view, tokens, words, wordToken, tokenWord, phrases, channels, lexicon };
+}
+
+function findChannels(
+  tokens: Token[],
+  words: string[],
+  wordToken: number[],
+  lexicon: CompiledLexicon,
+): ChannelMention[] {
+  const out: ChannelMention[] = [];
+  for (let w = 0; w < words.length; w++) {
+    const key = words[w] as string;
+    const tok = wordToken[w] as number;
+    let kind = lexicon.channelNames.get(key);
+    if (kind === undefined && /\d/.test(key) && /[a-z]/.test(key))
+      kind = lexicon.channelNames.get(leetFold(key));
+    if (kind !== undefined) {
+      out.push({ kind, from: tok, to: tok + 1, strength: "strong" });
+      continue;
+    }
+    // A name split in two ("sk ype", "whats app").
+    const next = words[w + 1];
+    if (next !== undefined) {
+      const joined = lexicon.channelNames.get(key + next);
+      if (joined !== undefined) {
+        out.push({ kind: joined, from: tok, to: (wordToken[w + 1] as number) + 1, strength: "strong" });
+        w++;
+        continue;
+      }
+    }
+    const weak = lexicon.weakChannelNames.get(key);
+    if (weak !== undefined) out.push({ kind: weak, from: tok, to: tok + 1, strength: "weak" });
+  }
+  for (const m of lexicon.euphemisms.match(words)) {
+    out.push({
+      kind: m.category,
+      from: wordToken[m.from] as number,
+      to: (wordToken[m.to - 1] as number) + 1,
+      strength: "euphemism",
+    });
+  }
+  tokens.forEach((t, i) => {
+    if (t.isWord) return;
+    const kind = lexicon.emoji.get(t.key);
+    if (kind !== undefined) out.push({ kind, from: i, to: i + 1, strength: "weak" });
+  });
+  out.sort((a, b) => a.from - b.from);
+  return out;
+}
+
+/**
+ * Joins runs of single characters written apart: four or more separated by one
+ * space ("f e l i p e @ g m a i l . c o m") or four or more letters separated
+ * by dots ("w.h.a.t.s.a.p.p"). Acronyms ("e.g.", "U.S.") are shorter.
+ */
+export function joinSpacedLetters(base: View): View {
+  const text = base.text;
+  const n = text.length;
+  const drop = new Uint8Array(n);
+  let any = false;
+  // Spaced: positions of single non-space chars each followed by exactly one space.
+  let i = 0;
+  while (i < n) {
+    if (!isSingleAt(text, i)) {
+      i++;
+      continue;
+    }
+    let j = i;
+    let count = 1;
+    while (j + 2 < n && text[j + 1] === " " && isSingleAt(text, j + 2)) {
+      j += 2;
+      count++;
+    }
+    if (count >= 4) {
+      for (let k = i + 1; k < j; k += 2) drop[k] = 1;
+      any = true;
+    }
+    i = j + 1;
+  }
+  // Dotted: single letters separated by dots.
+  i = 0;
+  while (i < n) {
+    if (!isSingleLetterAt(text, i, ".")) {
+      i++;
+      continue;
+    }
+    let j = i;
+    let count = 1;
+    while (j + 2 < n && text[j + 1] === "." && isSingleLetterAt(text, j + 2, ".")) {
+      j += 2;
+      count++;
+    }
+    if (count >= 4) {
+      for (let k = i + 1; k < j; k += 2) drop[k] = 1;
+      any = true;
+    }
+    i = j + 1;
+  }
+  if (!any) return base;
+  const builder = new ViewBuilder(n);
+  let from = 0;
+  for (let k = 0; k <= n; k++) {
+    if (k === n || drop[k] === 1) {
+      builder.copy(base, from, k);
+      from = k + 1;
+    }
+  }
+  return builder.build();
+}
+
+/** A single non-space character at i with a space (or an end of the text) on both sides. */
+function isSingleAt(text: string, i: number): boolean {
+  const c = text[i];
+  if (c === undefined || c === " ") return false;
+  return (i === 0 || text[i - 1] === " ") && (i + 1 === text.length || text[i + 1] === " ");
+}
+
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
+function isSingleLetterAt(text: string, i: number, sep: string): boolean {
+  const c = text[i];
+  if (c === undefined || !LETTER_OR_DIGIT.test(c)) return false;
+  const before = i === 0 ? " " : (text[i - 1] as string);
+  const after = i + 1 >= text.length ? " " : (text[i + 1] as string);
+  const bounded = (ch: string): boolean => ch === sep || ch === " " || !LETTER_OR_DIGIT.test(ch);
+  return bounded(before) && bounded(after);
+}

@@ -1,0 +1,214 @@
+import type { Analysis } from "../analyze.js";
+import type { Element } from "./elements.js";
+
+export interface EmailCandidate {
+  /** "" when the message points at a mailbox without naming it ("my username here @ gmail"). */
+  value: string;
+  /** Token range. */
+  from: number;
+  to: number;
+  confidence: number;
+  reasons: string[];
+}
+
+/** Words that are never the local part of an address written with a bare "at" ("write me at gmail dot com"). */
+const NOT_LOCAL = new Set([
+  "me",
+  "us",
+  "you",
+  "him",
+  "her",
+  "them",
+  "it",
+  "here",
+  "there",
+  "this",
+  "that",
+  "is",
+  "email",
+  "mail",
+  "address",
+  "and",
+  "or",
+  "but",
+  "the",
+  "a",
+  "an",
+  "to",
+  "on",
+  "in",
+  "be",
+  "just",
+  "only",
+  "directly",
+  "later",
+  "him",
+  "soon",
+  "home",
+  "work",
+  "office",
+  "least",
+  "all",
+  "once",
+  "first",
+  "last",
+]);
+const LABEL = /^[a-z0-9][a-z0-9-]*$/;
+const LOCAL = /^[a-z0-9_+-][a-z0-9_.+-]*$/;
+
+export function findEmails(a: Analysis, els: readonly Element[]): EmailCandidate[] {
+  const out: EmailCandidate[] = [];
+  for (let i = 0; i < els.length; i++) {
+    const at = els[i] as Element;
+    if (at.type !== "symbol" || at.symbol !== "@") continue;
+    const domain = readDomain(a, els, i + 1);
+    const bareAt = !at.literal && !at.bracketed;
+    if (domain === null) {
+      // "@ gmail" with no TLD, or "@gmail": a mailbox hinted at, not given.
+      const next = els[i + 1];
+      if (next?.type === "word" && a.lexicon.webmailNames.has(next.key) && (at.literal || at.bracketed)) {
+        const prev = els[i - 1];
+        if (prev === undefined || prev.type !== "word" || at.spaceBefore)
+          out.push({
+            value: "",
+            from: at.from,
+            to: next.to,
+            confidence: 0.7,
+            reasons: ["mailbox named without address"],
+          });
+      }
+      continue;
+    }
+    if (bareAt && !domain.wordDots && !domain.literalDots) continue;
+    const local = readLocal(els, i - 1);
+    if (local === null || (bareAt && NOT_LOCAL.has(local.value)) || (local.value.length < 2 && bareAt)) {
+      if (a.lexicon.webmailDomains.has(domain.value) && !bareAt)
+        out.push({
+          value: "",
+          from: at.from,
+          to: domain.to,
+          confidence: 0.7,
+          reasons: ["mailbox named without address"],
+        });
+      else if (a.lexicon.webmailDomains.has(domain.value) && bareAt && local === null)
+        out.push({
+          value: "",
+          from: at.from,
+          to: domain.to,
+          confidence: 0.65,
+          reasons: ["mailbox named without address"],
+        });
+      continue;
+    }
+    let confidence = at.literal && !domain.wordDots && !local.wordSymbols ? 0.95 : at.bracketed ? 0.92 : 0.85;
+    if (a.lexicon.webmailDomains.has(domain.value)) confidence = Math.min(0.99, confidence + 0.04);
+    out.push({
+      value: `${local.value}@${domain.value}`,
+      from: local.from,
+      to: domain.to,
+      confidence,
+      reasons: at.literal ? ["address"] : ["address written with words for symbols"],
+    });
+    i = Math.max(i, domain.lastElement);
+  }
+  return out;
+}
+
+interface DomainRead {
+  value: string;
+  to: number;
+  lastElement: number;
+  wordDots: boolean;
+  literalDots: boolean;
+}
+
+function readDomain(a: Analysis, els: readonly Element[], start: number): DomainRead | null {
+  const labels: string[] = [];
+  let k = start;
+  let wordDots = false;
+  let literalDots = false;
+  let to = -1;
+  let lastElement = start;
+  let label = readLabel(els, k);
+  if (label === null) return null;
+  labels.push(label.value);
+  k = label.next;
+  to = label.to;
+  lastElement = label.next - 1;
+  for (;;) {
+    const dot = els[k];
+    if (dot?.type !== "symbol" || dot.symbol !== ".") break;
+    const next = els[k + 1];
+    if (next === undefined) break;
+    // A literal dot followed by a space ends a sentence, not a domain.
+    if (dot.literal && next.spaceBefore) break;
+    label = readLabel(els, k + 1);
+    if (label === null) break;
+    if (dot.literal) literalDots = true;
+    else wordDots = true;
+    labels.push(label.value);
+    k = label.next;
+    to = label.to;
+    lastElement = label.next - 1;
+  }
+  // Take the longest prefix ending in a real TLD ("gmail.com.thanks" is not a thing, but "mail.ru" is).
+  for (let n = labels.length; n >= 2; n--) {
+    const tld = labels[n - 1] as string;
+    if (a.lexicon.tlds.has(tld) && !/^\d+$/.test(tld)) {
+      if (n < labels.length) return null;
+      return { value: labels.slice(0, n).join("."), to, lastElement, wordDots, literalDots };
+    }
+  }
+  return null;
+}
+
+/** A domain label: word, possibly joined by literal hyphens without spaces ("adeyemi-media"). */
+function readLabel(els: readonly Element[], k: number): { value: string; next: number; to: number } | null {
+  const first = els[k];
+  if (first?.type !== "word" || !LABEL.test(first.key)) return null;
+  let value = first.key;
+  let next = k + 1;
+  let to = first.to;
+  for (;;) {
+    const dash = els[next];
+    const after = els[next + 1];
+    if (
+      dash?.type === "symbol" &&
+      dash.symbol === "-" &&
+      dash.literal &&
+      !dash.spaceBefore &&
+      after?.type === "word" &&
+      !after.spaceBefore &&
+      LABEL.test(after.key)
+    ) {
+      value += `-${after.key}`;
+      to = after.to;
+      next += 2;
+    } else break;
+  }
+  return { value, next, to };
+}
+
+function readLocal(
+  els: readonly Element[],
+  end: number,
+): { value: string; from: number; wordSymbols: boolean } | null {
+  const last = els[end];
+  if (last?.type !== "word") return null;
+  let value = last.key;
+  let from = last.from;
+  let wordSymbols = false;
+  let k = end - 1;
+  for (;;) {
+    const sep = els[k];
+    const word = els[k - 1];
+    if (sep?.type !== "symbol" || word?.type !== "word" || sep.symbol === "@" || sep.symbol === "+") break;
+    if (sep.literal && (sep.spaceBefore || els[k + 1]?.spaceBefore === true)) break;
+    if (!sep.literal) wordSymbols = true;
+    value = `${word.key}${sep.symbol}${value}`;
+    from = word.from;
+    k -= 2;
+  }
+  if (!LOCAL.test(value)) return null;
+  return { value, from, wordSymbols };
+}

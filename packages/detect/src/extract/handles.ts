@@ -1,0 +1,300 @@
+import type { Analysis, ChannelMention } from "../analyze.js";
+import type { ChannelKind } from "../lexicon.js";
+import type { HandleKind } from "../types.js";
+import type { Element } from "./elements.js";
+
+export interface HandleCandidate {
+  kind: HandleKind;
+  value: string;
+  /** Token range. */
+  from: number;
+  to: number;
+  confidence: number;
+  reasons: string[];
+}
+
+/** Channels whose handle is a user name (email, phone and bank details have extractors of their own). */
+const USERNAME_KINDS = new Set<ChannelKind>([
+  "whatsapp",
+  "telegram",
+  "skype",
+  "discord",
+  "signal",
+  "wechat",
+  "line",
+  "viber",
+  "snapchat",
+  "kik",
+  "instagram",
+  "facebook",
+  "linkedin",
+  "twitter",
+  "paypal",
+  "venmo",
+  "cashapp",
+  "zelle",
+  "wise",
+  "payoneer",
+]);
+/** Words allowed between a channel name and the handle: "my tg is x", "insta: x", "id hai @x". */
+const CONNECTORS = new Set([
+  "is",
+  "id",
+  "handle",
+  "username",
+  "user",
+  "name",
+  "nick",
+  "ник",
+  "me",
+  "on",
+  "at",
+  "my",
+  "its",
+  "it",
+  "hai",
+  "pe",
+  "par",
+  "es",
+  "e",
+  "est",
+  "ist",
+  "do",
+  "da",
+  "the",
+  "app",
+  "account",
+  "profile",
+  "add",
+  "find",
+  "search",
+  "message",
+  "dm",
+  "here",
+  "im",
+]);
+const NOT_A_HANDLE = new Set([
+  "me",
+  "you",
+  "us",
+  "the",
+  "app",
+  "here",
+  "there",
+  "number",
+  "id",
+  "is",
+  "and",
+  "or",
+  "please",
+  "pls",
+  "thanks",
+  "ok",
+  "okay",
+  "later",
+  "now",
+  "today",
+  "tomorrow",
+  "instead",
+  "too",
+  "also",
+  "only",
+  "first",
+  "chat",
+  "call",
+  "video",
+  "group",
+  "bot",
+  "business",
+  "api",
+  "web",
+  "desktop",
+  "channel",
+  "account",
+  "profile",
+  "page",
+  "link",
+  "contact",
+  "same",
+  "what",
+  "whats",
+]);
+const USERNAME = /^[a-z0-9][a-z0-9._-]{1,39}$/;
+
+export function findHandles(a: Analysis, els: readonly Element[]): HandleCandidate[] {
+  const out: HandleCandidate[] = [];
+  const tokenElement = new Int32Array(a.tokens.length).fill(-1);
+  els.forEach((e, i) => {
+    for (let t = e.from; t < e.to; t++) tokenElement[t] = i;
+  });
+  const taken = new Set<number>();
+
+  // "@name", not part of an email: the channel comes from the nearest mention.
+  els.forEach((e, i) => {
+    if (e.type !== "symbol" || e.symbol !== "@" || !e.literal) return;
+    const prev = els[i - 1];
+    if (prev !== undefined && !e.spaceBefore && prev.type === "word") return;
+    const name = readUsername(els, i + 1, false);
+    if (name === null || /^\d+$/.test(name.value)) return;
+    const channel = nearestChannel(a, e.from, true);
+    if (channel === null) return;
+    out.push({
+      kind: channel.kind as HandleKind,
+      value: name.value,
+      from: e.from,
+      to: name.to,
+      confidence: 0.9,
+      reasons: ["@handle", `channel ${channel.kind}`],
+    });
+    for (let k = i; k < name.next; k++) taken.add(k);
+  });
+
+  // "telegram: name", "my dc is name", "hmu on the ghost app, name".
+  for (const m of a.channels) {
+    if (!USERNAME_KINDS.has(m.kind)) continue;
+    const start = tokenElement[m.to] ?? -1;
+    if (start < 0) continue;
+    let k = start;
+    let colon = false;
+    let connectors = 0;
+    while (k < els.length && connectors <= 4) {
+      const e = els[k] as Element;
+      if (
+        e.type === "other" &&
+        (e.key === ":" || e.key === "=" || e.key === "," || e.key === "(" || e.key === ")")
+      ) {
+        if (e.key === ":" || e.key === "=") colon = true;
+        k++;
+        connectors++;
+        continue;
+      }
+      if (e.type === "symbol" && e.symbol === "-" && e.literal) {
+        colon = true;
+        k++;
+        continue;
+      }
+      if (
+        e.type === "word" &&
+        CONNECTORS.has(e.key) &&
+        !(els[k + 1]?.type === "symbol" && (els[k + 1] as Element & { symbol?: string }).symbol === "_")
+      ) {
+        k++;
+        connectors++;
+        continue;
+      }
+      break;
+    }
+    if (taken.has(k)) continue;
+    const atSign = els[k];
+    const hasAt = atSign?.type === "symbol" && atSign.symbol === "@" && atSign.literal;
+    const name = readUsername(els, hasAt ? k + 1 : k, !hasAt);
+    if (name === null || NOT_A_HANDLE.has(name.value) || /^\d+$/.test(name.value.replace(/[-. ]/g, "")))
+      continue;
+    const shaped = /[\d_.]/.test(name.value);
+    if (!hasAt && !colon && !shaped) continue;
+    if (m.strength === "weak" && !hasAt && !colon && !shaped) continue;
+    const value = name.value;
+    if (m.kind === "skype" && value === "live") continue;
+    out.push({
+      kind: m.kind as HandleKind,
+      value,
+      from: els[hasAt ? k : k]?.from ?? m.to,
+      to: name.to,
+      confidence: hasAt || colon ? 0.9 : 0.8,
+      reasons: [`after ${m.kind} mention`],
+    });
+    for (let j = k; j < name.next; j++) taken.add(j);
+  }
+
+  // Skype ids: live:.cid.1234abcd or live:name.
+  const text = a.view.text;
+  if (text.includes("live:")) {
+    const re = /live:[a-z0-9._-]{3,64}/g;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      const value = m[0].replace(/[.]+$/, "");
+      const from = tokenAt(a, m.index);
+      const to = tokenAt(a, m.index + value.length - 1) + 1;
+      out.push({ kind: "skype", value, from, to, confidence: 0.95, reasons: ["skype live id"] });
+    }
+  }
+
+  // $cashtag
+  els.forEach((e, i) => {
+    if (e.type !== "other" || e.key !== "$") return;
+    const next = els[i + 1];
+    if (next?.type !== "word" || next.spaceBefore || !/^[a-z][a-z0-9_]{1,19}$/.test(next.key)) return;
+    out.push({
+      kind: "cashapp",
+      value: next.key,
+      from: e.from,
+      to: next.to,
+      confidence: 0.85,
+      reasons: ["$cashtag"],
+    });
+  });
+  return out;
+}
+
+function tokenAt(a: Analysis, viewOffset: number): number {
+  let lo = 0;
+  let hi = a.tokens.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((a.tokens[mid]?.start ?? 0) <= viewOffset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** A user name: words joined by "_", "." or "-" written without spaces, or by words for them ("leila underscore pm"). */
+function readUsername(
+  els: readonly Element[],
+  k: number,
+  strict: boolean,
+): { value: string; to: number; next: number } | null {
+  const first = els[k];
+  if (first?.type !== "word") return null;
+  let value = first.key;
+  let to = first.to;
+  let next = k + 1;
+  for (;;) {
+    const sep = els[next];
+    const word = els[next + 1];
+    if (
+      sep?.type !== "symbol" ||
+      word?.type !== "word" ||
+      (sep.symbol !== "_" && sep.symbol !== "." && sep.symbol !== "-")
+    )
+      break;
+    if (sep.literal && (sep.spaceBefore || word.spaceBefore)) break;
+    value += sep.symbol + word.key;
+    to = word.to;
+    next += 2;
+  }
+  // A trailing "_" ("name_") stays part of the name.
+  const trail = els[next];
+  if (trail?.type === "symbol" && trail.symbol === "_" && trail.literal && !trail.spaceBefore) {
+    value += "_";
+    to = trail.to;
+    next++;
+  }
+  if (!USERNAME.test(value)) return null;
+  if (strict && value.length < 3) return null;
+  return { value, to, next };
+}
+
+/** The channel mention nearest to a token: before it (any distance) or just after it. */
+export function nearestChannel(a: Analysis, token: number, usernameOnly: boolean): ChannelMention | null {
+  let best: ChannelMention | null = null;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const m of a.channels) {
+    if (usernameOnly && !USERNAME_KINDS.has(m.kind)) continue;
+    const distance =
+      m.to <= token ? token - m.to : m.from - token <= 6 ? (m.from - token) * 2 : Number.POSITIVE_INFINITY;
+    if (distance < bestDistance) {
+      best = m;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}

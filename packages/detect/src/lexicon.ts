@@ -1,0 +1,250 @@
+import tldList from "tlds/index.json" with { type: "json" };
+import ar from "../lexicons/ar.json" with { type: "json" };
+import bn from "../lexicons/bn.json" with { type: "json" };
+import common from "../lexicons/common.json" with { type: "json" };
+import de from "../lexicons/de.json" with { type: "json" };
+import en from "../lexicons/en.json" with { type: "json" };
+import es from "../lexicons/es.json" with { type: "json" };
+import fr from "../lexicons/fr.json" with { type: "json" };
+import hi from "../lexicons/hi.json" with { type: "json" };
+import id from "../lexicons/id.json" with { type: "json" };
+import it from "../lexicons/it.json" with { type: "json" };
+import pl from "../lexicons/pl.json" with { type: "json" };
+import pt from "../lexicons/pt.json" with { type: "json" };
+import ru from "../lexicons/ru.json" with { type: "json" };
+import tl from "../lexicons/tl.json" with { type: "json" };
+import tr from "../lexicons/tr.json" with { type: "json" };
+import uk from "../lexicons/uk.json" with { type: "json" };
+import ur from "../lexicons/ur.json" with { type: "json" };
+import vi from "../lexicons/vi.json" with { type: "json" };
+import { PhraseSet } from "./phrases.js";
+import { phraseWords } from "./text/tokens.js";
+import type { HandleKind } from "./types.js";
+
+/** One language's data file (lexicons/README.md). */
+export interface LanguageLexicon {
+  lang: string;
+  name: string;
+  numbers: Record<string, number>;
+  scales: Record<string, number>;
+  joiners: string[];
+  repeaters: Record<string, number>;
+  symbols: { at: string[]; dot: string[]; underscore: string[]; dash: string[]; plus: string[] };
+  phrases: Record<PhraseCategory, string[]>;
+}
+
+export type PhraseCategory =
+  | "pay_outside"
+  | "work_outside"
+  | "ask_contact"
+  | "move_channel"
+  | "contact_context"
+  | "payment_context"
+  | "negation"
+  | "platform_safe";
+
+export interface ChannelEntry {
+  names: string[];
+  weak_names: string[];
+  euphemisms: string[];
+  hosts: string[];
+}
+
+export interface CommonLexicon {
+  channels: Record<string, ChannelEntry>;
+  artifact_hosts: string[];
+  webmail_domains: string[];
+  work_terms: string[];
+  payment_methods: string[];
+  weak_payment_methods: string[];
+  emoji: Record<string, string>;
+  file_extensions: string[];
+  /** Words saying a detail is written backwards ("read it backwards"). */
+  reversal_cues?: string[];
+  /** Hosts whose pages are lists of someone's contacts (linktr.ee). */
+  link_in_bio_hosts?: string[];
+}
+
+export const LANGUAGES: readonly LanguageLexicon[] = [
+  en,
+  es,
+  pt,
+  fr,
+  de,
+  it,
+  ru,
+  uk,
+  pl,
+  tr,
+  id,
+  vi,
+  ar,
+  tl,
+  hi,
+  ur,
+  bn,
+] as LanguageLexicon[];
+
+export const COMMON = common as CommonLexicon;
+
+/** What a channel or payment word refers to; "email", "phone" and "bank" are channels without a handle kind of their own. */
+export type ChannelKind = HandleKind | "bank";
+
+export type SymbolKind = "@" | "." | "_" | "-" | "+";
+
+/** Everything the extractors look up, compiled once from the data files. */
+export interface CompiledLexicon {
+  numberWords: Map<string, number>;
+  /** First word -> multi-word number entries ("quatre vingt" -> 80). */
+  numberPhrases: Map<string, { words: string[]; value: number }[]>;
+  scales: Map<string, number>;
+  joiners: Set<string>;
+  repeaters: Map<string, number>;
+  /** First word -> symbol-word entries, longest first ("at the rate" before "at"). */
+  symbols: Map<string, { words: string[]; symbol: SymbolKind }[]>;
+  phrases: PhraseSet<PhraseCategory>;
+  /** Unambiguous channel names (also matched after leet folding). */
+  channelNames: Map<string, ChannelKind>;
+  /** Multi-word channel names ("whats app", "cash app"), first word -> entries. */
+  channelPhrases: PhraseSet<ChannelKind>;
+  weakChannelNames: Map<string, ChannelKind>;
+  euphemisms: PhraseSet<ChannelKind>;
+  hosts: Map<string, ChannelKind>;
+  artifactHosts: Set<string>;
+  webmailDomains: Set<string>;
+  /** First labels of webmail domains ("gmail", "outlook"): a mailbox hinted at without its address. */
+  webmailNames: Set<string>;
+  workTerms: PhraseSet<"work">;
+  paymentMethods: PhraseSet<"strong" | "weak">;
+  emoji: Map<string, ChannelKind>;
+  fileExtensions: Set<string>;
+  tlds: Set<string>;
+  reversalCues: PhraseSet<"reversed">;
+  linkInBioHosts: Set<string>;
+}
+
+const PHRASE_CATEGORIES: readonly PhraseCategory[] = [
+  "pay_outside",
+  "work_outside",
+  "ask_contact",
+  "move_channel",
+  "contact_context",
+  "payment_context",
+  "negation",
+  "platform_safe",
+];
+
+export function fold(word: string): string {
+  return word.toLowerCase().normalize("NFD").replace(/\p{M}/gu, "").normalize("NFC");
+}
+
+export function compileLexicon(languages: readonly LanguageLexicon[], base: CommonLexicon): CompiledLexicon {
+  const numberWords = new Map<string, number>();
+  const numberPhrases = new Map<string, { words: string[]; value: number }[]>();
+  const scales = new Map<string, number>();
+  const joiners = new Set<string>();
+  const repeaters = new Map<string, number>();
+  const symbols = new Map<string, { words: string[]; symbol: SymbolKind }[]>();
+  const phrases = new PhraseSet<PhraseCategory>();
+
+  const pushMulti = <T extends { words: string[] }>(map: Map<string, T[]>, entry: T): void => {
+    const first = entry.words[0];
+    if (first === undefined) return;
+    const list = map.get(first) ?? [];
+    list.push(entry);
+    list.sort((a, b) => b.words.length - a.words.length);
+    map.set(first, list);
+  };
+
+  for (const lang of languages) {
+    for (const [word, value] of Object.entries(lang.numbers)) {
+      const words = phraseWords(word);
+      if (words.length === 1) numberWords.set(words[0] as string, value);
+      else if (words.length > 1) pushMulti(numberPhrases, { words, value });
+    }
+    for (const [word, value] of Object.entries(lang.scales)) scales.set(fold(word), value);
+    for (const word of lang.joiners) joiners.add(fold(word));
+    for (const [word, value] of Object.entries(lang.repeaters)) repeaters.set(fold(word), value);
+    const symbolLists: [SymbolKind, string[]][] = [
+      ["@", lang.symbols.at],
+      [".", lang.symbols.dot],
+      ["_", lang.symbols.underscore],
+      ["-", lang.symbols.dash],
+      ["+", lang.symbols.plus],
+    ];
+    for (const [symbol, list] of symbolLists) {
+      for (const entry of list) {
+        const words = phraseWords(entry);
+        if (words.length > 0 && words.every((w) => /[\p{L}\p{N}]/u.test(w)))
+          pushMulti(symbols, { words, symbol });
+      }
+    }
+    for (const category of PHRASE_CATEGORIES)
+      for (const p of lang.phrases[category] ?? []) phrases.add(category, p);
+  }
+
+  const channelNames = new Map<string, ChannelKind>();
+  const channelPhrases = new PhraseSet<ChannelKind>();
+  const weakChannelNames = new Map<string, ChannelKind>();
+  const euphemisms = new PhraseSet<ChannelKind>();
+  const hosts = new Map<string, ChannelKind>();
+  for (const [kindName, entry] of Object.entries(base.channels)) {
+    const kind = kindName as ChannelKind;
+    for (const name of entry.names) {
+      const words = phraseWords(name);
+      if (words.length === 1) channelNames.set(words[0] as string, kind);
+      else if (words.length > 1) channelPhrases.add(kind, name);
+      // "whats app" is also written "whatsapp": index the joined form too.
+      if (words.length > 1) channelNames.set(words.join(""), kind);
+    }
+    for (const name of entry.weak_names) {
+      const words = phraseWords(name);
+      if (words.length === 1) weakChannelNames.set(words[0] as string, kind);
+    }
+    for (const e of entry.euphemisms) euphemisms.add(kind, e);
+    for (const h of entry.hosts) hosts.set(h.toLowerCase(), kind);
+  }
+  const workTerms = new PhraseSet<"work">();
+  for (const t of base.work_terms) workTerms.add("work", t);
+  const paymentMethods = new PhraseSet<"strong" | "weak">();
+  for (const t of base.payment_methods) paymentMethods.add("strong", t);
+  for (const t of base.weak_payment_methods) paymentMethods.add("weak", t);
+  const reversalCues = new PhraseSet<"reversed">();
+  for (const t of base.reversal_cues ?? []) reversalCues.add("reversed", t);
+  const emoji = new Map<string, ChannelKind>();
+  for (const [e, kind] of Object.entries(base.emoji))
+    emoji.set(e.replace(/\uFE0F/g, ""), kind as ChannelKind);
+
+  return {
+    numberWords,
+    numberPhrases,
+    scales,
+    joiners,
+    repeaters,
+    symbols,
+    phrases,
+    channelNames,
+    channelPhrases,
+    weakChannelNames,
+    euphemisms,
+    hosts,
+    artifactHosts: new Set(base.artifact_hosts.map((h) => h.toLowerCase())),
+    webmailDomains: new Set(base.webmail_domains.map((h) => h.toLowerCase())),
+    webmailNames: new Set(base.webmail_domains.map((h) => h.toLowerCase().split(".")[0] as string)),
+    workTerms,
+    paymentMethods,
+    emoji,
+    fileExtensions: new Set(base.file_extensions.map((e) => e.toLowerCase())),
+    tlds: new Set(tldList.map((t) => t.toLowerCase())),
+    reversalCues,
+    linkInBioHosts: new Set((base.link_in_bio_hosts ?? []).map((h) => h.toLowerCase())),
+  };
+}
+
+let compiled: CompiledLexicon | undefined;
+
+/** The lexicon of all supported languages, compiled on first use. */
+export function defaultLexicon(): CompiledLexicon {
+  compiled ??= compileLexicon(LANGUAGES, COMMON);
+  return compiled;
+}

@@ -1,0 +1,156 @@
+import { describe, expect, it } from "vitest";
+import { createConversationScanner, DEFAULT_POLICY, PolicyError, resolvePolicy, scan } from "./index.js";
+import type { Stage } from "./types.js";
+
+const pre = { stage: "pre_contract" as Stage };
+const active = { stage: "contract_active" as Stage };
+
+// Written for these tests (not corpus lines): what must be flagged, and the
+// look-alike work talk beside it that must not.
+const mustFlag: [string, string, string?][] = [
+  ["ring me on +44 7911 123456 after lunch", "C1", "phone:447911123456"],
+  ["my cell is 415-555-0132, text anytime", "C1", "phone:4155550132"],
+  ["drop me a line: sam.porter@fastmail.com", "C1", "email:sam.porter@fastmail.com"],
+  ["sam (dot) porter (at) fastmail (dot) com", "C1", "email:sam.porter@fastmail.com"],
+  ["s a m p o r t e r @ f a s t m a i l . c o m", "C1", "email:samporter@fastmail.com"],
+  ["my number: nine one seven, five five five, zero one four two", "C1", "phone:9175550142"],
+  ["ｃａｌｌ ｍｅ ９１７ ５５５ ０１４２", "C1", "phone:9175550142"],
+  ["find me on telegram @sam_builds", "C1", "telegram:sam_builds"],
+  ["wa.me/15551234567 ping me there", "C1", "whatsapp:15551234567"],
+  ["just pay me directly via paypal and we skip the fees", "P1"],
+  ["send it to paypal.me/samporter", "P1", "paypal:samporter"],
+  ["IBAN GB82 WEST 1234 5698 7654 32, transfer when ready", "P1", "iban:GB82WEST12345698765432"],
+  ["what's your whatsapp?", "C2"],
+];
+
+const mustNotFlag: string[] = [
+  "The budget is $1,250 and the deadline is 2026-03-15.",
+  "Invoice INV-2026-00418 is attached, due in 14 days.",
+  "Version 2.14.3 fixes the login bug; build 4410 is on staging.",
+  "Let's meet on Zoom at 10:30, here's the repo: github.com/acme/shop",
+  "Can you integrate PayPal checkout and a WhatsApp bot into the site?",
+  "The hero image should be 1920x1080 px, colour #1a2b3c.",
+  "I'll fund the next milestone through the platform today.",
+  "Order #5512340987 shipped, tracking 1Z999AA10123456784.",
+  "Coordinates for the map pin: 40.7128, -74.0060",
+  "I never take payment outside the platform, sorry.",
+];
+
+describe("scan: must flag / must not flag", () => {
+  for (const [text, rule, handle] of mustFlag) {
+    it(`flags ${rule}: ${text}`, () => {
+      const r = scan(text, pre);
+      expect(r.violation).toBe(true);
+      expect(r.rules).toContain(rule);
+      if (handle !== undefined) expect(r.handles).toContain(handle);
+    });
+  }
+  for (const text of mustNotFlag) {
+    it(`allows: ${text}`, () => {
+      const r = scan(text, pre);
+      expect(r.verdict).toBe("allow");
+      expect(r.violation).toBe(false);
+      expect(r.handles).toEqual([]);
+    });
+  }
+});
+
+describe("scan: verdicts by stage", () => {
+  it("masks contact details before a contract and allows them during one", () => {
+    const text = "email me at sam.porter@fastmail.com";
+    expect(scan(text, pre).verdict).toBe("mask");
+    const during = scan(text, active);
+    expect(during.verdict).toBe("allow");
+    expect(during.rules).toContain("C1");
+    expect(during.violation).toBe(false);
+  });
+  it("holds off-platform payment at any stage", () => {
+    const text = "let's skip the fees, pay me directly to my bank";
+    expect(scan(text, pre).verdict).toBe("hold");
+    expect(scan(text, active).verdict).toBe("hold");
+  });
+  it("nudges a request for contact details", () => {
+    expect(scan("can I get your number?", pre).verdict).toBe("nudge");
+  });
+});
+
+describe("scan: spans point into the original text", () => {
+  it("maps through zero-width characters and fullwidth letters", () => {
+    const text = "write to s\u200bam@fast\u200dmail.com now";
+    const r = scan(text, pre);
+    const f = r.findings.find((x) => x.kind === "email");
+    expect(f?.value).toBe("sam@fastmail.com");
+    expect(text.slice(f?.start, f?.end)).toBe("s\u200bam@fast\u200dmail.com");
+    expect(r.masked).toBe(`write to ${DEFAULT_POLICY.placeholders.contact} now`);
+  });
+  it("maps astral characters (mathematical bold) by UTF-16 offsets", () => {
+    const text = "mail: 𝐬𝐚𝐦@𝐟𝐚𝐬𝐭𝐦𝐚𝐢𝐥.𝐜𝐨𝐦";
+    const f = scan(text, pre).findings.find((x) => x.kind === "email");
+    expect(f?.value).toBe("sam@fastmail.com");
+    expect(f?.start).toBe(6);
+    expect(f?.end).toBe(text.length);
+  });
+});
+
+describe("conversations", () => {
+  it("assembles a phone number sent in three pieces and reports it on the last", () => {
+    const c = createConversationScanner(pre);
+    const results = [
+      c.push({ from: "client", text: "what's the best way to reach you?" }),
+      c.push({ from: "freelancer", text: "917" }),
+      c.push({ from: "freelancer", text: "555" }),
+      c.push({ from: "freelancer", text: "0142" }),
+    ];
+    expect(results[1]?.handles).toEqual([]);
+    expect(results[3]?.handles).toContain("phone:9175550142");
+    expect(results[3]?.violation).toBe(true);
+    const f = results[3]?.findings.find((x) => x.kind === "phone");
+    expect(f?.start).toBe(0);
+    expect(f?.end).toBe(4);
+  });
+  it("assembles an email split at the @", () => {
+    const c = createConversationScanner(pre);
+    c.push({ from: "freelancer", text: "my mail is sam.porter" });
+    const r = c.push({ from: "freelancer", text: "@fastmail.com" });
+    expect(r.handles).toContain("email:sam.porter@fastmail.com");
+  });
+  it("does not join numbers across senders", () => {
+    const c = createConversationScanner(pre);
+    c.push({ from: "client", text: "917" });
+    c.push({ from: "freelancer", text: "555" });
+    expect(c.push({ from: "client", text: "0142" }).handles).toEqual([]);
+  });
+});
+
+describe("policy", () => {
+  it("is a plain value users can spread and change", () => {
+    const strict = {
+      ...DEFAULT_POLICY,
+      rules: { ...DEFAULT_POLICY.rules, C1: { pre_contract: "hold", contract_active: "mask" } },
+    } as const;
+    expect(
+      scan("email me at sam.porter@fastmail.com", { stage: "contract_active", policy: strict }).verdict,
+    ).toBe("mask");
+  });
+  it("throws once, precisely, on a malformed policy", () => {
+    expect(() => resolvePolicy({ rules: { C1: { pre_contract: "block" } } })).toThrow(PolicyError);
+    expect(() => resolvePolicy({ rules: { C1: { pre_contract: "block" } } })).toThrow(
+      /policy\.rules\.C1\.pre_contract/,
+    );
+    expect(() => resolvePolicy({ thresholds: { detail: 2 } })).toThrow(/policy\.thresholds\.detail/);
+    expect(() => resolvePolicy({ colour: "red" })).toThrow(/policy\.colour: unknown field/);
+  });
+  it("accepts extra artifact hosts", () => {
+    const policy = resolvePolicy({ artifactHosts: ["portfolio.example.dev"] });
+    const r = scan("see portfolio.example.dev/contact for samples", { stage: "pre_contract", policy });
+    expect(r.verdict).toBe("allow");
+  });
+});
+
+describe("failing closed", () => {
+  it("refuses a message over the limit with message_too_large, never truncating", () => {
+    const r = scan("a".repeat(DEFAULT_POLICY.maxMessageLength + 1), pre);
+    expect(r.error?.code).toBe("message_too_large");
+    expect(r.verdict).toBe("hold");
+  });
+});

@@ -1,0 +1,124 @@
+import { confusablesMap } from "confusables";
+import { identityView, type View, ViewBuilder } from "./view.js";
+
+/**
+ * The `base` view: NFKC, lower case, diacritics folded, default-ignorable code
+ * points (zero-width, bidi controls, variation selectors, the keycap mark)
+ * removed, every kind of space made one space, and look-alike letters from
+ * other scripts mapped to Latin inside runs that also hold Latin letters
+ * ("pаypal" with a Cyrillic а). Whole words in another script stay as they
+ * are, so Russian or Arabic lexicons still match.
+ */
+export function baseView(original: string, keepCase = false): View {
+  if (PLAIN_ASCII.test(original)) {
+    // Fast path for the common message: the identity map, lower-cased.
+    const lower = keepCase ? original : original.toLowerCase();
+    const view = identityView(original);
+    return lower === original ? view : { ...view, text: lower };
+  }
+  const segments: Segment[] = [];
+  for (let i = 0; i < original.length; ) {
+    const cp = original.codePointAt(i) ?? 0;
+    const width = cp > 0xffff ? 2 : 1;
+    if (!isIgnorable(cp)) {
+      const folded = keepCase
+        ? keepCaseFold(cp, original.slice(i, i + width))
+        : foldCodePoint(cp, original.slice(i, i + width));
+      if (folded.length > 0) segments.push({ text: folded, start: i, end: i + width });
+    }
+    i += width;
+  }
+  if (!keepCase) mapLookalikesInLatinRuns(segments);
+  const builder = new ViewBuilder(original.length + 8);
+  for (const seg of segments) builder.push(seg.text, seg.start, seg.end);
+  return builder.build();
+}
+
+interface Segment {
+  text: string;
+  start: number;
+  end: number;
+}
+
+const PLAIN_ASCII = /^[\x20-\x7e]*$/;
+const MARKS = /\p{M}/gu;
+const SPACE = /^\s$/u;
+const LATIN = /\p{Script=Latin}/u;
+const ASCII_LETTER = /[a-z]/;
+
+const foldCache = new Map<number, string>();
+
+function foldCodePoint(cp: number, ch: string): string {
+  if (cp < 0x80) {
+    if (cp === 0x09 || cp === 0x0a || cp === 0x0d) return " ";
+    return cp >= 0x41 && cp <= 0x5a ? String.fromCharCode(cp + 32) : ch;
+  }
+  const cached = foldCache.get(cp);
+  if (cached !== undefined) return cached;
+  let out = ch.normalize("NFKC").toLowerCase();
+  if (SPACE.test(out)) out = " ";
+  else {
+    out = out.normalize("NFD").replace(MARKS, "").normalize("NFC");
+    if (out === "ı") out = "i";
+    // Latin letters with no decomposition (ł, ø, đ) fold through the confusables table.
+    else if (out.length === 1 && LATIN.test(out) && out > "\x7f") {
+      const plain = confusablesMap.get(out);
+      if (plain !== undefined && /^[a-z]$/i.test(plain) && out !== "ß") out = plain.toLowerCase();
+    }
+  }
+  if (foldCache.size < 50_000) foldCache.set(cp, out);
+  return out;
+}
+
+/** NFKC only, case kept: for checksummed values whose case matters (EIP-55, base58). */
+function keepCaseFold(cp: number, ch: string): string {
+  if (cp < 0x80) return cp === 0x09 || cp === 0x0a || cp === 0x0d ? " " : ch;
+  const out = ch.normalize("NFKC");
+  return SPACE.test(out) ? " " : out;
+}
+
+/** Maps other-script look-alikes to Latin only inside runs of non-space text that hold a Latin letter. */
+function mapLookalikesInLatinRuns(segments: Segment[]): void {
+  let runStart = 0;
+  for (let i = 0; i <= segments.length; i++) {
+    const seg = segments[i];
+    if (seg !== undefined && seg.text !== " ") continue;
+    let hasAscii = false;
+    let hasOther = false;
+    for (let k = runStart; k < i; k++) {
+      const t = (segments[k] as Segment).text;
+      if (ASCII_LETTER.test(t)) hasAscii = true;
+      else if (t > "\x7f" && confusablesMap.has(t)) hasOther = true;
+    }
+    if (hasAscii && hasOther) {
+      for (let k = runStart; k < i; k++) {
+        const s = segments[k] as Segment;
+        if (s.text <= "\x7f") continue;
+        const plain = confusablesMap.get(s.text) ?? confusablesMap.get(s.text.toUpperCase());
+        if (plain !== undefined && /^[a-z0-9]$/i.test(plain)) s.text = plain.toLowerCase();
+      }
+    }
+    runStart = i + 1;
+  }
+}
+
+function isIgnorable(cp: number): boolean {
+  return (
+    cp === 0xad ||
+    cp === 0x34f ||
+    cp === 0x61c ||
+    (cp >= 0x115f && cp <= 0x1160) ||
+    (cp >= 0x17b4 && cp <= 0x17b5) ||
+    (cp >= 0x180b && cp <= 0x180f) ||
+    (cp >= 0x200b && cp <= 0x200f) ||
+    (cp >= 0x202a && cp <= 0x202e) ||
+    (cp >= 0x2060 && cp <= 0x206f) ||
+    cp === 0x20e3 ||
+    cp === 0x3164 ||
+    (cp >= 0xfe00 && cp <= 0xfe0f) ||
+    cp === 0xfeff ||
+    cp === 0xffa0 ||
+    (cp >= 0x1d173 && cp <= 0x1d17a) ||
+    (cp >= 0xe0000 && cp <= 0xe0fff)
+  );
+}
