@@ -10,6 +10,8 @@ export interface ChannelMention {
   from: number;
   to: number;
   strength: "strong" | "weak" | "euphemism";
+  /** "I don't use WhatsApp", "whatsapp nai": named, but not as a channel to use. */
+  negated: boolean;
 }
 
 /** Everything the extractors share about one message, computed once. */
@@ -20,10 +22,14 @@ export interface Analysis {
   tokens: Token[];
   /** Keys of the word tokens, in order, and the token index of each. */
   words: string[];
+  /** The same words with leetspeak read as letters ("p4yp4l" -> "paypal"), for names of channels and methods. */
+  letterWords: string[];
   wordToken: number[];
   /** Token index -> word index (-1 for symbols). */
   tokenWord: Int32Array;
   phrases: PhraseMatch<PhraseCategory>[];
+  /** Words for calling ("call", "llámame"), matched once. */
+  calls: PhraseMatch<"call">[];
   channels: ChannelMention[];
   lexicon: CompiledLexicon;
 }
@@ -45,6 +51,8 @@ export function leetFold(word: string): string {
   return out;
 }
 
+export const MAX_CHANNEL_MENTIONS = 64;
+
 export function analyze(original: string, lexicon: CompiledLexicon): Analysis {
   const view = joinSpacedLetters(baseView(original));
   const tokens = tokenize(view.text);
@@ -57,9 +65,26 @@ export function analyze(original: string, lexicon: CompiledLexicon): Analysis {
     words.push(t.key);
     wordToken.push(i);
   });
+  const letterWords = words.map((w) => (/\d/.test(w) && /[a-z]/.test(w) ? leetFold(w) : w));
   const phrases = lexicon.phrases.match(words);
-  const channels = findChannels(tokens, words, wordToken, lexicon);
-  return { original, view, tokens, words, wordToken, tokenWord, phrases, channels, lexicon };
+  // Bounded so that every per-detail look-up over channels costs a constant: a message naming
+  // more than this many channels is already flagged by the first ones.
+  const channels = findChannels(tokens, letterWords, wordToken, lexicon).slice(0, MAX_CHANNEL_MENTIONS);
+  for (const c of channels) c.negated = isNegatedMention(c, phrases, tokenWord);
+  const calls = lexicon.callWords.match(words);
+  return {
+    original,
+    view,
+    tokens,
+    words,
+    letterWords,
+    wordToken,
+    tokenWord,
+    phrases,
+    calls,
+    channels,
+    lexicon,
+  };
 }
 
 function findChannels(
@@ -72,11 +97,13 @@ function findChannels(
   for (let w = 0; w < words.length; w++) {
     const key = words[w] as string;
     const tok = wordToken[w] as number;
-    let kind = lexicon.channelNames.get(key);
-    if (kind === undefined && /\d/.test(key) && /[a-z]/.test(key))
-      kind = lexicon.channelNames.get(leetFold(key));
+    const token = tokens[tok] as Token;
+    // "whatsapp'tan" (a Turkish suffix): the name is the part before the apostrophe.
+    const kind =
+      lexicon.channelNames.get(key) ??
+      (token.head === undefined ? undefined : lexicon.channelNames.get(token.head));
     if (kind !== undefined) {
-      out.push({ kind, from: tok, to: tok + 1, strength: "strong" });
+      out.push({ kind, from: tok, to: tok + 1, strength: "strong", negated: false });
       continue;
     }
     // A name split in two ("sk ype", "whats app").
@@ -84,13 +111,16 @@ function findChannels(
     if (next !== undefined) {
       const joined = lexicon.channelNames.get(key + next);
       if (joined !== undefined) {
-        out.push({ kind: joined, from: tok, to: (wordToken[w + 1] as number) + 1, strength: "strong" });
+        const to = (wordToken[w + 1] as number) + 1;
+        out.push({ kind: joined, from: tok, to, strength: "strong", negated: false });
         w++;
         continue;
       }
     }
-    const weak = lexicon.weakChannelNames.get(key);
-    if (weak !== undefined) out.push({ kind: weak, from: tok, to: tok + 1, strength: "weak" });
+    // Weak names never come from a contraction: "what's" is not "whats" (WhatsApp).
+    const weak = token.head === undefined ? lexicon.weakChannelNames.get(key) : undefined;
+    if (weak !== undefined)
+      out.push({ kind: weak, from: tok, to: tok + 1, strength: "weak", negated: false });
   }
   for (const m of lexicon.euphemisms.match(words)) {
     out.push({
@@ -98,19 +128,38 @@ function findChannels(
       from: wordToken[m.from] as number,
       to: (wordToken[m.to - 1] as number) + 1,
       strength: "euphemism",
+      negated: false,
     });
   }
   tokens.forEach((t, i) => {
     if (t.isWord) return;
     const kind = lexicon.emoji.get(t.key);
-    if (kind !== undefined) out.push({ kind, from: i, to: i + 1, strength: "weak" });
+    if (kind !== undefined) out.push({ kind, from: i, to: i + 1, strength: "weak", negated: false });
   });
   out.sort((a, b) => a.from - b.from);
   return out;
 }
 
+/** Negation just before the mention ("I don't use WhatsApp") or right after it ("whatsapp nai", as Hindi, Urdu and Bengali put it). */
+function isNegatedMention(
+  c: ChannelMention,
+  phrases: readonly PhraseMatch<PhraseCategory>[],
+  tokenWord: Int32Array,
+): boolean {
+  const first = tokenWord[c.from] ?? -1;
+  const last = tokenWord[c.to - 1] ?? -1;
+  if (first < 0) return false;
+  // A bare "no" is left out: in Portuguese and Spanish "no zap" means "on WhatsApp".
+  return phrases.some(
+    (n) =>
+      n.category === "negation" &&
+      n.phrase !== "no" &&
+      ((n.to <= first && first - n.to <= 2) || n.from === last + 1),
+  );
+}
+
 /**
- * Joins runs of single characters written apart: four or more separated by one
+ * Joins runs of single characters written apart: three or more separated by one
  * space ("f e l i p e @ g m a i l . c o m") or four or more letters separated
  * by dots ("w.h.a.t.s.a.p.p"). Acronyms ("e.g.", "U.S.") are shorter.
  */
@@ -132,7 +181,7 @@ export function joinSpacedLetters(base: View): View {
       j += 2;
       count++;
     }
-    if (count >= 4) {
+    if (count >= 3) {
       for (let k = i + 1; k < j; k += 2) drop[k] = 1;
       any = true;
     }
@@ -169,13 +218,20 @@ export function joinSpacedLetters(base: View): View {
   return builder.build();
 }
 
-/** A single non-space character at i with a space (or an end of the text) on both sides. */
+/**
+ * A single non-space character at i with a space (or an end of the text) on
+ * both sides; the last of a run may carry punctuation ("c o m, thanks").
+ */
 function isSingleAt(text: string, i: number): boolean {
   const c = text[i];
   if (c === undefined || c === " ") return false;
-  return (i === 0 || text[i - 1] === " ") && (i + 1 === text.length || text[i + 1] === " ");
+  if (i > 0 && text[i - 1] !== " ") return false;
+  const after = text[i + 1];
+  if (after === undefined || after === " ") return true;
+  return TRAILING_PUNCTUATION.has(after) && LETTER_OR_DIGIT.test(c) && (text[i + 2] ?? " ") === " ";
 }
 
+const TRAILING_PUNCTUATION = new Set([",", ".", ";", ":", "!", "?", ")"]);
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 
 function isSingleLetterAt(text: string, i: number, sep: string): boolean {

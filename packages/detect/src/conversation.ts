@@ -1,5 +1,15 @@
 import type { CountryCode } from "libphonenumber-js/max";
-import { decide, isDetail, policyOf, regionHints, type ScanOptions, scanWith } from "./scan.js";
+import type { ChannelKind } from "./lexicon.js";
+import type { Policy } from "./policy.js";
+import {
+  decide,
+  isDetail,
+  type MessageContext,
+  policyOf,
+  regionHints,
+  type ScanOptions,
+  scanWith,
+} from "./scan.js";
 import type { Finding, ScanResult } from "./types.js";
 
 export interface ConversationMessage {
@@ -20,50 +30,84 @@ interface SenderState {
   reported: Set<string>;
 }
 
+/** Channels whose handle can be a phone or an email: the ones a bare detail in the next turn may belong to. */
+const HINTABLE = new Set<ChannelKind>([
+  "whatsapp",
+  "telegram",
+  "viber",
+  "signal",
+  "line",
+  "wechat",
+  "skype",
+  "paypal",
+  "venmo",
+  "cashapp",
+  "zelle",
+  "wise",
+  "payoneer",
+]);
+/** A phone pieced together from short messages needs more digits than one typed whole: "917" + "0142" is no number. */
+const MIN_ASSEMBLED_PHONE_DIGITS = 9;
+
 /**
  * Scans a conversation in order. Details split across several messages of one
  * sender ("555" / "867" / "5309", "jane.roe" / "@gmail.com") are found by
  * scanning the sender's recent messages joined, and reported on the message
- * that completes them, with spans inside that message.
+ * that completes them, with spans inside that message. The turns before a
+ * message give it context: a request for contact ("what's your number?"),
+ * a channel named ("I can Zelle you, what's your email?"), brands that are
+ * the subject of the work ("a Telegram bot").
  */
 export function createConversationScanner(options: ScanOptions): ConversationScanner {
   const policy = policyOf(options.policy);
   const regions: readonly CountryCode[] = regionHints(options.locale);
   const senders = new Map<string, SenderState>();
+  const workSubjects = new Set<ChannelKind>();
   let lastAskFrom: string | null = null;
   let lastAskAge = Number.POSITIVE_INFINITY;
+  /** Channels named in the last two messages, most recent last. */
+  let recentChannels: ChannelKind[][] = [];
 
   return {
     push({ from, text }) {
       const state = senders.get(from) ?? { recent: [], reported: new Set<string>() };
       senders.set(from, state);
-      // The other party asked for a contact detail in the last few messages: digits now are likely a phone.
-      const contactPrimed = lastAskFrom !== null && lastAskFrom !== from && lastAskAge <= 3;
-      const single = scanWith(text, options.stage, policy, regions, { contactPrimed });
+      const context: MessageContext = {
+        // The other party asked for a contact detail in the last few messages: digits now are likely a phone.
+        contactPrimed: lastAskFrom !== null && lastAskFrom !== from && lastAskAge <= 3,
+        channelHint: recentChannels
+          .flat()
+          .filter((k) => HINTABLE.has(k))
+          .at(-1),
+        workSubjects,
+      };
+      const single = scanWith(text, options.stage, policy, regions, context);
       lastAskAge++;
       if (single.detection?.asksForContact === true) {
         lastAskFrom = from;
         lastAskAge = 0;
       }
-      let result: ScanResult = stripDetection(single);
+      for (const k of single.detection?.workSubjects ?? []) workSubjects.add(k);
+      recentChannels = [...recentChannels, single.detection?.channelsNamed ?? []].slice(-2);
+
+      const { detection: _internal, ...plain } = single;
+      let result: ScanResult = plain;
       if (single.error === undefined && state.recent.length > 0) {
-        const assembled = assemble(state.recent, text, options, policy, regions, contactPrimed);
-        const fresh = assembled.filter(
+        const fresh = assemble(state.recent, text, options, policy, regions, context).filter(
           (f) =>
             !single.handles.includes(`${f.kind}:${f.value}`) && !state.reported.has(`${f.kind}:${f.value}`),
         );
         if (fresh.length > 0) {
+          // A longer detail assembled across messages replaces the fragment this message held alone.
+          const kept = single.findings.filter(
+            (f) => !fresh.some((g) => g.kind === f.kind && f.value !== "" && g.value.includes(f.value)),
+          );
           const findings = [
-            ...single.findings,
+            ...kept,
             ...fresh.map((f) => ({ ...f, reasons: [...(f.reasons ?? []), "assembled across messages"] })),
           ];
-          result = decide(
-            text,
-            findings,
-            new Set(single.rules.filter((r) => r.startsWith("A"))),
-            options.stage,
-            policy,
-          );
+          const allowed = new Set(single.rules.filter((r) => r.startsWith("A")));
+          result = decide(text, findings, allowed, options.stage, policy);
         }
       }
       for (const h of result.handles) state.reported.add(h);
@@ -74,30 +118,39 @@ export function createConversationScanner(options: ScanOptions): ConversationSca
   };
 }
 
-/** Details found only in the joined messages whose span reaches into the current one, clipped to it. */
+/**
+ * Details found in the sender's recent messages joined (by a line break, and,
+ * for messages that are one token each, by nothing: "TRaS1LC" + "NhHHbo...")
+ * that end in the current message, with spans clipped to it.
+ */
 function assemble(
   previous: readonly string[],
   current: string,
   options: ScanOptions,
-  policy: ReturnType<typeof policyOf>,
+  policy: Policy,
   regions: readonly CountryCode[],
-  contactPrimed: boolean,
+  context: MessageContext,
 ): Finding[] {
-  const joined = `${previous.join("\n")}\n${current}`;
-  if (joined.length > policy.maxMessageLength) return [];
-  const offset = joined.length - current.length;
-  const whole = scanWith(joined, options.stage, policy, regions, { contactPrimed });
   const out: Finding[] = [];
-  for (const f of whole.findings) {
-    if (!isDetail(f) || f.end <= offset || f.start >= offset) continue;
-    // Only details that start in an earlier message and end in this one are "completed" here.
-    out.push({ ...f, start: 0, end: Math.min(current.length, f.end - offset) });
+  const tryJoin = (parts: readonly string[], separator: string): void => {
+    const joined = `${parts.join(separator)}${separator}${current}`;
+    if (joined.length > policy.maxMessageLength) return;
+    const offset = joined.length - current.length;
+    for (const f of scanWith(joined, options.stage, policy, regions, context).findings) {
+      if (!isDetail(f) || f.end <= offset || f.value === "") continue;
+      if (f.kind === "phone" && f.value.length < MIN_ASSEMBLED_PHONE_DIGITS) continue;
+      if (out.some((o) => o.kind === f.kind && o.value === f.value)) continue;
+      out.push({ ...f, start: Math.max(0, f.start - offset), end: Math.min(current.length, f.end - offset) });
+    }
+  };
+  tryJoin(previous, "\n");
+  // Fragments of one code (an address, an IBAN) sent as bare tokens.
+  const isToken = (t: string): boolean => /^\S{3,64}$/.test(t.trim());
+  if (isToken(current)) {
+    const tail: string[] = [];
+    for (let i = previous.length - 1; i >= 0 && isToken(previous[i] as string); i--)
+      tail.unshift((previous[i] as string).trim());
+    if (tail.length > 0) tryJoin(tail, "");
   }
   return out;
-}
-
-function stripDetection(r: ScanResult & { detection?: unknown }): ScanResult {
-  const rest = { ...r };
-  delete rest.detection;
-  return rest;
 }

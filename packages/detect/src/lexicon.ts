@@ -30,10 +30,12 @@ export interface LanguageLexicon {
   joiners: string[];
   repeaters: Record<string, number>;
   symbols: { at: string[]; dot: string[]; underscore: string[]; dash: string[]; plus: string[] };
-  phrases: Record<PhraseCategory, string[]>;
+  /** "reported" (optional): reported speech that voids intents after it in its sentence ("someone asked me to ..."). */
+  phrases: Record<Exclude<PhraseCategory, "reported">, string[]> & { reported?: string[] };
 }
 
 export type PhraseCategory =
+  | "reported"
   | "pay_outside"
   | "work_outside"
   | "ask_contact"
@@ -63,6 +65,12 @@ export interface CommonLexicon {
   reversal_cues?: string[];
   /** Hosts whose pages are lists of someone's contacts (linktr.ee). */
   link_in_bio_hosts?: string[];
+  /** Words for calling someone ("call", "llámame", "arayın"): a number offered for calls is also a phone handle. */
+  call_words?: string[];
+  /** Words that propose doing something together ("let's", "can we", "prefer"), any language. */
+  proposal_words?: string[];
+  /** Prepositions that put a channel as the place to talk ("on", "via", "pe", "sur", "в"). */
+  channel_prepositions?: string[];
 }
 
 export const LANGUAGES: readonly LanguageLexicon[] = [
@@ -121,9 +129,18 @@ export interface CompiledLexicon {
   tlds: Set<string>;
   reversalCues: PhraseSet<"reversed">;
   linkInBioHosts: Set<string>;
+  callWords: PhraseSet<"call">;
+  proposals: PhraseSet<"proposal">;
+  channelPrepositions: Set<string>;
+  /**
+   * Number words that are also everyday words in a supported language ("on" is ten in Turkish,
+   * "hai" two in Vietnamese, "do" two in Hindi): they count only between two other digits.
+   */
+  ambiguousNumberWords: Set<string>;
 }
 
 const PHRASE_CATEGORIES: readonly PhraseCategory[] = [
+  "reported",
   "pay_outside",
   "work_outside",
   "ask_contact",
@@ -133,6 +150,10 @@ const PHRASE_CATEGORIES: readonly PhraseCategory[] = [
   "negation",
   "platform_safe",
 ];
+
+function phrasesOf(lang: LanguageLexicon, category: PhraseCategory): readonly string[] {
+  return category === "reported" ? (lang.phrases.reported ?? []) : lang.phrases[category];
+}
 
 export function fold(word: string): string {
   return word.toLowerCase().normalize("NFD").replace(/\p{M}/gu, "").normalize("NFC");
@@ -180,7 +201,7 @@ export function compileLexicon(languages: readonly LanguageLexicon[], base: Comm
       }
     }
     for (const category of PHRASE_CATEGORIES)
-      for (const p of lang.phrases[category] ?? []) phrases.add(category, p);
+      for (const p of phrasesOf(lang, category)) phrases.add(category, p);
   }
 
   const channelNames = new Map<string, ChannelKind>();
@@ -209,6 +230,25 @@ export function compileLexicon(languages: readonly LanguageLexicon[], base: Comm
   const paymentMethods = new PhraseSet<"strong" | "weak">();
   for (const t of base.payment_methods) paymentMethods.add("strong", t);
   for (const t of base.weak_payment_methods) paymentMethods.add("weak", t);
+  const proposals = new PhraseSet<"proposal">();
+  for (const t of base.proposal_words ?? []) proposals.add("proposal", t);
+  const channelPrepositions = new Set((base.channel_prepositions ?? []).map(fold));
+  const callWords = new PhraseSet<"call">();
+  for (const t of base.call_words ?? []) callWords.add("call", t);
+  // A number word is ambiguous when some language that does not count with it uses it as an everyday word
+  // (in its phrases, symbol words or joiners), or when it is one or two letters long.
+  const ambiguousNumberWords = new Set<string>();
+  for (const lang of languages) {
+    const own = new Set(Object.keys(lang.numbers).flatMap((w) => phraseWords(w)));
+    const everyday = new Set<string>();
+    for (const category of PHRASE_CATEGORIES)
+      for (const p of phrasesOf(lang, category)) for (const w of phraseWords(p)) everyday.add(w);
+    for (const list of Object.values(lang.symbols))
+      for (const p of list) for (const w of phraseWords(p)) everyday.add(w);
+    for (const w of lang.joiners) everyday.add(fold(w));
+    for (const w of everyday) if (numberWords.has(w) && !own.has(w)) ambiguousNumberWords.add(w);
+  }
+  for (const w of numberWords.keys()) if (w.length <= 2) ambiguousNumberWords.add(w);
   const reversalCues = new PhraseSet<"reversed">();
   for (const t of base.reversal_cues ?? []) reversalCues.add("reversed", t);
   const emoji = new Map<string, ChannelKind>();
@@ -237,6 +277,10 @@ export function compileLexicon(languages: readonly LanguageLexicon[], base: Comm
     fileExtensions: new Set(base.file_extensions.map((e) => e.toLowerCase())),
     tlds: new Set(tldList.map((t) => t.toLowerCase())),
     reversalCues,
+    callWords,
+    proposals,
+    channelPrepositions,
+    ambiguousNumberWords,
     linkInBioHosts: new Set((base.link_in_bio_hosts ?? []).map((h) => h.toLowerCase())),
   };
 }

@@ -36,7 +36,7 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
     C1: { pre_contract: "mask", contract_active: "allow" },
     C2: { pre_contract: "nudge", contract_active: "allow" },
   },
-  thresholds: { detail: 0.6, lowConfidence: 0.5 },
+  thresholds: { detail: 0.6, lowConfidence: 0.55 },
   artifactHosts: [],
   contactHosts: [],
   maxMessageLength: 65_536,

@@ -1,6 +1,6 @@
 import type { CountryCode } from "libphonenumber-js/max";
 import { type Detection, detect, isPaymentKind } from "./detect.js";
-import { type CompiledLexicon, defaultLexicon } from "./lexicon.js";
+import { type ChannelKind, type CompiledLexicon, defaultLexicon } from "./lexicon.js";
 import { type Action, DEFAULT_POLICY, isEnforced, type Policy, resolvePolicy, stronger } from "./policy.js";
 import type { Finding, RuleId, ScanResult, Stage } from "./types.js";
 
@@ -15,6 +15,8 @@ export interface ScanOptions {
 /** Internal: context a conversation passes to one message. */
 export interface MessageContext {
   contactPrimed?: boolean;
+  channelHint?: ChannelKind | undefined;
+  workSubjects?: ReadonlySet<ChannelKind>;
 }
 
 const RULE_ORDER: readonly RuleId[] = ["P1", "P2", "C1", "C2", "A1", "A2", "A3"];
@@ -37,7 +39,14 @@ export function policyOf(input: ScanOptions["policy"]): Policy {
  */
 export function scan(text: string, options: ScanOptions, context: MessageContext = {}): ScanResult {
   const policy = policyOf(options.policy);
-  return scanWith(text, options.stage, policy, regionHints(options.locale), context);
+  const { detection: _internal, ...result } = scanWith(
+    text,
+    options.stage,
+    policy,
+    regionHints(options.locale),
+    context,
+  );
+  return result;
 }
 
 export function scanWith(
@@ -60,6 +69,8 @@ export function scanWith(
       lexicon,
       regionHints: regions,
       contactPrimed: context.contactPrimed === true,
+      ...(context.channelHint === undefined ? {} : { channelHint: context.channelHint }),
+      ...(context.workSubjects === undefined ? {} : { workSubjects: context.workSubjects }),
       artifactHosts: new Set(policy.artifactHosts),
       contactHosts: new Set(policy.contactHosts),
     });

@@ -51,6 +51,7 @@ export function findDigitRuns(a: Analysis): DigitRun[] {
   let repeat = 0;
   let pendingSeps = 0;
   let pendingSepChars = "";
+  let lastWasWord = false;
 
   const flushAcc = (): void => {
     if (run !== null && acc !== null) run.digits += String(acc);
@@ -90,8 +91,21 @@ export function findDigitRuns(a: Analysis): DigitRun[] {
     if (t === undefined) break;
     if (!t.isWord) {
       const c = t.key;
-      if (c === "+" && (run === null || run.digits.length === 0)) {
+      if (c === "+") {
+        // "+" starts a new number, also right after another one ("10 and 12, +7 989 ...").
+        if (run !== null && (run.digits.length > 0 || acc !== null)) endRun();
         startRun(i).plus = true;
+        continue;
+      }
+      // "+44 (0)7700 900295": the trunk zero in brackets is not dialled from abroad.
+      if (
+        c === "(" &&
+        run?.plus === true &&
+        run.groups.length === 1 &&
+        tokens[i + 1]?.key === "0" &&
+        tokens[i + 2]?.key === ")"
+      ) {
+        i += 2;
         continue;
       }
       if (run !== null && !STOP_SYMBOLS.has(c) && pendingSeps < 2) {
@@ -105,13 +119,13 @@ export function findDigitRuns(a: Analysis): DigitRun[] {
       continue;
     }
     const key = t.key;
-    const item = digitItem(
-      key,
-      tokens,
-      i,
-      lexicon,
-      run !== null && run.digits.length + (acc === null ? 0 : 1) > 0,
-    );
+    const inRun = run !== null && run.digits.length + (acc === null ? 0 : 1) > 0;
+    // "29'dan" (Turkish case ending): the digits belong to the run, then it ends.
+    const digitHead = t.head !== undefined && /^\d+$/.test(t.head) ? t.head : undefined;
+    const item: DigitItem | null =
+      digitHead !== undefined
+        ? { type: "literal", digits: digitHead, lookalike: false }
+        : digitItem(key, tokens, i, lexicon, inRun, lastWasWord);
     if (item === null) {
       endRun();
       continue;
@@ -166,6 +180,8 @@ export function findDigitRuns(a: Analysis): DigitRun[] {
         break;
     }
     r.to = i + 1;
+    lastWasWord = item.type === "word" || item.type === "scale";
+    if (digitHead !== undefined) endRun();
   }
   endRun();
   return runs;
@@ -184,14 +200,15 @@ function digitItem(
   i: number,
   lexicon: CompiledLexicon,
   inRun: boolean,
+  afterNumberWord: boolean,
 ): DigitItem | null {
   const c0 = key.charCodeAt(0);
   if (c0 >= 0x30 && c0 <= 0x39 && /^\d+$/.test(key))
     return { type: "literal", digits: key, lookalike: false };
   if (/\d/.test(key) && key.length >= 2 && LOOKALIKE_DIGITS.test(key)) {
     const digits = key.replace(/o/g, "0").replace(/[li|]/g, "1");
-    // At least half real digits, so words such as "lol1" stay words.
-    if ((key.match(/\d/g)?.length ?? 0) * 2 >= key.length)
+    // At least half real digits (or inside a run already), so words such as "lol1" stay words.
+    if (inRun || (key.match(/\d/g)?.length ?? 0) * 2 >= key.length)
       return { type: "literal", digits, lookalike: true };
   }
   const multi = lexicon.numberPhrases.get(key);
@@ -208,25 +225,42 @@ function digitItem(
   }
   const value = lexicon.numberWords.get(key);
   if (value !== undefined) {
-    // Words that are digits only in context ("oh", single letters) need a digit neighbour.
-    if (key.length <= 2 && !inRun && !nextIsNumber(tokens, i, lexicon)) return null;
+    // A number word that is also an everyday word ("on", "do", "hai") counts only between two digits.
+    if (lexicon.ambiguousNumberWords.has(key) && !(inRun && nextIsNumber(tokens, i, lexicon))) return null;
     return { type: "word", value, extraTokens: 0 };
   }
-  if ((key === "oh" || key === "o") && (inRun || nextIsNumber(tokens, i, lexicon)))
+  // "oh" for zero: inside a run, or starting one before a number; a lone "o" only inside a run ("N.º 2024").
+  if ((key === "oh" && (inRun || nextIsNumber(tokens, i, lexicon))) || (key === "o" && inRun))
     return { type: "word", value: 0, extraTokens: 0 };
   const scale = lexicon.scales.get(key);
   if (scale !== undefined && inRun) return { type: "scale", value: scale };
   const rep = lexicon.repeaters.get(key);
   if (rep !== undefined && nextIsNumber(tokens, i, lexicon)) return { type: "repeat", value: rep };
-  if (inRun && lexicon.joiners.has(key) && nextIsNumber(tokens, i, lexicon)) return { type: "joiner" };
+  // "vinte e um", "trente et un": a joiner between number words only, never between written digits.
+  if (afterNumberWord && lexicon.joiners.has(key) && nextIsNumberWord(tokens, i, lexicon))
+    return { type: "joiner" };
   return null;
 }
 
+/** Whether a digit item follows, past at most two separators ("ek, paanch"). */
 function nextIsNumber(tokens: Analysis["tokens"], i: number, lexicon: CompiledLexicon): boolean {
-  const next = tokens[i + 1];
+  let k = i + 1;
+  while (k <= i + 2 && tokens[k]?.isWord === false && SEPARATORS.has(tokens[k]?.key ?? "")) k++;
+  const next = tokens[k];
   if (next === undefined || !next.isWord) return false;
-  const k = next.key;
-  return /^\d+$/.test(k) || k === "oh" || (lexicon.numberWords.has(k) && k.length > 2);
+  const key = next.key;
+  return (
+    /^\d+$/.test(key) ||
+    key === "oh" ||
+    (lexicon.numberWords.has(key) && !lexicon.ambiguousNumberWords.has(key))
+  );
+}
+
+const SEPARATORS = new Set([",", "-", ".", "/", "(", ")"]);
+
+function nextIsNumberWord(tokens: Analysis["tokens"], i: number, lexicon: CompiledLexicon): boolean {
+  const next = tokens[i + 1];
+  return next?.isWord === true && (lexicon.numberWords.has(next.key) || lexicon.numberPhrases.has(next.key));
 }
 
 /** Keys of the next `count` word tokens starting at i (symbols such as hyphens skipped). */

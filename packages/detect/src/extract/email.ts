@@ -80,7 +80,23 @@ export function findEmails(a: Analysis, els: readonly Element[]): EmailCandidate
       continue;
     }
     if (bareAt && !domain.wordDots && !domain.literalDots) continue;
-    const local = readLocal(els, i - 1);
+    // "DM me on Instagram @emil.dev": an @handle after a channel name, not an address.
+    const prevWord = els[i - 1];
+    if (at.literal && at.spaceBefore && els[i + 1]?.spaceBefore === false && prevWord?.type === "word") {
+      if (a.lexicon.channelNames.has(prevWord.key) || a.lexicon.weakChannelNames.has(prevWord.key)) continue;
+    }
+    const local = readLocal(a, els, i - 1, bareAt);
+    // "Staging is up at staging.example.com": a bare "at" before a host name is English, not an address,
+    // unless the name before it looks like a mailbox (dots, underscores, digits) or the host is webmail.
+    if (
+      local !== null &&
+      bareAt &&
+      !domain.wordDots &&
+      !local.wordSymbols &&
+      !/[._\d]/.test(local.value) &&
+      !a.lexicon.webmailDomains.has(domain.value)
+    )
+      continue;
     if (local === null || (bareAt && NOT_LOCAL.has(local.value)) || (local.value.length < 2 && bareAt)) {
       if (a.lexicon.webmailDomains.has(domain.value) && !bareAt)
         out.push({
@@ -190,14 +206,38 @@ function readLabel(els: readonly Element[], k: number): { value: string; next: n
 }
 
 function readLocal(
+  a: Analysis,
   els: readonly Element[],
   end: number,
+  bareAt: boolean,
 ): { value: string; from: number; wordSymbols: boolean } | null {
-  const last = els[end];
+  let last = els[end];
   if (last?.type !== "word") return null;
-  let value = last.key;
+  // "t.hughes nine one at outlook dot com": spelled digits at the end of the name.
+  let spelled = "";
+  if (bareAt) {
+    let k = end;
+    let digits = "";
+    for (let e = els[k]; e?.type === "word" && k > end - 6; e = els[--k]) {
+      const v = a.lexicon.numberWords.get(e.key);
+      if (v === undefined || v > 9) break;
+      digits = String(v) + digits;
+    }
+    const base = els[k];
+    if (
+      digits.length > 0 &&
+      k < end &&
+      base?.type === "word" &&
+      a.lexicon.numberWords.get(base.key) === undefined
+    ) {
+      spelled = digits;
+      last = base;
+      end = k;
+    }
+  }
+  let value = last.key + spelled;
   let from = last.from;
-  let wordSymbols = false;
+  let wordSymbols = spelled.length > 0;
   let k = end - 1;
   for (;;) {
     const sep = els[k];

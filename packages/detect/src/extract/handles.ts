@@ -120,6 +120,87 @@ const NOT_A_HANDLE = new Set([
   "whats",
 ]);
 const USERNAME = /^[a-z0-9][a-z0-9._-]{1,39}$/;
+/** Connectors that name a handle outright: "my skype is x", "mi usuario es x". */
+const NAMING = new Set([
+  "is",
+  "es",
+  "est",
+  "ist",
+  "e",
+  "hai",
+  "id",
+  "handle",
+  "username",
+  "user",
+  "nick",
+  "ник",
+]);
+/** Words that follow "my whatsapp is" without being a name. */
+const NOT_A_NAME = new Set([
+  "down",
+  "broken",
+  "blocked",
+  "banned",
+  "busy",
+  "full",
+  "offline",
+  "online",
+  "better",
+  "easier",
+  "faster",
+  "slower",
+  "working",
+  "not",
+  "always",
+  "usually",
+  "mostly",
+  "quite",
+  "really",
+  "very",
+  "open",
+  "closed",
+  "active",
+  "inactive",
+  "private",
+  "public",
+  "same",
+  "different",
+  "new",
+  "old",
+  "fine",
+  "dead",
+  "off",
+  "muted",
+  "available",
+  "unavailable",
+]);
+const POSSESSIVES = new Set([
+  "my",
+  "mi",
+  "meu",
+  "minha",
+  "mon",
+  "ma",
+  "mein",
+  "meine",
+  "il",
+  "mio",
+  "mia",
+  "мой",
+  "моя",
+  "benim",
+  "mera",
+  "meri",
+  "amar",
+]);
+
+function possessiveBefore(a: Analysis, token: number): boolean {
+  for (let t = token - 1; t >= 0 && t >= token - 2; t--) {
+    const tok = a.tokens[t];
+    if (tok?.isWord === true) return POSSESSIVES.has(tok.key);
+  }
+  return false;
+}
 
 export function findHandles(a: Analysis, els: readonly Element[]): HandleCandidate[] {
   const out: HandleCandidate[] = [];
@@ -156,6 +237,7 @@ export function findHandles(a: Analysis, els: readonly Element[]): HandleCandida
     if (start < 0) continue;
     let k = start;
     let colon = false;
+    let naming = false;
     let connectors = 0;
     while (k < els.length && connectors <= 4) {
       const e = els[k] as Element;
@@ -178,6 +260,7 @@ export function findHandles(a: Analysis, els: readonly Element[]): HandleCandida
         CONNECTORS.has(e.key) &&
         !(els[k + 1]?.type === "symbol" && (els[k + 1] as Element & { symbol?: string }).symbol === "_")
       ) {
+        if (NAMING.has(e.key)) naming = true;
         k++;
         connectors++;
         continue;
@@ -191,9 +274,27 @@ export function findHandles(a: Analysis, els: readonly Element[]): HandleCandida
     if (name === null || NOT_A_HANDLE.has(name.value) || /^\d+$/.test(name.value.replace(/[-. ]/g, "")))
       continue;
     const shaped = /[\d_.]/.test(name.value);
-    if (!hasAt && !colon && !shaped) continue;
-    if (m.strength === "weak" && !hasAt && !colon && !shaped) continue;
-    const value = name.value;
+    // "my Skype is sofialindqvist": named outright, by a possessive before the channel and "is" after it.
+    const namedOutright =
+      naming && possessiveBefore(a, m.from) && name.value.length >= 5 && !NOT_A_NAME.has(name.value);
+    if (!hasAt && !colon && !shaped && !namedOutright) continue;
+    // A weak name ("line", "x", "dc") needs the handle marked: "dc: name", "@name".
+    if (m.strength === "weak" && !hasAt && !colon && !(shaped && naming)) continue;
+    let value = name.value;
+    // Discord's older tags: name#1234.
+    const hash = els[name.next];
+    const tag = els[name.next + 1];
+    if (
+      m.kind === "discord" &&
+      hash?.type === "other" &&
+      hash.key === "#" &&
+      !hash.spaceBefore &&
+      tag?.type === "word" &&
+      /^\d{4}$/.test(tag.key)
+    ) {
+      value += `#${tag.key}`;
+      name.to = tag.to;
+    }
     if (m.kind === "skype" && value === "live") continue;
     out.push({
       kind: m.kind as HandleKind,
@@ -288,7 +389,7 @@ export function nearestChannel(a: Analysis, token: number, usernameOnly: boolean
   let best: ChannelMention | null = null;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const m of a.channels) {
-    if (usernameOnly && !USERNAME_KINDS.has(m.kind)) continue;
+    if ((usernameOnly && !USERNAME_KINDS.has(m.kind)) || m.negated) continue;
     const distance =
       m.to <= token ? token - m.to : m.from - token <= 6 ? (m.from - token) * 2 : Number.POSITIVE_INFINITY;
     if (distance < bestDistance) {

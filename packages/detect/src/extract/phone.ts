@@ -1,6 +1,7 @@
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import nonContact from "../../lexicons/non_contact.json" with { type: "json" };
 import type { Analysis } from "../analyze.js";
+import { toOriginal } from "../text/view.js";
 import type { DigitRun } from "./digits.js";
 
 export interface PhoneCandidate {
@@ -15,15 +16,28 @@ export interface PhoneCandidate {
 const ID_WORDS = new Set(nonContact.id_words);
 const UNIT_WORDS = new Set(nonContact.unit_words);
 const CURRENCY = new Set(nonContact.currency_symbols);
+const BANK_WORDS = new Set(nonContact.bank_words);
+/** Id words long enough to match inflected forms by prefix ("заказа" for "заказ"). */
+const ID_PREFIXES = nonContact.id_words.filter((w) => w.length >= 5 && !w.includes(" "));
+/** The suppression reason for account and routing numbers: not a phone, but a payment detail (P1). */
+export const BANK_ACCOUNT = "bank account number";
 
 export const MIN_PHONE_DIGITS = 7;
 export const MAX_PHONE_DIGITS = 15;
 
-/** Scores a digit run as a phone number; libphonenumber-js is called only on runs that pass the cheap checks. */
+/** Regions tried when nothing hints at one: a national number valid in one of them is more likely a phone. */
+const FALLBACK_REGIONS: readonly CountryCode[] = ["US", "GB", "IN", "FR", "DE", "BR", "TR", "RU"];
+
+/**
+ * Scores a digit run as a phone number. `context` says the message (or the
+ * turn before it) talks about contact. libphonenumber-js is called only on
+ * runs that pass the cheap checks.
+ */
 export function scorePhone(
   a: Analysis,
   run: DigitRun,
   regionHints: readonly CountryCode[],
+  context: boolean,
 ): PhoneCandidate | null {
   const digits = run.digits;
   if (digits.length < MIN_PHONE_DIGITS || digits.length > MAX_PHONE_DIGITS) return null;
@@ -32,6 +46,10 @@ export function scorePhone(
   if (suppressed !== undefined) return { run, digits, confidence: 0, reasons: [suppressed], suppressed };
 
   let confidence = 0.45;
+  if (context) {
+    confidence += 0.25;
+    reasons.push("contact context");
+  }
   if (run.plus) {
     confidence += 0.25;
     reasons.push("international prefix");
@@ -40,29 +58,66 @@ export function scorePhone(
     confidence += 0.15;
     reasons.push(run.spelledWords > 0 ? "spelled digits" : "look-alike digits");
   }
-  if (run.groups.length > 1 || run.spelledWords > 0) {
+  if (run.groups.length > 1 || run.spelledWords > 0 || !isUnbroken(a, run)) {
     confidence += 0.05;
-  } else if (!run.plus && digits.length >= 11) {
-    // One unbroken block of 11+ digits with no "+" reads like an id.
+  } else if (!run.plus && !context && digits.length >= 11) {
+    // One unbroken block of 11+ digits with no "+" and no talk of contact reads like an id.
     confidence -= 0.15;
     reasons.push("unbroken long block");
   }
-  const valid = isValidSomewhere(digits, run.plus, regionHints);
-  if (valid) {
+  const validity = checkNumber(digits, run.plus, regionsToTry(digits, confidence, regionHints));
+  if (validity === "valid") {
     confidence += 0.15;
     reasons.push("valid number");
+  } else if (validity === "impossible" && run.plus) {
+    // "+44 7700 0": a country code with too few digits after it.
+    confidence -= 0.3;
+    reasons.push("impossible length for its country");
   }
   return { run, digits, confidence: Math.min(0.99, confidence), reasons };
 }
 
-function isValidSomewhere(digits: string, plus: boolean, regions: readonly CountryCode[]): boolean {
+/**
+ * Regions to validate a national number against: the hints, or when there are
+ * none and the score is borderline, the fallback regions for numbers written
+ * the national way (trunk prefix 0, or ten digits as in North America).
+ */
+function regionsToTry(
+  digits: string,
+  confidence: number,
+  hints: readonly CountryCode[],
+): readonly CountryCode[] {
+  if (hints.length > 0 || confidence >= 0.6) return hints;
+  if (digits.startsWith("0") && !digits.startsWith("00")) return FALLBACK_REGIONS.filter((r) => r !== "US");
+  if (digits.length === 10 && /^[2-9]/.test(digits)) return ["US"];
+  return [];
+}
+
+function checkNumber(
+  digits: string,
+  plus: boolean,
+  regions: readonly CountryCode[],
+): "valid" | "possible" | "impossible" | "unknown" {
   try {
-    if (plus) return parsePhoneNumberFromString(`+${digits}`)?.isValid() ?? false;
-    for (const region of regions) if (parsePhoneNumberFromString(digits, region)?.isValid()) return true;
-    return false;
+    if (plus) {
+      const n = parsePhoneNumberFromString(`+${digits}`);
+      if (n === undefined) return "impossible";
+      return n.isValid() ? "valid" : n.isPossible() ? "possible" : "impossible";
+    }
+    for (const region of regions) if (parsePhoneNumberFromString(digits, region)?.isValid()) return "valid";
+    return "unknown";
   } catch {
-    return false;
+    return "unknown";
   }
+}
+
+/** Written as one block of digits in the original ("15228471936"), not spaced or dotted apart. */
+function isUnbroken(a: Analysis, run: DigitRun): boolean {
+  const first = a.tokens[run.from];
+  const last = a.tokens[run.to - 1];
+  if (first === undefined || last === undefined) return true;
+  const [s, e] = toOriginal(a.view, first.start, last.end);
+  return /^\+?\d+$/.test(a.original.slice(s, e));
 }
 
 function nonContactReason(a: Analysis, run: DigitRun): string | undefined {
@@ -73,31 +128,42 @@ function nonContactReason(a: Analysis, run: DigitRun): string | undefined {
   if (first !== undefined && !first.isWord && CURRENCY.has(first.key)) return "money or id";
   // A unit or currency right after: "1200 px", "25000 words", "5000000 usd".
   const after = tokens[run.to];
-  if (after?.isWord && UNIT_WORDS.has(after.key)) return "quantity";
+  if (!run.plus && after?.isWord === true && UNIT_WORDS.has(after.key)) return "quantity";
   if (after !== undefined && !after.isWord && (after.key === "%" || CURRENCY.has(after.key)))
     return "quantity";
-  // An id word just before: "order 123456789", "SIRET 732 829 320 00074", "invoice #4412...".
-  for (let k = run.from - 1, seen = 0; k >= 0 && seen < 3; k--) {
+  // An id or bank word just before: "order 123456789", "SIRET 732 829 320 00074", "routing 178285236".
+  for (let k = run.from - 1, seen = 0; k >= 0 && seen < 4; k--) {
     const t = tokens[k];
     if (t === undefined) break;
     if (!t.isWord) {
-      if (t.key === "." || t.key === ":" || t.key === "#" || t.key === "-") continue;
+      if (t.key === "." || t.key === ":" || t.key === "#" || t.key === "-" || t.key === "/") continue;
       break;
     }
     seen++;
-    if (ID_WORDS.has(t.key)) return "identifier";
+    const key = t.tail ?? t.key;
+    if (BANK_WORDS.has(key) || (k > 0 && BANK_WORDS.has(`${tokens[k - 1]?.key} ${key}`))) return BANK_ACCOUNT;
+    if (ID_WORDS.has(key) || (key.length >= 5 && ID_PREFIXES.some((w) => key.startsWith(w))))
+      return "identifier";
   }
+  // "N.º 2024-000318", "commande n° 100045872": the Romance abbreviation for "number" marks an id.
+  if (
+    first !== undefined &&
+    /(?:^|[^a-z])n\s?[.]?\s?[°º]\s*[.:]?\s*$|(?:^|[^a-z])n\.\s?o\.?\s*$/.test(
+      a.view.text.slice(Math.max(0, first.start - 8), first.start),
+    )
+  )
+    return "identifier";
   const groups = run.groups;
   if (run.spelledWords === 0 && groups.length >= 2) {
     const seps = run.separators.replace(/ /g, "");
     // Dates and year ranges: 15/03/2024, 2024-03-15, 2023-2024.
-    if (groups.length === 3 && /^[-/.]$/.test(seps) && isDate(groups)) return "date";
+    // Dates, also followed by a time ("11/15/26 12:30"): the first three groups are a date.
+    if (groups.length >= 3 && /^[-/.]+$/.test(seps) && isDate(groups.slice(0, 3))) return "date";
     if (groups.length === 2 && groups.every((g) => /^(19|20)\d\d$/.test(g))) return "year range";
     // Versions, decimals, IP addresses: a few dot-separated groups.
     if (seps === "." && groups.length <= 4 && !run.plus) return "version or decimal";
-    // Thousands: 1,250,000.
-    if (seps === "," && groups.slice(1).every((g) => g.length === 3) && (groups[0]?.length ?? 0) <= 3)
-      return "amount";
+    // Lists and amounts: "4, 8, 12, 16", "1,250,000". Phone numbers are not written with commas.
+    if (seps.includes(",")) return "list or amount";
     // Card numbers: four-digit groups that pass Luhn.
     if (groups.every((g) => g.length === 4) && run.digits.length >= 13 && luhn(run.digits))
       return "card number";

@@ -77,12 +77,16 @@ function keepCaseFold(cp: number, ch: string): string {
   return SPACE.test(out) ? " " : out;
 }
 
-/** Maps other-script look-alikes to Latin only inside runs of non-space text that hold a Latin letter. */
+/**
+ * Maps other-script look-alikes to Latin only inside words (runs of letters and
+ * digits) that also hold a Latin letter: "pаypal", "еmіlѕсhmіdt". A word wholly
+ * in another script stays ("Telegram-бота" keeps "бота").
+ */
 function mapLookalikesInLatinRuns(segments: Segment[]): void {
   let runStart = 0;
   for (let i = 0; i <= segments.length; i++) {
     const seg = segments[i];
-    if (seg !== undefined && seg.text !== " ") continue;
+    if (seg !== undefined && WORD.test(seg.text)) continue;
     let hasAscii = false;
     let hasOther = false;
     for (let k = runStart; k < i; k++) {
@@ -101,6 +105,8 @@ function mapLookalikesInLatinRuns(segments: Segment[]): void {
     runStart = i + 1;
   }
 }
+
+const WORD = /^[\p{L}\p{N}\p{M}]+$/u;
 
 function isIgnorable(cp: number): boolean {
   return (

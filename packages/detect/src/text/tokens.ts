@@ -12,6 +12,9 @@ export interface Token {
   isWord: boolean;
   /** Space (or nothing at the start of the text) before this token. */
   spaceBefore: boolean;
+  /** For words written with an apostrophe: the part before the first and after the last one ("whatsapp'tan", "d'ordine"). */
+  head?: string;
+  tail?: string;
 }
 
 const WORD_CHAR = /[\p{L}\p{N}\p{M}_]/u;
@@ -46,13 +49,18 @@ export function tokenize(text: string): Token[] {
         } else break;
       }
       const raw = text.slice(start, i);
-      tokens.push({
-        key: hasApostrophe ? raw.replace(APOSTROPHES, "") : raw,
-        start,
-        end: i,
-        isWord: true,
-        spaceBefore,
-      });
+      if (hasApostrophe) {
+        const parts = raw.split(APOSTROPHES);
+        tokens.push({
+          key: raw.replace(APOSTROPHES, ""),
+          start,
+          end: i,
+          isWord: true,
+          spaceBefore,
+          head: parts[0] as string,
+          tail: parts.at(-1) as string,
+        });
+      } else tokens.push({ key: raw, start, end: i, isWord: true, spaceBefore });
     } else {
       const width = c >= 0xd800 && c <= 0xdbff ? 2 : 1;
       tokens.push({ key: text.slice(i, i + width), start: i, end: i + width, isWord: false, spaceBefore });
