@@ -1,4 +1,4 @@
-import type { ChannelKind, CompiledLexicon, PhraseCategory } from "./lexicon.js";
+import type { ChannelKind, CompiledLexicon, IndexTag, PhraseCategory } from "./lexicon.js";
 import type { PhraseMatch } from "./phrases.js";
 import { baseView } from "./text/normalize.js";
 import { type Token, tokenize } from "./text/tokens.js";
@@ -30,6 +30,8 @@ export interface Analysis {
   phrases: PhraseMatch<PhraseCategory>[];
   /** Words for calling ("call", "llámame"), matched once. */
   calls: PhraseMatch<"call">[];
+  /** All the lexicon's phrase lists, matched once. */
+  found: Found;
   channels: ChannelMention[];
   lexicon: CompiledLexicon;
 }
@@ -53,6 +55,62 @@ export function leetFold(word: string): string {
 
 export const MAX_CHANNEL_MENTIONS = 64;
 
+/** The combined index's matches, by list. */
+export interface Found {
+  phrases: PhraseMatch<PhraseCategory>[];
+  euphemisms: PhraseMatch<ChannelKind>[];
+  work: PhraseMatch<"work">[];
+  methods: PhraseMatch<"strong" | "weak">[];
+  calls: PhraseMatch<"call">[];
+  reversed: boolean;
+  proposals: number;
+  samples: PhraseMatch<"sample">[];
+}
+
+function groupMatches(all: readonly PhraseMatch<IndexTag>[]): Found {
+  const found: Found = {
+    phrases: [],
+    euphemisms: [],
+    work: [],
+    methods: [],
+    calls: [],
+    reversed: false,
+    proposals: 0,
+    samples: [],
+  };
+  for (const m of all) {
+    const tag = m.category;
+    const at = { phrase: m.phrase, from: m.from, to: m.to };
+    switch (tag.group) {
+      case "phrase":
+        found.phrases.push({ ...at, category: tag.category });
+        break;
+      case "euphemism":
+        found.euphemisms.push({ ...at, category: tag.kind });
+        break;
+      case "work":
+        found.work.push({ ...at, category: "work" });
+        break;
+      case "method":
+        found.methods.push({ ...at, category: tag.strength });
+        break;
+      case "call":
+        found.calls.push({ ...at, category: "call" });
+        break;
+      case "reversed":
+        found.reversed = true;
+        break;
+      case "proposal":
+        found.proposals++;
+        break;
+      case "sample":
+        found.samples.push({ ...at, category: "sample" });
+        break;
+    }
+  }
+  return found;
+}
+
 export function analyze(original: string, lexicon: CompiledLexicon): Analysis {
   const view = joinSpacedLetters(baseView(original));
   const tokens = tokenize(view.text);
@@ -65,13 +123,18 @@ export function analyze(original: string, lexicon: CompiledLexicon): Analysis {
     words.push(t.key);
     wordToken.push(i);
   });
-  const letterWords = words.map((w) => (/\d/.test(w) && /[a-z]/.test(w) ? leetFold(w) : w));
-  const phrases = lexicon.phrases.match(words);
+  // Leetspeak starts with a letter ("p4yp4l", "t3l3gr4m"); "3th" or "10k" are numbers.
+  const letterWords = words.map((w) => (/^[a-z]/.test(w) && /\d/.test(w) ? leetFold(w) : w));
+  const found = groupMatches(lexicon.index.match(letterWords));
+  const phrases = found.phrases;
   // Bounded so that every per-detail look-up over channels costs a constant: a message naming
   // more than this many channels is already flagged by the first ones.
-  const channels = findChannels(tokens, letterWords, wordToken, lexicon).slice(0, MAX_CHANNEL_MENTIONS);
+  const channels = findChannels(tokens, letterWords, wordToken, lexicon, found.euphemisms).slice(
+    0,
+    MAX_CHANNEL_MENTIONS,
+  );
   for (const c of channels) c.negated = isNegatedMention(c, phrases, tokenWord);
-  const calls = lexicon.callWords.match(words);
+  const calls = found.calls;
   return {
     original,
     view,
@@ -82,6 +145,7 @@ export function analyze(original: string, lexicon: CompiledLexicon): Analysis {
     tokenWord,
     phrases,
     calls,
+    found,
     channels,
     lexicon,
   };
@@ -92,6 +156,7 @@ function findChannels(
   words: string[],
   wordToken: number[],
   lexicon: CompiledLexicon,
+  euphemisms: readonly PhraseMatch<ChannelKind>[],
 ): ChannelMention[] {
   const out: ChannelMention[] = [];
   for (let w = 0; w < words.length; w++) {
@@ -99,16 +164,17 @@ function findChannels(
     const tok = wordToken[w] as number;
     const token = tokens[tok] as Token;
     // "whatsapp'tan" (a Turkish suffix): the name is the part before the apostrophe.
-    const kind =
-      lexicon.channelNames.get(key) ??
-      (token.head === undefined ? undefined : lexicon.channelNames.get(token.head));
-    if (kind !== undefined) {
-      out.push({ kind, from: tok, to: tok + 1, strength: "strong", negated: false });
+    const entry =
+      lexicon.channelWords.get(key) ??
+      (token.head === undefined ? undefined : lexicon.channelWords.get(token.head));
+    if (entry === undefined) continue;
+    if (entry.strong !== undefined) {
+      out.push({ kind: entry.strong, from: tok, to: tok + 1, strength: "strong", negated: false });
       continue;
     }
     // A name split in two ("sk ype", "whats app").
     const next = words[w + 1];
-    if (next !== undefined) {
+    if (next !== undefined && entry.prefix === true) {
       const joined = lexicon.channelNames.get(key + next);
       if (joined !== undefined) {
         const to = (wordToken[w + 1] as number) + 1;
@@ -118,11 +184,10 @@ function findChannels(
       }
     }
     // Weak names never come from a contraction: "what's" is not "whats" (WhatsApp).
-    const weak = token.head === undefined ? lexicon.weakChannelNames.get(key) : undefined;
-    if (weak !== undefined)
-      out.push({ kind: weak, from: tok, to: tok + 1, strength: "weak", negated: false });
+    if (entry.weak !== undefined && token.head === undefined)
+      out.push({ kind: entry.weak, from: tok, to: tok + 1, strength: "weak", negated: false });
   }
-  for (const m of lexicon.euphemisms.match(words)) {
+  for (const m of euphemisms) {
     out.push({
       kind: m.category,
       from: wordToken[m.from] as number,
@@ -165,6 +230,8 @@ function isNegatedMention(
  */
 export function joinSpacedLetters(base: View): View {
   const text = base.text;
+  // Most messages have neither: two cheap linear tests skip the scan.
+  if (!SPACED_HINT.test(text) && !DOTTED_HINT.test(text)) return base;
   const n = text.length;
   const drop = new Uint8Array(n);
   let any = false;
@@ -231,6 +298,8 @@ function isSingleAt(text: string, i: number): boolean {
   return TRAILING_PUNCTUATION.has(after) && LETTER_OR_DIGIT.test(c) && (text[i + 2] ?? " ") === " ";
 }
 
+const SPACED_HINT = /(?:^| )\S \S \S(?: |$|[,.;:!?)])/;
+const DOTTED_HINT = /[\p{L}\p{N}]\.[\p{L}\p{N}]\.[\p{L}\p{N}]\.[\p{L}\p{N}]/u;
 const TRAILING_PUNCTUATION = new Set([",", ".", ";", ":", "!", "?", ")"]);
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 

@@ -6,9 +6,9 @@ import { elementsOf } from "./extract/elements.js";
 import { findEmails } from "./extract/email.js";
 import { findHandles, nearestChannel } from "./extract/handles.js";
 import { findLinks } from "./extract/links.js";
-import { BANK_ACCOUNT, scorePhone } from "./extract/phone.js";
+import { BANK_ACCOUNT, isNonContact, scorePhone } from "./extract/phone.js";
 import type { ChannelKind, CompiledLexicon, PhraseCategory } from "./lexicon.js";
-import { type PhraseMatch, PhraseSet } from "./phrases.js";
+import type { PhraseMatch } from "./phrases.js";
 import { baseView } from "./text/normalize.js";
 import { toOriginal } from "./text/view.js";
 import type { Finding, FindingKind, HandleKind, RuleId } from "./types.js";
@@ -101,12 +101,6 @@ const MEDIA = new Set<ChannelKind>(["phone", "email"]);
 /** "Zelle you", "venmo me": a payment app's name used as a verb. */
 const PRONOUNS = new Set(["you", "u", "me", "ya", "te", "vous", "dich", "ti", "тебе", "вам"]);
 
-/** Words that make a detail an example or a test value (A2): "the test IBAN", "placeholder number". */
-const SAMPLE_WORDS = (() => {
-  const set = new PhraseSet<"sample">();
-  for (const w of nonContact.sample_words) set.add("sample", w);
-  return set;
-})();
 const RESERVED_DOMAINS = new Set(nonContact.reserved_domains);
 
 export function isPaymentKind(kind: FindingKind): boolean {
@@ -151,8 +145,8 @@ export function detect(original: string, ctx: DetectContext): Detection {
   const has = (category: PhraseCategory): boolean => phrases.some((m) => m.category === category);
   const contactContext =
     ctx.contactPrimed || has("contact_context") || has("ask_contact") || has("move_channel");
-  const reversed = ctx.lexicon.reversalCues.match(a.words).length > 0;
-  const samples = SAMPLE_WORDS.match(a.words);
+  const reversed = a.found.reversed;
+  const samples = a.found.samples;
   /** A detail near "test", "example", "placeholder" is the subject of the work, not a way to reach someone. */
   const isSample = (fromTok: number, toTok: number): boolean => {
     const from = wordIndexAtOrAfter(a, fromTok);
@@ -199,9 +193,7 @@ export function detect(original: string, ctx: DetectContext): Detection {
       add(detailRule(kind), kind, range, link.value, 0.95, [`${link.host} link`]);
     } else if (
       link.category === "personal" &&
-      (contactContext ||
-        /contact|book|call|links?$/.test(link.path) ||
-        a.lexicon.linkInBioHosts.has(link.host))
+      (/contact|book|call|links?$/.test(link.path) || a.lexicon.linkInBioHosts.has(link.host))
     ) {
       add("C1", "url", range, link.value, 0.75, ["personal contact page"]);
     } else if (link.category === "plain" && a.lexicon.linkInBioHosts.has(link.host)) {
@@ -238,7 +230,12 @@ export function detect(original: string, ctx: DetectContext): Detection {
     const phone = scorePhone(a, run, ctx.regionHints, context);
     if (phone === null) {
       // "my line is zero seven zero three": the start of a number, announced as one.
-      if (run.digits.length >= 3 && run.digits.length < 7 && givingContactBefore(a, phrases, run.from))
+      if (
+        run.digits.length >= 3 &&
+        run.digits.length < 7 &&
+        possessivePhoneWord(a, run.from) &&
+        !isNonContact(a, run)
+      )
         add("C1", "phone", tokenSpan(run.from, run.to), "", 0.55, ["start of a number given as contact"]);
       continue;
     }
@@ -271,7 +268,7 @@ export function detect(original: string, ctx: DetectContext): Detection {
   paymentCodes(a, original, add, isSample, allowedRules);
 
   // --- Intent without a detail -----------------------------------------
-  const work = a.lexicon.workTerms.match(a.letterWords);
+  const work = a.found.work;
   /** A brand with a work noun near it is the subject of the work (A2): "integrate PayPal checkout", "a WhatsApp bot". */
   const isSubjectOfWork = (fromWord: number, toWord: number, before = 5, after = 3): boolean =>
     work.some((w) => w.to >= fromWord - before && w.from <= toWord + after);
@@ -284,7 +281,7 @@ export function detect(original: string, ctx: DetectContext): Detection {
         wordIndexNear(a, c.from) <= toWord &&
         wordIndexNear(a, c.to - 1) >= fromWord,
     );
-  const paymentWords = a.lexicon.paymentMethods.match(a.letterWords);
+  const paymentWords = a.found.methods;
   const safe = phrases.filter((m) => m.category === "platform_safe" && !safeNegated(a, m));
   const safeNear = (m: PhraseMatch<PhraseCategory>): boolean =>
     safe.some((s) => s.from >= m.from - 1 && s.from <= m.to + 4);
@@ -365,7 +362,7 @@ export function detect(original: string, ctx: DetectContext): Detection {
   if (!hasDetail && !findings.some((f) => f.rule === "C2")) {
     const question = a.tokens.some((t) => t.key === "?");
     const words = a.words.length;
-    const proposal = a.lexicon.proposals.match(a.words).length > 0;
+    const proposal = a.found.proposals > 0;
     for (const c of a.channels) {
       if (PAYMENT_CHANNELS.has(c.kind) || c.negated || ctx.workSubjects?.has(c.kind) === true) continue;
       const from = wordIndexNear(a, c.from);
@@ -418,17 +415,6 @@ function phoneApps(a: Analysis, fromTok: number, toTok: number): HandleKind[] {
     (c) => !c.negated && PHONE_APPS.has(c.kind) && !everydayWord(c) && c.from >= toTok && c.from - toTok <= 8,
   );
   return after === undefined ? [] : [after.kind as HandleKind];
-}
-
-/** "my number is", "call me on", "my line is": contact being given just before a run of digits. */
-function givingContactBefore(
-  a: Analysis,
-  phrases: readonly PhraseMatch<PhraseCategory>[],
-  fromTok: number,
-): boolean {
-  const w = wordIndexNear(a, fromTok);
-  void phrases;
-  return a.calls.some((p) => p.to <= w + 1 && w - p.to <= 3) || possessivePhoneWord(a, fromTok);
 }
 
 /** "my number", "my line", "amar number": a possessive and a phone word just before. */
@@ -495,7 +481,7 @@ function paymentCodes(
   allowedRules: Set<RuleId>,
 ): void {
   const text = a.view.text;
-  if (!/[a-z0-9]{10}|[a-z]{2}\d\d[ -]?[0-9a-z]{4}/.test(text)) return;
+  if (!mayHoldPaymentCode(text)) return;
   const cased = baseView(original, true);
   const sampleAt = (range: [number, number]): boolean => {
     const tok = a.tokens.findIndex((t) => (a.view.origEnd[t.end - 1] ?? 0) > range[0]);
@@ -529,6 +515,35 @@ function paymentCodes(
     add("P1", "crypto", range, c.value, confidence, [`${v.network} address, checksum ${v.checksum}`]);
   }
 }
+
+/**
+ * A cheap pass before the IBAN and crypto finders (which need the case-kept
+ * view, a second pass over the text): is there anything shaped like either?
+ */
+function mayHoldPaymentCode(text: string): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isDigit(c) || isLetter(c)) {
+      run++;
+      // A crypto address: 25 or more letters and digits in a row.
+      if (run >= 25) return true;
+      // An IBAN's start at a word's start: two letters and two digits ("de89").
+      if (
+        run === 4 &&
+        isDigit(c) &&
+        isDigit(text.charCodeAt(i - 1)) &&
+        isLetter(text.charCodeAt(i - 2)) &&
+        isLetter(text.charCodeAt(i - 3))
+      )
+        return true;
+    } else run = 0;
+  }
+  return false;
+}
+
+const isLetter = (c: number): boolean => c >= 0x61 && c <= 0x7a;
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
 function reversedEmails(a: Analysis): { range: [number, number]; value: string }[] {
   const out: { range: [number, number]; value: string }[] = [];

@@ -9,6 +9,7 @@ import fr from "../lexicons/fr.json" with { type: "json" };
 import hi from "../lexicons/hi.json" with { type: "json" };
 import id from "../lexicons/id.json" with { type: "json" };
 import it from "../lexicons/it.json" with { type: "json" };
+import nonContact from "../lexicons/non_contact.json" with { type: "json" };
 import pl from "../lexicons/pl.json" with { type: "json" };
 import pt from "../lexicons/pt.json" with { type: "json" };
 import ru from "../lexicons/ru.json" with { type: "json" };
@@ -101,42 +102,83 @@ export type ChannelKind = HandleKind | "bank";
 export type SymbolKind = "@" | "." | "_" | "-" | "+";
 
 /** Everything the extractors look up, compiled once from the data files. */
+/** What an entry of the combined phrase index belongs to. */
+export type IndexTag =
+  | { group: "phrase"; category: PhraseCategory }
+  | { group: "euphemism"; kind: ChannelKind }
+  | { group: "work" }
+  | { group: "method"; strength: "strong" | "weak" }
+  | { group: "call" }
+  | { group: "reversed" }
+  | { group: "proposal" }
+  | { group: "sample" };
+
 export interface CompiledLexicon {
+  /**
+   * Every phrase list below in one index, so a message's words are looked up
+   * once (the lists matched one by one cost a fifth of the scan).
+   */
+  index: PhraseSet<IndexTag>;
   numberWords: Map<string, number>;
   /** First word -> multi-word number entries ("quatre vingt" -> 80). */
   numberPhrases: Map<string, { words: string[]; value: number }[]>;
   scales: Map<string, number>;
+  /** Every word the digit reader knows (numbers, first words of number phrases, scales, joiners, repeaters, "oh"). */
+  digitVocabulary: Set<string>;
   joiners: Set<string>;
   repeaters: Map<string, number>;
   /** First word -> symbol-word entries, longest first ("at the rate" before "at"). */
   symbols: Map<string, { words: string[]; symbol: SymbolKind }[]>;
-  phrases: PhraseSet<PhraseCategory>;
   /** Unambiguous channel names (also matched after leet folding). */
   channelNames: Map<string, ChannelKind>;
-  /** Multi-word channel names ("whats app", "cash app"), first word -> entries. */
-  channelPhrases: PhraseSet<ChannelKind>;
   weakChannelNames: Map<string, ChannelKind>;
-  euphemisms: PhraseSet<ChannelKind>;
+  /** Every proper prefix of a channel name ("sk", "sky", "whats"): only such a word can start a name split in two. */
+  channelNamePrefixes: Set<string>;
+  /** One look-up per word for the channel reader: the word's strong and weak channel, and whether it starts a split name. */
+  channelWords: Map<string, { strong?: ChannelKind; weak?: ChannelKind; prefix?: true }>;
   hosts: Map<string, ChannelKind>;
   artifactHosts: Set<string>;
   webmailDomains: Set<string>;
   /** First labels of webmail domains ("gmail", "outlook"): a mailbox hinted at without its address. */
   webmailNames: Set<string>;
-  workTerms: PhraseSet<"work">;
-  paymentMethods: PhraseSet<"strong" | "weak">;
   emoji: Map<string, ChannelKind>;
   fileExtensions: Set<string>;
   tlds: Set<string>;
-  reversalCues: PhraseSet<"reversed">;
   linkInBioHosts: Set<string>;
-  callWords: PhraseSet<"call">;
-  proposals: PhraseSet<"proposal">;
   channelPrepositions: Set<string>;
   /**
    * Number words that are also everyday words in a supported language ("on" is ten in Turkish,
    * "hai" two in Vietnamese, "do" two in Hindi): they count only between two other digits.
    */
   ambiguousNumberWords: Set<string>;
+}
+
+function buildIndex(
+  base: CommonLexicon,
+  languages: readonly LanguageLexicon[],
+  sampleWords: readonly string[],
+): PhraseSet<IndexTag> {
+  const index = new PhraseSet<IndexTag>();
+  for (const lang of languages)
+    for (const category of PHRASE_CATEGORIES) {
+      const tag: IndexTag = { group: "phrase", category };
+      for (const p of phrasesOf(lang, category)) index.add(tag, p);
+    }
+  for (const [kind, entry] of Object.entries(base.channels)) {
+    const tag: IndexTag = { group: "euphemism", kind: kind as ChannelKind };
+    for (const e of entry.euphemisms) index.add(tag, e);
+  }
+  const simple = (tag: IndexTag, list: readonly string[] | undefined): void => {
+    for (const p of list ?? []) index.add(tag, p);
+  };
+  simple({ group: "work" }, base.work_terms);
+  simple({ group: "method", strength: "strong" }, base.payment_methods);
+  simple({ group: "method", strength: "weak" }, base.weak_payment_methods);
+  simple({ group: "call" }, base.call_words);
+  simple({ group: "reversed" }, base.reversal_cues);
+  simple({ group: "proposal" }, base.proposal_words);
+  simple({ group: "sample" }, sampleWords);
+  return index;
 }
 
 const PHRASE_CATEGORIES: readonly PhraseCategory[] = [
@@ -159,14 +201,17 @@ export function fold(word: string): string {
   return word.toLowerCase().normalize("NFD").replace(/\p{M}/gu, "").normalize("NFC");
 }
 
-export function compileLexicon(languages: readonly LanguageLexicon[], base: CommonLexicon): CompiledLexicon {
+export function compileLexicon(
+  languages: readonly LanguageLexicon[],
+  base: CommonLexicon,
+  sampleWords: readonly string[] = nonContact.sample_words,
+): CompiledLexicon {
   const numberWords = new Map<string, number>();
   const numberPhrases = new Map<string, { words: string[]; value: number }[]>();
   const scales = new Map<string, number>();
   const joiners = new Set<string>();
   const repeaters = new Map<string, number>();
   const symbols = new Map<string, { words: string[]; symbol: SymbolKind }[]>();
-  const phrases = new PhraseSet<PhraseCategory>();
 
   const pushMulti = <T extends { words: string[] }>(map: Map<string, T[]>, entry: T): void => {
     const first = entry.words[0];
@@ -200,41 +245,25 @@ export function compileLexicon(languages: readonly LanguageLexicon[], base: Comm
           pushMulti(symbols, { words, symbol });
       }
     }
-    for (const category of PHRASE_CATEGORIES)
-      for (const p of phrasesOf(lang, category)) phrases.add(category, p);
   }
 
   const channelNames = new Map<string, ChannelKind>();
-  const channelPhrases = new PhraseSet<ChannelKind>();
   const weakChannelNames = new Map<string, ChannelKind>();
-  const euphemisms = new PhraseSet<ChannelKind>();
   const hosts = new Map<string, ChannelKind>();
   for (const [kindName, entry] of Object.entries(base.channels)) {
     const kind = kindName as ChannelKind;
     for (const name of entry.names) {
       const words = phraseWords(name);
-      if (words.length === 1) channelNames.set(words[0] as string, kind);
-      else if (words.length > 1) channelPhrases.add(kind, name);
-      // "whats app" is also written "whatsapp": index the joined form too.
-      if (words.length > 1) channelNames.set(words.join(""), kind);
+      // "whats app" is matched as two words joined ("whats" + "app" = "whatsapp"), so index the joined form.
+      if (words.length > 0) channelNames.set(words.join(""), kind);
     }
     for (const name of entry.weak_names) {
       const words = phraseWords(name);
       if (words.length === 1) weakChannelNames.set(words[0] as string, kind);
     }
-    for (const e of entry.euphemisms) euphemisms.add(kind, e);
     for (const h of entry.hosts) hosts.set(h.toLowerCase(), kind);
   }
-  const workTerms = new PhraseSet<"work">();
-  for (const t of base.work_terms) workTerms.add("work", t);
-  const paymentMethods = new PhraseSet<"strong" | "weak">();
-  for (const t of base.payment_methods) paymentMethods.add("strong", t);
-  for (const t of base.weak_payment_methods) paymentMethods.add("weak", t);
-  const proposals = new PhraseSet<"proposal">();
-  for (const t of base.proposal_words ?? []) proposals.add("proposal", t);
   const channelPrepositions = new Set((base.channel_prepositions ?? []).map(fold));
-  const callWords = new PhraseSet<"call">();
-  for (const t of base.call_words ?? []) callWords.add("call", t);
   // A number word is ambiguous when some language that does not count with it uses it as an everyday word
   // (in its phrases, symbol words or joiners), or when it is one or two letters long.
   const ambiguousNumberWords = new Set<string>();
@@ -249,36 +278,56 @@ export function compileLexicon(languages: readonly LanguageLexicon[], base: Comm
     for (const w of everyday) if (numberWords.has(w) && !own.has(w)) ambiguousNumberWords.add(w);
   }
   for (const w of numberWords.keys()) if (w.length <= 2) ambiguousNumberWords.add(w);
-  const reversalCues = new PhraseSet<"reversed">();
-  for (const t of base.reversal_cues ?? []) reversalCues.add("reversed", t);
   const emoji = new Map<string, ChannelKind>();
   for (const [e, kind] of Object.entries(base.emoji))
     emoji.set(e.replace(/\uFE0F/g, ""), kind as ChannelKind);
 
+  const channelNamePrefixes = new Set(
+    [...channelNames.keys()].flatMap((n) =>
+      Array.from({ length: Math.max(0, n.length - 2) }, (_, i) => n.slice(0, i + 2)),
+    ),
+  );
+  const channelWords = new Map<string, { strong?: ChannelKind; weak?: ChannelKind; prefix?: true }>();
+  const entryOf = (w: string): { strong?: ChannelKind; weak?: ChannelKind; prefix?: true } => {
+    let e = channelWords.get(w);
+    if (e === undefined) {
+      e = {};
+      channelWords.set(w, e);
+    }
+    return e;
+  };
+  for (const [w, kind] of channelNames) entryOf(w).strong = kind;
+  for (const [w, kind] of weakChannelNames) entryOf(w).weak = kind;
+  for (const w of channelNamePrefixes) entryOf(w).prefix = true;
+  const digitVocabulary = new Set<string>([
+    ...numberWords.keys(),
+    ...numberPhrases.keys(),
+    ...scales.keys(),
+    ...joiners,
+    ...repeaters.keys(),
+    "oh",
+    "o",
+  ]);
   return {
+    index: buildIndex(base, languages, sampleWords),
+    digitVocabulary,
     numberWords,
     numberPhrases,
     scales,
     joiners,
     repeaters,
     symbols,
-    phrases,
     channelNames,
-    channelPhrases,
+    channelNamePrefixes,
+    channelWords,
     weakChannelNames,
-    euphemisms,
     hosts,
     artifactHosts: new Set(base.artifact_hosts.map((h) => h.toLowerCase())),
     webmailDomains: new Set(base.webmail_domains.map((h) => h.toLowerCase())),
     webmailNames: new Set(base.webmail_domains.map((h) => h.toLowerCase().split(".")[0] as string)),
-    workTerms,
-    paymentMethods,
     emoji,
     fileExtensions: new Set(base.file_extensions.map((e) => e.toLowerCase())),
     tlds: new Set(tldList.map((t) => t.toLowerCase())),
-    reversalCues,
-    callWords,
-    proposals,
     channelPrepositions,
     ambiguousNumberWords,
     linkInBioHosts: new Set((base.link_in_bio_hosts ?? []).map((h) => h.toLowerCase())),

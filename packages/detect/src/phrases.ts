@@ -2,11 +2,12 @@ import { phraseWords } from "./text/tokens.js";
 
 /**
  * A set of phrases matched over word keys. Phrase syntax (lexicons/README.md):
- * words, `pre*` for a prefix, `~` for a gap of 0-3 arbitrary words. Phrases are
- * indexed by their first word (or its 3-letter prefix), so matching costs one
- * map lookup per word plus the few phrases that start there.
+ * words, `pre*` for a prefix, `~` for a gap of 0-3 arbitrary words. Phrases
+ * live in a trie of words, so phrases that share a beginning ("pay you",
+ * "pay you directly", "pay you outside") are walked once: matching costs one
+ * map lookup per word plus the branches that really continue there.
  */
-export interface PhraseMatch<C extends string> {
+export interface PhraseMatch<C> {
   category: C;
   phrase: string;
   /** Index of the first and one past the last matched word. */
@@ -14,69 +15,113 @@ export interface PhraseMatch<C extends string> {
   to: number;
 }
 
-interface CompiledPhrase<C extends string> {
+interface Ending<C> {
   category: C;
   phrase: string;
-  words: string[];
+}
+
+interface TrieNode<C> {
+  exact: Map<string, TrieNode<C>> | undefined;
+  /** Children reached by a word prefix ("pay*"), grouped by the prefix's first letter: [prefix, node]. */
+  prefixes: Map<string, [string, TrieNode<C>][]> | undefined;
+  /** Child reached after a gap of 0-3 words ("~"). */
+  gap: TrieNode<C> | undefined;
+  ends: Ending<C>[] | undefined;
 }
 
 const MAX_GAP = 3;
 
-export class PhraseSet<C extends string> {
-  private readonly exact = new Map<string, CompiledPhrase<C>[]>();
-  private readonly prefixed = new Map<string, CompiledPhrase<C>[]>();
+const newNode = <C>(): TrieNode<C> => ({
+  exact: undefined,
+  prefixes: undefined,
+  gap: undefined,
+  ends: undefined,
+});
+
+export class PhraseSet<C> {
+  private readonly root: TrieNode<C> = newNode();
 
   add(category: C, phrase: string): void {
     const words = phraseWords(phrase);
-    const first = words[0];
-    if (first === undefined || first === "~") return;
-    const compiled = { category, phrase, words };
-    if (first.endsWith("*")) {
-      const key = first.slice(0, 3);
-      const list = this.prefixed.get(key) ?? [];
-      list.push(compiled);
-      this.prefixed.set(key, list);
-    } else {
-      const list = this.exact.get(first) ?? [];
-      list.push(compiled);
-      this.exact.set(first, list);
-    }
+    if (words.length === 0 || words[0] === "~") return;
+    let node = this.root;
+    for (const w of words) node = this.child(node, w);
+    node.ends ??= [];
+    node.ends.push({ category, phrase });
   }
 
-  /** All matches, in order of start word; overlapping matches are all reported. */
+  /** All matches, in order of start word; overlapping matches are all reported, each phrase once per start. */
   match(words: readonly string[]): PhraseMatch<C>[] {
     const out: PhraseMatch<C>[] = [];
     for (let i = 0; i < words.length; i++) {
-      const w = words[i] as string;
-      const a = this.exact.get(w);
-      if (a !== undefined) for (const p of a) this.tryAt(p, words, i, out);
-      if (w.length >= 3) {
-        const b = this.prefixed.get(w.slice(0, 3));
-        if (b !== undefined) for (const p of b) this.tryAt(p, words, i, out);
-      }
+      const first = this.step(this.root, words[i] as string);
+      if (first === undefined) continue;
+      const seen = new Set<Ending<C>>();
+      for (const node of first) this.walk(node, words, i, i + 1, out, seen);
     }
     return out;
   }
 
-  private tryAt(p: CompiledPhrase<C>, words: readonly string[], i: number, out: PhraseMatch<C>[]): void {
-    const end = matchFrom(p.words, 0, words, i);
-    if (end >= 0) out.push({ category: p.category, phrase: p.phrase, from: i, to: end });
-  }
-}
-
-/** Returns one past the last matched word, or -1. Gaps are bounded, so the work per start is bounded. */
-function matchFrom(pattern: readonly string[], pi: number, words: readonly string[], wi: number): number {
-  if (pi === pattern.length) return wi;
-  const p = pattern[pi] as string;
-  if (p === "~") {
-    for (let gap = 0; gap <= MAX_GAP && wi + gap <= words.length; gap++) {
-      const end = matchFrom(pattern, pi + 1, words, wi + gap);
-      if (end >= 0) return end;
+  private walk(
+    node: TrieNode<C>,
+    words: readonly string[],
+    from: number,
+    at: number,
+    out: PhraseMatch<C>[],
+    seen: Set<Ending<C>>,
+  ): void {
+    if (node.ends !== undefined)
+      for (const e of node.ends)
+        if (!seen.has(e)) {
+          seen.add(e);
+          out.push({ category: e.category, phrase: e.phrase, from, to: at });
+        }
+    if (node.gap !== undefined) {
+      // The gap's own continuation is tried at each length; the gap never ends a phrase.
+      for (let g = 0; g <= MAX_GAP && at + g < words.length; g++) {
+        const next = this.step(node.gap, words[at + g] as string);
+        if (next !== undefined) for (const n of next) this.walk(n, words, from, at + g + 1, out, seen);
+      }
     }
-    return -1;
+    const w = words[at];
+    if (w === undefined) return;
+    const next = this.step(node, w);
+    if (next !== undefined) for (const n of next) this.walk(n, words, from, at + 1, out, seen);
   }
-  const w = words[wi];
-  if (w === undefined) return -1;
-  const ok = p.endsWith("*") ? w.startsWith(p.slice(0, -1)) : w === p;
-  return ok ? matchFrom(pattern, pi + 1, words, wi + 1) : -1;
+
+  /** The children of a node that a word leads to (exact and by prefix). */
+  private step(node: TrieNode<C>, w: string): TrieNode<C>[] | undefined {
+    const exact = node.exact?.get(w);
+    if (node.prefixes === undefined) return exact === undefined ? undefined : [exact];
+    const out: TrieNode<C>[] = exact === undefined ? [] : [exact];
+    const candidates = node.prefixes.get(w.charAt(0));
+    if (candidates !== undefined)
+      for (const [prefix, child] of candidates) if (w.startsWith(prefix)) out.push(child);
+    return out.length === 0 ? undefined : out;
+  }
+
+  private child(node: TrieNode<C>, w: string): TrieNode<C> {
+    if (w === "~") {
+      node.gap ??= newNode();
+      return node.gap;
+    }
+    if (w.endsWith("*") && w.length > 1) {
+      const prefix = w.slice(0, -1);
+      node.prefixes ??= new Map();
+      const group = node.prefixes.get(prefix.charAt(0)) ?? [];
+      node.prefixes.set(prefix.charAt(0), group);
+      const found = group.find(([p]) => p === prefix);
+      if (found !== undefined) return found[1];
+      const created = newNode<C>();
+      group.push([prefix, created]);
+      return created;
+    }
+    node.exact ??= new Map();
+    let next = node.exact.get(w);
+    if (next === undefined) {
+      next = newNode();
+      node.exact.set(w, next);
+    }
+    return next;
+  }
 }

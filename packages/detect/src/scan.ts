@@ -71,13 +71,23 @@ export function scanWith(
       contactPrimed: context.contactPrimed === true,
       ...(context.channelHint === undefined ? {} : { channelHint: context.channelHint }),
       ...(context.workSubjects === undefined ? {} : { workSubjects: context.workSubjects }),
-      artifactHosts: new Set(policy.artifactHosts),
-      contactHosts: new Set(policy.contactHosts),
+      ...hostSetsOf(policy),
     });
     return { ...decide(text, detection.findings, detection.allowedRules, stage, policy), detection };
   } catch (err) {
     return failClosed(text, "internal_error", err instanceof Error ? err.message : String(err));
   }
+}
+
+const hostSets = new WeakMap<Policy, { artifactHosts: Set<string>; contactHosts: Set<string> }>();
+
+function hostSetsOf(policy: Policy): { artifactHosts: Set<string>; contactHosts: Set<string> } {
+  let sets = hostSets.get(policy);
+  if (sets === undefined) {
+    sets = { artifactHosts: new Set(policy.artifactHosts), contactHosts: new Set(policy.contactHosts) };
+    hostSets.set(policy, sets);
+  }
+  return sets;
 }
 
 /** Applies the policy to findings: the verdict, the rules, the handles and the masked text. */

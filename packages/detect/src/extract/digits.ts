@@ -205,12 +205,20 @@ function digitItem(
   const c0 = key.charCodeAt(0);
   if (c0 >= 0x30 && c0 <= 0x39 && /^\d+$/.test(key))
     return { type: "literal", digits: key, lookalike: false };
-  if (/\d/.test(key) && key.length >= 2 && LOOKALIKE_DIGITS.test(key)) {
+  // Look-alike digits ("4l5", "O5o"): the word must start with a digit or a look-alike letter.
+  if (
+    key.length >= 2 &&
+    ((c0 >= 0x30 && c0 <= 0x39) || c0 === 0x6f || c0 === 0x6c || c0 === 0x69 || c0 === 0x7c) &&
+    /\d/.test(key) &&
+    LOOKALIKE_DIGITS.test(key)
+  ) {
     const digits = key.replace(/o/g, "0").replace(/[li|]/g, "1");
     // At least half real digits (or inside a run already), so words such as "lol1" stay words.
     if (inRun || (key.match(/\d/g)?.length ?? 0) * 2 >= key.length)
       return { type: "literal", digits, lookalike: true };
   }
+  // Most words are no number word of any kind: one look-up rules them out.
+  if (!lexicon.digitVocabulary.has(key)) return null;
   const multi = lexicon.numberPhrases.get(key);
   if (multi !== undefined) {
     for (const entry of multi) {
@@ -225,8 +233,10 @@ function digitItem(
   }
   const value = lexicon.numberWords.get(key);
   if (value !== undefined) {
-    // A number word that is also an everyday word ("on", "do", "hai") counts only between two digits.
-    if (lexicon.ambiguousNumberWords.has(key) && !(inRun && nextIsNumber(tokens, i, lexicon))) return null;
+    // A number word that is also an everyday word ("on", "do", "hai") counts only between two spelled
+    // numbers ("dört yüz on yedi"), never next to written digits ("15 on 25.06.2026").
+    if (lexicon.ambiguousNumberWords.has(key) && !(afterNumberWord && nextIsNumberWord(tokens, i, lexicon)))
+      return null;
     return { type: "word", value, extraTokens: 0 };
   }
   // "oh" for zero: inside a run, or starting one before a number; a lone "o" only inside a run ("N.º 2024").
@@ -258,8 +268,11 @@ function nextIsNumber(tokens: Analysis["tokens"], i: number, lexicon: CompiledLe
 
 const SEPARATORS = new Set([",", "-", ".", "/", "(", ")"]);
 
+/** Whether a spelled number follows, past at most two separators ("ek, paanch"). */
 function nextIsNumberWord(tokens: Analysis["tokens"], i: number, lexicon: CompiledLexicon): boolean {
-  const next = tokens[i + 1];
+  let k = i + 1;
+  while (k <= i + 2 && tokens[k]?.isWord === false && SEPARATORS.has(tokens[k]?.key ?? "")) k++;
+  const next = tokens[k];
   return next?.isWord === true && (lexicon.numberWords.has(next.key) || lexicon.numberPhrases.has(next.key));
 }
 

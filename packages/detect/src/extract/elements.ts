@@ -1,5 +1,4 @@
 import type { Analysis } from "../analyze.js";
-import { leetFold } from "../analyze.js";
 import type { SymbolKind } from "../lexicon.js";
 
 /**
@@ -87,24 +86,22 @@ export function elementsOf(a: Analysis): Element[] {
 }
 
 function symbolWordAt(a: Analysis, i: number): { symbol: SymbolKind; next: number } | null {
-  const t = a.tokens[i];
-  if (t === undefined || !t.isWord) return null;
-  const entries =
-    a.lexicon.symbols.get(t.key) ?? (/\d/.test(t.key) ? a.lexicon.symbols.get(leetFold(t.key)) : undefined);
+  const first = a.tokenWord[i] ?? -1;
+  if (first < 0) return null;
+  // letterWords reads leetspeak as letters, so "d0t" is "dot".
+  const entries = a.lexicon.symbols.get(a.letterWords[first] as string);
   if (entries === undefined) return null;
   for (const e of entries) {
-    let k = i;
     let ok = true;
-    for (let w = 0; w < e.words.length; w++, k++) {
-      const tk = a.tokens[k];
-      const key =
-        tk?.isWord === true ? (w === 0 && /\d/.test(tk.key) ? leetFold(tk.key) : tk.key) : undefined;
-      if (key !== e.words[w]) {
+    for (let w = 0; w < e.words.length; w++) {
+      const word = first + w;
+      // The words of a symbol phrase are consecutive tokens ("at the rate"), with nothing between.
+      if (a.wordToken[word] !== i + w || a.letterWords[word] !== e.words[w]) {
         ok = false;
         break;
       }
     }
-    if (ok) return { symbol: e.symbol, next: k };
+    if (ok) return { symbol: e.symbol, next: i + e.words.length };
   }
   return null;
 }

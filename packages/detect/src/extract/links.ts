@@ -16,6 +16,8 @@ export interface LinkCandidate {
 // Linear: the host's classes exclude "." so each label's run ends at a dot; the path is one bounded class.
 const LINK = /(?:https?:\/\/)?((?:[a-z0-9](?:[a-z0-9-]{0,62})\.){1,6}[a-z]{2,24})(\/[^\s<>"'`)\]]{0,300})?/g;
 
+const HOST_HINT = /[a-z0-9]\.[a-z]/;
+
 /** Where a user name sits in a channel's links. */
 const USER_PATHS: readonly [RegExp, ChannelKind][] = [
   [/^wa\.me\/\+?(\d{6,15})/, "whatsapp"],
@@ -37,7 +39,8 @@ const USER_PATHS: readonly [RegExp, ChannelKind][] = [
 
 export function findLinks(a: Analysis): LinkCandidate[] {
   const text = a.view.text;
-  if (!text.includes(".")) return [];
+  // A host has a dot followed by a letter ("x.com", "wa.me"); a sentence's full stop is followed by a space.
+  if (!HOST_HINT.test(text)) return [];
   const out: LinkCandidate[] = [];
   LINK.lastIndex = 0;
   for (let m = LINK.exec(text); m !== null; m = LINK.exec(text)) {

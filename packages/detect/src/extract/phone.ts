@@ -111,6 +111,11 @@ function checkNumber(
   }
 }
 
+/** A run that reads as a date, money, an id or a quantity (A3), whatever its length. */
+export function isNonContact(a: Analysis, run: DigitRun): boolean {
+  return nonContactReason(a, run) !== undefined;
+}
+
 /** Written as one block of digits in the original ("15228471936"), not spaced or dotted apart. */
 function isUnbroken(a: Analysis, run: DigitRun): boolean {
   const first = a.tokens[run.from];
@@ -154,6 +159,9 @@ function nonContactReason(a: Analysis, run: DigitRun): string | undefined {
   )
     return "identifier";
   const groups = run.groups;
+  // Written digits that form a date, even after a spelled number ("milestone one due 2026-10-20").
+  const dateSeparators = run.separators.replace(/ /g, "");
+  if (groups.length >= 3 && /^[-/.]+$/.test(dateSeparators) && containsDate(groups)) return "date";
   if (run.spelledWords === 0 && groups.length >= 2) {
     const seps = run.separators.replace(/ /g, "");
     // Dates and year ranges: 15/03/2024, 2024-03-15, 2023-2024.
@@ -177,6 +185,11 @@ function nonContactReason(a: Analysis, run: DigitRun): string | undefined {
   )
     return "card number";
   return undefined;
+}
+
+function containsDate(groups: readonly string[]): boolean {
+  for (let i = 0; i + 3 <= groups.length; i++) if (isDate(groups.slice(i, i + 3))) return true;
+  return false;
 }
 
 function isDate(groups: string[]): boolean {

@@ -16,28 +16,32 @@ export function baseView(original: string, keepCase = false): View {
     const view = identityView(original);
     return lower === original ? view : { ...view, text: lower };
   }
-  const segments: Segment[] = [];
+  // Parallel arrays rather than an object per character: this path runs on every message
+  // with a single non-ASCII character (an accent, an emoji, a curly quote).
+  const texts: string[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let lookalikes = false;
   for (let i = 0; i < original.length; ) {
     const cp = original.codePointAt(i) ?? 0;
     const width = cp > 0xffff ? 2 : 1;
     if (!isIgnorable(cp)) {
-      const folded = keepCase
-        ? keepCaseFold(cp, original.slice(i, i + width))
-        : foldCodePoint(cp, original.slice(i, i + width));
-      if (folded.length > 0) segments.push({ text: folded, start: i, end: i + width });
+      const ch = cp < 0x80 ? original.charAt(i) : original.slice(i, i + width);
+      const folded = keepCase ? keepCaseFold(cp, ch) : foldCodePoint(cp, ch);
+      if (folded.length > 0) {
+        texts.push(folded);
+        starts.push(i);
+        ends.push(i + width);
+        if (folded > "\x7f" && confusablesMap.has(folded)) lookalikes = true;
+      }
     }
     i += width;
   }
-  if (!keepCase) mapLookalikesInLatinRuns(segments);
+  if (!keepCase && lookalikes) mapLookalikesInLatinWords(texts);
   const builder = new ViewBuilder(original.length + 8);
-  for (const seg of segments) builder.push(seg.text, seg.start, seg.end);
+  for (let n = 0; n < texts.length; n++)
+    builder.push(texts[n] as string, starts[n] as number, ends[n] as number);
   return builder.build();
-}
-
-interface Segment {
-  text: string;
-  start: number;
-  end: number;
 }
 
 const PLAIN_ASCII = /^[\x20-\x7e]*$/;
@@ -82,27 +86,27 @@ function keepCaseFold(cp: number, ch: string): string {
  * digits) that also hold a Latin letter: "pаypal", "еmіlѕсhmіdt". A word wholly
  * in another script stays ("Telegram-бота" keeps "бота").
  */
-function mapLookalikesInLatinRuns(segments: Segment[]): void {
-  let runStart = 0;
-  for (let i = 0; i <= segments.length; i++) {
-    const seg = segments[i];
-    if (seg !== undefined && WORD.test(seg.text)) continue;
+function mapLookalikesInLatinWords(texts: string[]): void {
+  let wordStart = 0;
+  for (let i = 0; i <= texts.length; i++) {
+    const t = texts[i];
+    if (t !== undefined && WORD.test(t)) continue;
     let hasAscii = false;
     let hasOther = false;
-    for (let k = runStart; k < i; k++) {
-      const t = (segments[k] as Segment).text;
-      if (ASCII_LETTER.test(t)) hasAscii = true;
-      else if (t > "\x7f" && confusablesMap.has(t)) hasOther = true;
+    for (let k = wordStart; k < i; k++) {
+      const c = texts[k] as string;
+      if (ASCII_LETTER.test(c)) hasAscii = true;
+      else if (c > "\x7f" && confusablesMap.has(c)) hasOther = true;
     }
     if (hasAscii && hasOther) {
-      for (let k = runStart; k < i; k++) {
-        const s = segments[k] as Segment;
-        if (s.text <= "\x7f") continue;
-        const plain = confusablesMap.get(s.text) ?? confusablesMap.get(s.text.toUpperCase());
-        if (plain !== undefined && /^[a-z0-9]$/i.test(plain)) s.text = plain.toLowerCase();
+      for (let k = wordStart; k < i; k++) {
+        const c = texts[k] as string;
+        if (c <= "\x7f") continue;
+        const plain = confusablesMap.get(c) ?? confusablesMap.get(c.toUpperCase());
+        if (plain !== undefined && /^[a-z0-9]$/i.test(plain)) texts[k] = plain.toLowerCase();
       }
     }
-    runStart = i + 1;
+    wordStart = i + 1;
   }
 }
 

@@ -83,13 +83,21 @@ export class ViewBuilder {
   }
 }
 
+/** Shared, read-only identity maps: most messages are plain ASCII and need no map of their own. */
+let identityStarts = new Int32Array(0);
+let identityEnds = new Int32Array(0);
+
 /** A view of the original text that is the text itself. */
 export function identityView(text: string): View {
-  const origStart = new Int32Array(text.length);
-  const origEnd = new Int32Array(text.length);
-  for (let i = 0; i < text.length; i++) {
-    origStart[i] = i;
-    origEnd[i] = i + 1;
+  const n = text.length;
+  if (identityStarts.length < n) {
+    const capacity = Math.max(n, identityStarts.length * 2, 1024);
+    identityStarts = new Int32Array(capacity);
+    identityEnds = new Int32Array(capacity);
+    for (let i = 0; i < capacity; i++) {
+      identityStarts[i] = i;
+      identityEnds[i] = i + 1;
+    }
   }
-  return { text, origStart, origEnd };
+  return { text, origStart: identityStarts.subarray(0, n), origEnd: identityEnds.subarray(0, n) };
 }
