@@ -55,6 +55,45 @@ export function leetFold(word: string): string {
 
 export const MAX_CHANNEL_MENTIONS = 64;
 
+/**
+ * A name with a case ending glued on, as Turkish, Finnish or Hungarian write it ("telegramdan",
+ * "whatsappta"): the strong name the word starts with, when at most four letters follow it.
+ */
+function gluedSuffix(
+  key: string,
+  lexicon: CompiledLexicon,
+): { strong?: ChannelKind; weak?: ChannelKind; prefix?: true } | undefined {
+  if (key.length < 6) return undefined;
+  for (let cut = 1; cut <= 4 && key.length - cut >= 5; cut++) {
+    const strong = lexicon.channelNames.get(key.slice(0, -cut));
+    if (strong !== undefined) return { strong };
+  }
+  return undefined;
+}
+
+/** Words that start a channel's name but, followed by the rest of it, are ordinary English ("we chat", "line up"). */
+const SPLIT_NAME_STOPWORDS = new Set([
+  "we",
+  "i",
+  "me",
+  "my",
+  "you",
+  "the",
+  "a",
+  "an",
+  "to",
+  "in",
+  "on",
+  "at",
+  "it",
+  "is",
+  "so",
+  "no",
+  "do",
+  "be",
+  "line",
+]);
+
 /** The combined index's matches, by list. */
 export interface Found {
   phrases: PhraseMatch<PhraseCategory>[];
@@ -65,10 +104,13 @@ export interface Found {
   reversed: boolean;
   proposals: number;
   samples: PhraseMatch<"sample">[];
+  /** Regions of the places named ("I'm in Lagos" -> NG). */
+  regions: string[];
 }
 
 function groupMatches(all: readonly PhraseMatch<IndexTag>[]): Found {
   const found: Found = {
+    regions: [],
     phrases: [],
     euphemisms: [],
     work: [],
@@ -105,6 +147,9 @@ function groupMatches(all: readonly PhraseMatch<IndexTag>[]): Found {
         break;
       case "sample":
         found.samples.push({ ...at, category: "sample" });
+        break;
+      case "place":
+        if (!found.regions.includes(tag.region)) found.regions.push(tag.region);
         break;
     }
   }
@@ -164,9 +209,14 @@ function findChannels(
     const tok = wordToken[w] as number;
     const token = tokens[tok] as Token;
     // "whatsapp'tan" (a Turkish suffix): the name is the part before the apostrophe.
+    // A contraction's joined form is never a weak name ("what's" is not "whats", WhatsApp); its head may be ("number's").
+    const byKey = lexicon.channelWords.get(key);
     const entry =
-      lexicon.channelWords.get(key) ??
-      (token.head === undefined ? undefined : lexicon.channelWords.get(token.head));
+      (token.head === undefined
+        ? byKey
+        : byKey?.strong !== undefined
+          ? byKey
+          : lexicon.channelWords.get(token.head)) ?? gluedSuffix(key, lexicon);
     if (entry === undefined) continue;
     if (entry.strong !== undefined) {
       out.push({ kind: entry.strong, from: tok, to: tok + 1, strength: "strong", negated: false });
@@ -174,7 +224,7 @@ function findChannels(
     }
     // A name split in two ("sk ype", "whats app").
     const next = words[w + 1];
-    if (next !== undefined && entry.prefix === true) {
+    if (next !== undefined && entry.prefix === true && !SPLIT_NAME_STOPWORDS.has(key)) {
       const joined = lexicon.channelNames.get(key + next);
       if (joined !== undefined) {
         const to = (wordToken[w + 1] as number) + 1;
@@ -183,8 +233,7 @@ function findChannels(
         continue;
       }
     }
-    // Weak names never come from a contraction: "what's" is not "whats" (WhatsApp).
-    if (entry.weak !== undefined && token.head === undefined)
+    if (entry.weak !== undefined)
       out.push({ kind: entry.weak, from: tok, to: tok + 1, strength: "weak", negated: false });
   }
   for (const m of euphemisms) {
@@ -261,14 +310,23 @@ export function joinSpacedLetters(base: View): View {
       i++;
       continue;
     }
+    // Dots between the letters go; "..." stands for a real dot ("l...c.o.m") and keeps its middle one;
+    // an "@" may sit among the letters ("n.@.g").
     let j = i;
     let count = 1;
-    while (j + 2 < n && text[j + 1] === "." && isSingleLetterAt(text, j + 2, ".")) {
-      j += 2;
-      count++;
+    const dropped: number[] = [];
+    for (;;) {
+      if (text[j + 1] === "." && isSingleLetterAt(text, j + 2, ".")) {
+        dropped.push(j + 1);
+        j += 2;
+        count++;
+      } else if (text.startsWith("...", j + 1) && isSingleLetterAt(text, j + 4, ".")) {
+        dropped.push(j + 1, j + 3);
+        j += 4;
+      } else break;
     }
     if (count >= 4) {
-      for (let k = i + 1; k < j; k += 2) drop[k] = 1;
+      for (const k of dropped) drop[k] = 1;
       any = true;
     }
     i = j + 1;
@@ -299,13 +357,13 @@ function isSingleAt(text: string, i: number): boolean {
 }
 
 const SPACED_HINT = /(?:^| )\S \S \S(?: |$|[,.;:!?)])/;
-const DOTTED_HINT = /[\p{L}\p{N}]\.[\p{L}\p{N}]\.[\p{L}\p{N}]\.[\p{L}\p{N}]/u;
+const DOTTED_HINT = /[\p{L}\p{N}@]\.[\p{L}\p{N}@]\.[\p{L}\p{N}@]\.[\p{L}\p{N}@]/u;
 const TRAILING_PUNCTUATION = new Set([",", ".", ";", ":", "!", "?", ")"]);
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 
 function isSingleLetterAt(text: string, i: number, sep: string): boolean {
   const c = text[i];
-  if (c === undefined || !LETTER_OR_DIGIT.test(c)) return false;
+  if (c === undefined || (c !== "@" && !LETTER_OR_DIGIT.test(c))) return false;
   const before = i === 0 ? " " : (text[i - 1] as string);
   const after = i + 1 >= text.length ? " " : (text[i + 1] as string);
   const bounded = (ch: string): boolean => ch === sep || ch === " " || !LETTER_OR_DIGIT.test(ch);

@@ -146,13 +146,29 @@ export function detect(original: string, ctx: DetectContext): Detection {
   const contactContext =
     ctx.contactPrimed || has("contact_context") || has("ask_contact") || has("move_channel");
   const reversed = a.found.reversed;
+  // The sender's locale, and places the message names ("I'm in Lagos").
+  const regions: readonly CountryCode[] =
+    a.found.regions.length === 0
+      ? ctx.regionHints
+      : [...new Set([...ctx.regionHints, ...(a.found.regions as CountryCode[])])];
   const samples = a.found.samples;
   /** A detail near "test", "example", "placeholder" is the subject of the work, not a way to reach someone. */
   const isSample = (fromTok: number, toTok: number): boolean => {
     const from = wordIndexAtOrAfter(a, fromTok);
     const to = wordIndexNear(a, toTok - 1);
     // Right before the detail, or before its kind noun ("test IBAN DE89..."), or just after ("... as the placeholder").
-    return samples.some((s) => (s.to <= from && from - s.to <= 1) || (s.from > to && s.from - to <= 3));
+    // In the same sentence: "show examples\n+44 7700 ..." is an example offered, then a number.
+    const together = (w1: number, w2: number): boolean => {
+      const s = a.tokens[a.wordToken[w1] as number]?.end ?? 0;
+      const e = a.tokens[a.wordToken[w2] as number]?.start ?? 0;
+      const [os, oe] = toOriginal(a.view, s, e);
+      return !/[\n.!?]/.test(original.slice(os, oe));
+    };
+    return samples.some(
+      (s) =>
+        (s.to <= from && from - s.to <= 1 && together(s.to - 1, Math.min(from, a.words.length - 1))) ||
+        (s.from > to && s.from - to <= 3 && together(to, s.from)),
+    );
   };
   const addDetail = (
     kind: HandleKind,
@@ -222,12 +238,15 @@ export function detect(original: string, ctx: DetectContext): Detection {
     for (const f of reversedEmails(a))
       add("C1", "email", f.range, f.value, 0.85, ["address written backwards"]);
 
+  // IBANs and addresses before phones: "NL91 ABNA 0417 1643 00" holds a phone-shaped tail.
+  paymentCodes(a, original, add, isSample, allowedRules);
   const runs = findDigitRuns(a);
   for (const run of runs) {
     if (covered(run.from)) continue;
     const apps = phoneApps(a, run.from, run.to);
-    const context = contactContext || apps.length > 0 || phoneWordBefore(a, run.from);
-    const phone = scorePhone(a, run, ctx.regionHints, context);
+    // Writing a number backwards is itself a sign it is meant to be read as one.
+    const context = contactContext || reversed || apps.length > 0 || phoneWordBefore(a, run.from);
+    const phone = scorePhone(a, run, regions, context);
     if (phone === null) {
       // "my line is zero seven zero three": the start of a number, announced as one.
       if (
@@ -265,16 +284,19 @@ export function detect(original: string, ctx: DetectContext): Detection {
     values.add(h.value);
     addDetail(h.kind, h.from, h.to, tokenSpan(h.from, h.to), h.value, h.confidence, h.reasons);
   }
-  paymentCodes(a, original, add, isSample, allowedRules);
 
   // --- Intent without a detail -----------------------------------------
   const work = a.found.work;
   /** A brand with a work noun near it is the subject of the work (A2): "integrate PayPal checkout", "a WhatsApp bot". */
   const isSubjectOfWork = (fromWord: number, toWord: number, before = 5, after = 3): boolean =>
     work.some((w) => w.to >= fromWord - before && w.from <= toWord + after);
-  /** Payment talk names the work it pays for ("send the USDT for the extra audit"): only a work noun right by the method counts. */
+  /**
+   * A method is the subject of the work when a work word comes before it ("integrate PayPal", "a crypto
+   * payment plugin accepts BTC") or right after it ("PayPal checkout"); payment talk names the work it
+   * pays for further on ("send the USDT for the extra audit").
+   */
   const isMethodSubject = (fromWord: number, toWord: number): boolean =>
-    isSubjectOfWork(fromWord, toWord, 2, 2) ||
+    isSubjectOfWork(fromWord, toWord, 5, 2) ||
     a.channels.some(
       (c) =>
         ctx.workSubjects?.has(c.kind) === true &&
@@ -291,12 +313,8 @@ export function detect(original: string, ctx: DetectContext): Detection {
     switch (m.category) {
       case "pay_outside": {
         if (safeNear(m)) break;
-        // A bare method name ("gift card", "western union") next to a work noun is the subject of the work.
-        const isMethodName = paymentWords.some((p) => p.from <= m.from && p.to >= m.to);
-        if (isMethodName && isMethodSubject(m.from, m.to - 1)) {
-          allowedRules.add("A2");
-          break;
-        }
+        // A bare method name ("bank transfer", "gift card") is read by the method rule below, with its verb.
+        if (paymentWords.some((p) => p.from <= m.from && p.to >= m.to)) break;
         add("P1", "intent_pay_outside", range, m.phrase, 0.85, reasons);
         break;
       }
@@ -327,22 +345,26 @@ export function detect(original: string, ctx: DetectContext): Detection {
     (m) =>
       m.category === "pay_outside" ||
       (m.category === "payment_context" &&
-        !paymentWords.some((p) => p.from <= m.from && p.to >= m.to) &&
+        // "Google Pay to the checkout": a phrase that overlaps a method's name is part of the name.
+        !paymentWords.some((p) => p.from < m.to && p.to > m.from && !(m.from <= p.from && m.to >= p.to)) &&
         !(m.to - m.from <= 2 && channelAt(m.to - 1))),
   );
   if (!findings.some((f) => f.rule === "P1")) {
     const adjacentVerb = (from: number): boolean => payVerbs.some((v) => v.to <= from && from - v.to <= 1);
+    // The verb goes with the method: a few words before it or just after it ("send it through pp", "Zelle? I can send").
+    const verbNear = (from: number, to: number): boolean =>
+      payVerbs.some((v) => (v.to <= from + 1 && from - v.to <= 5) || (v.from >= to - 1 && v.from - to <= 3));
     const usedAsVerb = (to: number): boolean => PRONOUNS.has(a.words[to] ?? "");
     const method = paymentWords.find(
       (m) =>
-        (m.category === "strong" ? payVerbs.length > 0 || usedAsVerb(m.to) : adjacentVerb(m.from)) &&
+        (m.category === "strong" ? verbNear(m.from, m.to) || usedAsVerb(m.to) : adjacentVerb(m.from)) &&
         !isMethodSubject(m.from, m.to - 1),
     );
     const channel = a.channels.find((c) => {
       if (!PAYMENT_CHANNELS.has(c.kind) || c.negated) return false;
       const from = wordIndexNear(a, c.from);
       const to = wordIndexNear(a, c.to - 1);
-      const verb = c.strength === "weak" ? adjacentVerb(from) : payVerbs.length > 0 || usedAsVerb(to + 1);
+      const verb = c.strength === "weak" ? adjacentVerb(from) : verbNear(from, to + 1) || usedAsVerb(to + 1);
       return verb && !isMethodSubject(from, to);
     });
     if (method !== undefined)
@@ -366,17 +388,25 @@ export function detect(original: string, ctx: DetectContext): Detection {
     for (const c of a.channels) {
       if (PAYMENT_CHANNELS.has(c.kind) || c.negated || ctx.workSubjects?.has(c.kind) === true) continue;
       const from = wordIndexNear(a, c.from);
-      if (isSubjectOfWork(from, wordIndexNear(a, c.to - 1))) {
+      const to = wordIndexNear(a, c.to - 1);
+      if (isSubjectOfWork(from, to)) {
         allowedRules.add("A2");
         continue;
       }
-      if (MEDIA.has(c.kind) && c.strength !== "euphemism") continue;
+      // "Someone wanted to move to Telegram, I said no": reported, not proposed.
+      if (reportedAround(a, from, to)) continue;
+      // "share ur whatsapp no.", "your email?", "ano FB mo?": the other party's channel, asked for.
+      const askedFor =
+        a.lexicon.secondPersonBefore.has(a.words[from - 1] ?? "") ||
+        a.lexicon.secondPersonAfter.has(a.words[to + 1] ?? "");
+      if (MEDIA.has(c.kind) && c.strength !== "euphemism" && !(askedFor && c.strength === "strong")) continue;
       const onChannel = from > 0 && a.lexicon.channelPrepositions.has(a.words[from - 1] ?? "");
       const proposes =
         c.strength === "euphemism" ||
+        askedFor ||
         (c.strength === "strong"
           ? words <= 3 || (question && words <= 8) || (onChannel && proposal)
-          : (question && words <= 4) || words <= 2);
+          : (question && words <= 4) || words <= 2 || (onChannel && proposal && question));
       if (proposes) {
         add("C2", "channel_mention", tokenSpan(c.from, c.to), c.kind, 0.7, [`${c.kind} named as a channel`]);
         break;
@@ -587,7 +617,8 @@ function isNegated(a: Analysis, m: PhraseMatch<PhraseCategory>): boolean {
     (n) =>
       (n.category === "negation" && n.to <= m.from && m.from - n.to <= 2) ||
       // Reported speech ("someone messaged me asking to move to Telegram and pay in crypto") covers its sentence.
-      (n.category === "reported" && n.to <= m.from && sameSentence(a, n.to, m.from)),
+      (n.category === "reported" &&
+        (n.to <= m.from ? sameSentence(a, n.to, m.from) : sameSentence(a, m.to, n.from))),
   );
 }
 
@@ -599,6 +630,15 @@ function sameSentence(a: Analysis, fromWord: number, toWord: number): boolean {
     if (key === "." || key === "!" || key === "?" || key === ";") return false;
   }
   return true;
+}
+
+/** A reported-speech phrase in the same sentence as the words [from, to]. */
+function reportedAround(a: Analysis, from: number, to: number): boolean {
+  return a.phrases.some(
+    (n) =>
+      n.category === "reported" &&
+      (n.to <= from ? sameSentence(a, n.to, from) : n.from > to && sameSentence(a, to + 1, n.from)),
+  );
 }
 
 /** "instead of going through the platform": a safe phrase that is being declined. */

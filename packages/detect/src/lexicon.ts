@@ -19,6 +19,7 @@ import uk from "../lexicons/uk.json" with { type: "json" };
 import ur from "../lexicons/ur.json" with { type: "json" };
 import vi from "../lexicons/vi.json" with { type: "json" };
 import { PhraseSet } from "./phrases.js";
+import { baseView } from "./text/normalize.js";
 import { phraseWords } from "./text/tokens.js";
 import type { HandleKind } from "./types.js";
 
@@ -72,6 +73,11 @@ export interface CommonLexicon {
   proposal_words?: string[];
   /** Prepositions that put a channel as the place to talk ("on", "via", "pe", "sur", "в"). */
   channel_prepositions?: string[];
+  /** Cities and countries -> ISO region ("lagos": "NG"): a place named in a message tells how to read its national numbers. */
+  places?: Record<string, string>;
+  /** Second-person possessives before a channel ("your", "ur", "tu", "votre") and after it (Tagalog "mo"): asking for it. */
+  second_person_before?: string[];
+  second_person_after?: string[];
 }
 
 export const LANGUAGES: readonly LanguageLexicon[] = [
@@ -111,7 +117,8 @@ export type IndexTag =
   | { group: "call" }
   | { group: "reversed" }
   | { group: "proposal" }
-  | { group: "sample" };
+  | { group: "sample" }
+  | { group: "place"; region: string };
 
 export interface CompiledLexicon {
   /**
@@ -146,6 +153,8 @@ export interface CompiledLexicon {
   tlds: Set<string>;
   linkInBioHosts: Set<string>;
   channelPrepositions: Set<string>;
+  secondPersonBefore: Set<string>;
+  secondPersonAfter: Set<string>;
   /**
    * Number words that are also everyday words in a supported language ("on" is ten in Turkish,
    * "hai" two in Vietnamese, "do" two in Hindi): they count only between two other digits.
@@ -178,6 +187,8 @@ function buildIndex(
   simple({ group: "reversed" }, base.reversal_cues);
   simple({ group: "proposal" }, base.proposal_words);
   simple({ group: "sample" }, sampleWords);
+  for (const [place, region] of Object.entries(base.places ?? {}))
+    index.add({ group: "place", region }, place);
   return index;
 }
 
@@ -197,8 +208,9 @@ function phrasesOf(lang: LanguageLexicon, category: PhraseCategory): readonly st
   return category === "reported" ? (lang.phrases.reported ?? []) : lang.phrases[category];
 }
 
+/** A lexicon word folded as message text is (lower case, diacritics off, "ı" -> "i"). */
 export function fold(word: string): string {
-  return word.toLowerCase().normalize("NFD").replace(/\p{M}/gu, "").normalize("NFC");
+  return baseView(word).text.trim();
 }
 
 export function compileLexicon(
@@ -329,6 +341,8 @@ export function compileLexicon(
     fileExtensions: new Set(base.file_extensions.map((e) => e.toLowerCase())),
     tlds: new Set(tldList.map((t) => t.toLowerCase())),
     channelPrepositions,
+    secondPersonBefore: new Set((base.second_person_before ?? []).map(fold)),
+    secondPersonAfter: new Set((base.second_person_after ?? []).map(fold)),
     ambiguousNumberWords,
     linkInBioHosts: new Set((base.link_in_bio_hosts ?? []).map((h) => h.toLowerCase())),
   };

@@ -31,6 +31,17 @@ interface TrieNode<C> {
 
 const MAX_GAP = 3;
 
+/** Categories are strings or small tag objects ({ group, ... }): equal when every field is. */
+function sameCategory<C>(a: C, b: C): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  const ka = Object.keys(a);
+  return (
+    ka.length === Object.keys(b).length &&
+    ka.every((k) => (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k])
+  );
+}
+
 const newNode = <C>(): TrieNode<C> => ({
   exact: undefined,
   prefixes: undefined,
@@ -47,7 +58,10 @@ export class PhraseSet<C> {
     let node = this.root;
     for (const w of words) node = this.child(node, w);
     node.ends ??= [];
-    node.ends.push({ category, phrase });
+    // The same phrase in several languages' lists ("bank transfer") is one ending.
+    const text = words.join(" ");
+    if (node.ends.some((e) => e.phrase === text && sameCategory(e.category, category))) return;
+    node.ends.push({ category, phrase: text });
   }
 
   /** All matches, in order of start word; overlapping matches are all reported, each phrase once per start. */

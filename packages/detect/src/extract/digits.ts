@@ -125,7 +125,7 @@ export function findDigitRuns(a: Analysis): DigitRun[] {
     const item: DigitItem | null =
       digitHead !== undefined
         ? { type: "literal", digits: digitHead, lookalike: false }
-        : digitItem(key, tokens, i, lexicon, inRun, lastWasWord);
+        : digitItem(key, tokens, i, lexicon, inRun, lastWasWord, run?.spelledWords ?? 0);
     if (item === null) {
       endRun();
       continue;
@@ -180,7 +180,7 @@ export function findDigitRuns(a: Analysis): DigitRun[] {
         break;
     }
     r.to = i + 1;
-    lastWasWord = item.type === "word" || item.type === "scale";
+    lastWasWord = item.type === "word" || item.type === "scale" || item.type === "joiner";
     if (digitHead !== undefined) endRun();
   }
   endRun();
@@ -201,6 +201,7 @@ function digitItem(
   lexicon: CompiledLexicon,
   inRun: boolean,
   afterNumberWord: boolean,
+  spelledSoFar: number,
 ): DigitItem | null {
   const c0 = key.charCodeAt(0);
   if (c0 >= 0x30 && c0 <= 0x39 && /^\d+$/.test(key))
@@ -235,7 +236,14 @@ function digitItem(
   if (value !== undefined) {
     // A number word that is also an everyday word ("on", "do", "hai") counts only between two spelled
     // numbers ("dört yüz on yedi"), never next to written digits ("15 on 25.06.2026").
-    if (lexicon.ambiguousNumberWords.has(key) && !(afterNumberWord && nextIsNumberWord(tokens, i, lexicon)))
+    // At the end of a long spelled number it closes it ("... panch char tin").
+    if (
+      lexicon.ambiguousNumberWords.has(key) &&
+      !(
+        afterNumberWord &&
+        (nextIsNumberWord(tokens, i, lexicon) || (spelledSoFar >= 3 && !wordFollows(tokens, i)))
+      )
+    )
       return null;
     return { type: "word", value, extraTokens: 0 };
   }
@@ -268,12 +276,20 @@ function nextIsNumber(tokens: Analysis["tokens"], i: number, lexicon: CompiledLe
 
 const SEPARATORS = new Set([",", "-", ".", "/", "(", ")"]);
 
+/** Whether the sentence goes on with a word right after (no punctuation between). */
+function wordFollows(tokens: Analysis["tokens"], i: number): boolean {
+  return tokens[i + 1]?.isWord === true;
+}
+
 /** Whether a spelled number follows, past at most two separators ("ek, paanch"). */
 function nextIsNumberWord(tokens: Analysis["tokens"], i: number, lexicon: CompiledLexicon): boolean {
   let k = i + 1;
   while (k <= i + 2 && tokens[k]?.isWord === false && SEPARATORS.has(tokens[k]?.key ?? "")) k++;
   const next = tokens[k];
-  return next?.isWord === true && (lexicon.numberWords.has(next.key) || lexicon.numberPhrases.has(next.key));
+  return (
+    next?.isWord === true &&
+    (lexicon.numberWords.has(next.key) || lexicon.numberPhrases.has(next.key) || lexicon.scales.has(next.key))
+  );
 }
 
 /** Keys of the next `count` word tokens starting at i (symbols such as hyphens skipped). */

@@ -38,6 +38,7 @@ const USERNAME_KINDS = new Set<ChannelKind>([
 ]);
 /** Words allowed between a channel name and the handle: "my tg is x", "insta: x", "id hai @x". */
 const CONNECTORS = new Set([
+  "as",
   "is",
   "id",
   "handle",
@@ -122,6 +123,7 @@ const NOT_A_HANDLE = new Set([
 const USERNAME = /^[a-z0-9][a-z0-9._-]{1,39}$/;
 /** Connectors that name a handle outright: "my skype is x", "mi usuario es x". */
 const NAMING = new Set([
+  "as",
   "is",
   "es",
   "est",
@@ -238,6 +240,8 @@ export function findHandles(a: Analysis, els: readonly Element[]): HandleCandida
     let k = start;
     let colon = false;
     let naming = false;
+    // "I'm on Discord as pixelforge": "as" names the account without a possessive.
+    let namedAs = false;
     let connectors = 0;
     while (k < els.length && connectors <= 4) {
       const e = els[k] as Element;
@@ -250,7 +254,8 @@ export function findHandles(a: Analysis, els: readonly Element[]): HandleCandida
         connectors++;
         continue;
       }
-      if (e.type === "symbol" && e.symbol === "-" && e.literal) {
+      // "Skype - name" is a dash between words; "PayPal-Integration", "Venmo-style" are compounds.
+      if (e.type === "symbol" && e.symbol === "-" && e.literal && e.spaceBefore) {
         colon = true;
         k++;
         continue;
@@ -261,6 +266,7 @@ export function findHandles(a: Analysis, els: readonly Element[]): HandleCandida
         !(els[k + 1]?.type === "symbol" && (els[k + 1] as Element & { symbol?: string }).symbol === "_")
       ) {
         if (NAMING.has(e.key)) naming = true;
+        if (e.key === "as") namedAs = true;
         k++;
         connectors++;
         continue;
@@ -276,7 +282,10 @@ export function findHandles(a: Analysis, els: readonly Element[]): HandleCandida
     const shaped = /[\d_.]/.test(name.value);
     // "my Skype is sofialindqvist": named outright, by a possessive before the channel and "is" after it.
     const namedOutright =
-      naming && possessiveBefore(a, m.from) && name.value.length >= 5 && !NOT_A_NAME.has(name.value);
+      naming &&
+      (namedAs || possessiveBefore(a, m.from)) &&
+      name.value.length >= 5 &&
+      !NOT_A_NAME.has(name.value);
     if (!hasAt && !colon && !shaped && !namedOutright) continue;
     // A weak name ("line", "x", "dc") needs the handle marked: "dc: name", "@name".
     if (m.strength === "weak" && !hasAt && !colon && !(shaped && naming)) continue;

@@ -92,7 +92,9 @@ function channelOf(
     const m = re.exec(full);
     if (m !== null) return { kind, value: (m[1] as string).toLowerCase() };
   }
-  // Other channel hosts (discord.gg/..., kik.me/...): the link itself is the handle.
+  // Other channel hosts (discord.gg/..., kik.me/...): the link itself is the handle; a bare
+  // host ("a wa.me link per branch") names the channel and points at no one.
+  if (!full.includes("/")) return null;
   const kind = a.lexicon.hosts.get(host) ?? hostPrefixKind(a, full);
   if (kind !== undefined) return { kind: "url", value: full };
   return null;

@@ -65,7 +65,8 @@ export function scorePhone(
     confidence -= 0.15;
     reasons.push("unbroken long block");
   }
-  const validity = checkNumber(digits, run.plus, regionsToTry(digits, confidence, regionHints));
+  const check = checkNumber(digits, run.plus, regionsToTry(digits, confidence, regionHints));
+  const validity = check.validity;
   if (validity === "valid") {
     confidence += 0.15;
     reasons.push("valid number");
@@ -74,7 +75,14 @@ export function scorePhone(
     confidence -= 0.3;
     reasons.push("impossible length for its country");
   }
-  return { run, digits, confidence: Math.min(0.99, confidence), reasons };
+  // A national number read as valid in a region the text or the sender's locale names gets its country code.
+  const international = regionHints.length > 0 ? check.international : undefined;
+  return {
+    run,
+    digits: international ?? digits,
+    confidence: Math.min(0.99, confidence),
+    reasons,
+  };
 }
 
 /**
@@ -93,21 +101,27 @@ function regionsToTry(
   return [];
 }
 
-function checkNumber(
-  digits: string,
-  plus: boolean,
-  regions: readonly CountryCode[],
-): "valid" | "possible" | "impossible" | "unknown" {
+interface NumberCheck {
+  validity: "valid" | "possible" | "impossible" | "unknown";
+  /** Country calling code and national number, digits only, when a region read the number as valid. */
+  international?: string;
+}
+
+function checkNumber(digits: string, plus: boolean, regions: readonly CountryCode[]): NumberCheck {
   try {
     if (plus) {
       const n = parsePhoneNumberFromString(`+${digits}`);
-      if (n === undefined) return "impossible";
-      return n.isValid() ? "valid" : n.isPossible() ? "possible" : "impossible";
+      if (n === undefined) return { validity: "impossible" };
+      return { validity: n.isValid() ? "valid" : n.isPossible() ? "possible" : "impossible" };
     }
-    for (const region of regions) if (parsePhoneNumberFromString(digits, region)?.isValid()) return "valid";
-    return "unknown";
+    for (const region of regions) {
+      const n = parsePhoneNumberFromString(digits, region);
+      if (n?.isValid() === true)
+        return { validity: "valid", international: `${n.countryCallingCode}${n.nationalNumber}` };
+    }
+    return { validity: "unknown" };
   } catch {
-    return "unknown";
+    return { validity: "unknown" };
   }
 }
 
@@ -146,8 +160,13 @@ function nonContactReason(a: Analysis, run: DigitRun): string | undefined {
     }
     seen++;
     const key = t.tail ?? t.key;
-    if (BANK_WORDS.has(key) || (k > 0 && BANK_WORDS.has(`${tokens[k - 1]?.key} ${key}`))) return BANK_ACCOUNT;
-    if (ID_WORDS.has(key) || (key.length >= 5 && ID_PREFIXES.some((w) => key.startsWith(w))))
+    const pair = `${tokens[k - 1]?.key ?? ""} ${key}`;
+    if (BANK_WORDS.has(key) || BANK_WORDS.has(pair)) return BANK_ACCOUNT;
+    if (
+      ID_WORDS.has(key) ||
+      ID_WORDS.has(pair) ||
+      (key.length >= 5 && ID_PREFIXES.some((w) => key.startsWith(w)))
+    )
       return "identifier";
   }
   // "N.º 2024-000318", "commande n° 100045872": the Romance abbreviation for "number" marks an id.

@@ -1,3 +1,4 @@
+import { baseView } from "./normalize.js";
 /**
  * Tokens of a view: words (letters, digits, underscores, inner apostrophes) and
  * single symbol characters. Spaces are not tokens; each token records whether
@@ -52,7 +53,7 @@ export function tokenize(text: string): Token[] {
       if (hasApostrophe) {
         const parts = raw.split(APOSTROPHES);
         tokens.push({
-          key: raw.replace(APOSTROPHES, ""),
+          key: apostropheKey(raw, parts[0] as string, parts.at(-1) as string),
           start,
           end: i,
           isWord: true,
@@ -71,6 +72,42 @@ export function tokenize(text: string): Token[] {
   return tokens;
 }
 
+/** Elided articles and prepositions before an apostrophe: French, Italian, Catalan ("l'adresse", "dell'ordine"). */
+const ELISIONS = new Set([
+  "l",
+  "d",
+  "j",
+  "m",
+  "n",
+  "s",
+  "t",
+  "c",
+  "qu",
+  "dell",
+  "all",
+  "nell",
+  "sull",
+  "dall",
+  "quell",
+  "jusqu",
+  "lorsqu",
+  "puisqu",
+]);
+/** Turkish case and plural endings written after an apostrophe on names and numbers ("WhatsApp'tan", "29'dan"). */
+const TURKISH_SUFFIX =
+  /^(?:[yn]?[aeıioöuü]|[dt][aeıioöuü]n?|n[ıiuü]n|[yn]?[ıiuü]n|y?l[ae]|l[ae]r\p{L}*|[ıiuü]m\p{L}*|d[ıiuü]r)$/u;
+
+/**
+ * The key of a word written with an apostrophe: the word after an elision
+ * ("d'ordine" -> "ordine"), the name before a Turkish ending ("whatsapp'tan"
+ * -> "whatsapp"), otherwise the word without the apostrophe ("what's" -> "whats").
+ */
+function apostropheKey(raw: string, head: string, tail: string): string {
+  if (ELISIONS.has(head) && tail.length >= 3) return tail;
+  if (head.length >= 2 && TURKISH_SUFFIX.test(tail)) return head;
+  return raw.replace(APOSTROPHES, "");
+}
+
 function isWordAt(text: string, i: number, c: number): boolean {
   if (c < 0x80) {
     return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || (c >= 0x41 && c <= 0x5a);
@@ -81,7 +118,8 @@ function isWordAt(text: string, i: number, c: number): boolean {
 
 /** Words of a phrase as the tokenizer would key them ("what's your no." -> ["whats", "your", "no"]). */
 export function phraseWords(phrase: string): string[] {
-  return tokenize(phrase.toLowerCase().normalize("NFD").replace(/\p{M}/gu, "").normalize("NFC"))
+  // Folded exactly as messages are (baseView), so "numaranızı" in a lexicon meets "numaranızı" in a message.
+  return tokenize(baseView(phrase).text)
     .filter((t) => t.isWord || t.key === "*" || t.key === "~")
     .reduce<string[]>((words, t) => {
       // "pay*" tokenizes as "pay" + "*": glue the star back onto its word.
