@@ -1,4 +1,5 @@
 import type { CountryCode } from "libphonenumber-js/max";
+import { EMAIL_APPS, PHONE_APPS } from "./kinds.js";
 import type { ChannelKind } from "./lexicon.js";
 import type { Policy } from "./policy.js";
 import {
@@ -31,21 +32,7 @@ interface SenderState {
 }
 
 /** Channels whose handle can be a phone or an email: the ones a bare detail in the next turn may belong to. */
-const HINTABLE = new Set<ChannelKind>([
-  "whatsapp",
-  "telegram",
-  "viber",
-  "signal",
-  "line",
-  "wechat",
-  "skype",
-  "paypal",
-  "venmo",
-  "cashapp",
-  "zelle",
-  "wise",
-  "payoneer",
-]);
+const HINTABLE: ReadonlySet<ChannelKind> = new Set([...PHONE_APPS, ...EMAIL_APPS]);
 /** A phone pieced together from short messages needs more digits than one typed whole: "917" + "0142" is no number. */
 const MIN_ASSEMBLED_PHONE_DIGITS = 9;
 

@@ -7,6 +7,7 @@ import { findEmails } from "./extract/email.js";
 import { findHandles, nearestChannel } from "./extract/handles.js";
 import { findLinks } from "./extract/links.js";
 import { BANK_ACCOUNT, isNonContact, scorePhone } from "./extract/phone.js";
+import { EMAIL_APPS, MEDIA, PAYMENT_CHANNELS, PAYMENT_KINDS, PHONE_APPS } from "./kinds.js";
 import type { ChannelKind, CompiledLexicon, PhraseCategory } from "./lexicon.js";
 import type { PhraseMatch } from "./phrases.js";
 import { baseView } from "./text/normalize.js";
@@ -49,54 +50,6 @@ type Add = (
   confidence: number,
   reasons: string[],
 ) => void;
-
-const PAYMENT_KINDS = new Set<FindingKind>([
-  "paypal",
-  "venmo",
-  "cashapp",
-  "zelle",
-  "wise",
-  "payoneer",
-  "iban",
-  "crypto",
-]);
-/** Apps whose handle can be a phone number. */
-const PHONE_APPS = new Set<ChannelKind>([
-  "whatsapp",
-  "viber",
-  "telegram",
-  "signal",
-  "line",
-  "wechat",
-  "zelle",
-  "paypal",
-  "venmo",
-  "cashapp",
-  "wise",
-  "payoneer",
-]);
-/** Channels whose handle can be an email address. */
-const EMAIL_APPS = new Set<ChannelKind>([
-  "paypal",
-  "zelle",
-  "wise",
-  "payoneer",
-  "venmo",
-  "skype",
-  "facebook",
-]);
-const PAYMENT_CHANNELS = new Set<ChannelKind>([
-  "paypal",
-  "venmo",
-  "cashapp",
-  "zelle",
-  "wise",
-  "payoneer",
-  "bank",
-  "crypto",
-]);
-/** Channel kinds that name a medium rather than an app: named alone, they do not propose a move. */
-const MEDIA = new Set<ChannelKind>(["phone", "email"]);
 
 /** "Zelle you", "venmo me": a payment app's name used as a verb. */
 const PRONOUNS = new Set(["you", "u", "me", "ya", "te", "vous", "dich", "ti", "тебе", "вам"]);
@@ -452,33 +405,9 @@ function possessivePhoneWord(a: Analysis, fromTok: number): boolean {
   return a.channels.some((c) => {
     if (c.to > fromTok || fromTok - c.to > 3 || (c.kind !== "phone" && c.kind !== "line")) return false;
     const before = a.tokens[c.from - 1];
-    return before?.isWord === true && POSSESSIVES.has(before.key);
+    return before?.isWord === true && a.lexicon.firstPersonPossessives.has(before.key);
   });
 }
-
-const POSSESSIVES = new Set([
-  "my",
-  "mi",
-  "meu",
-  "minha",
-  "mon",
-  "ma",
-  "mein",
-  "meine",
-  "mio",
-  "mia",
-  "мой",
-  "моя",
-  "benim",
-  "mera",
-  "meri",
-  "amar",
-  "mero",
-  "mình",
-  "minh",
-  "aking",
-  "saya",
-]);
 
 /** "номер: 0582...", "cell 415...": a word for phone number shortly before the digits. */
 function phoneWordBefore(a: Analysis, fromTok: number): boolean {

@@ -77,6 +77,7 @@ export interface CommonLexicon {
   places?: Record<string, string>;
   /** Second-person possessives before a channel ("your", "ur", "tu", "votre") and after it (Tagalog "mo"): asking for it. */
   second_person_before?: string[];
+  first_person_possessives?: string[];
   second_person_after?: string[];
 }
 
@@ -154,6 +155,8 @@ export interface CompiledLexicon {
   linkInBioHosts: Set<string>;
   channelPrepositions: Set<string>;
   secondPersonBefore: Set<string>;
+  /** "my", "mi", "мой", "mera", "amar": a possessive before a channel or phone word gives one's own detail. */
+  firstPersonPossessives: Set<string>;
   secondPersonAfter: Set<string>;
   /**
    * Number words that are also everyday words in a supported language ("on" is ten in Turkish,
@@ -341,6 +344,7 @@ export function compileLexicon(
     fileExtensions: new Set(base.file_extensions.map((e) => e.toLowerCase())),
     tlds: new Set(tldList.map((t) => t.toLowerCase())),
     channelPrepositions,
+    firstPersonPossessives: new Set((base.first_person_possessives ?? []).map(fold)),
     secondPersonBefore: new Set((base.second_person_before ?? []).map(fold)),
     secondPersonAfter: new Set((base.second_person_after ?? []).map(fold)),
     ambiguousNumberWords,

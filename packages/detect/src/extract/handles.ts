@@ -1,5 +1,5 @@
 import type { Analysis, ChannelMention } from "../analyze.js";
-import type { ChannelKind } from "../lexicon.js";
+import { USERNAME_KINDS } from "../kinds.js";
 import type { HandleKind } from "../types.js";
 import type { Element } from "./elements.js";
 
@@ -13,29 +13,6 @@ export interface HandleCandidate {
   reasons: string[];
 }
 
-/** Channels whose handle is a user name (email, phone and bank details have extractors of their own). */
-const USERNAME_KINDS = new Set<ChannelKind>([
-  "whatsapp",
-  "telegram",
-  "skype",
-  "discord",
-  "signal",
-  "wechat",
-  "line",
-  "viber",
-  "snapchat",
-  "kik",
-  "instagram",
-  "facebook",
-  "linkedin",
-  "twitter",
-  "paypal",
-  "venmo",
-  "cashapp",
-  "zelle",
-  "wise",
-  "payoneer",
-]);
 /** Words allowed between a channel name and the handle: "my tg is x", "insta: x", "id hai @x". */
 const CONNECTORS = new Set([
   "as",
@@ -176,30 +153,11 @@ const NOT_A_NAME = new Set([
   "available",
   "unavailable",
 ]);
-const POSSESSIVES = new Set([
-  "my",
-  "mi",
-  "meu",
-  "minha",
-  "mon",
-  "ma",
-  "mein",
-  "meine",
-  "il",
-  "mio",
-  "mia",
-  "мой",
-  "моя",
-  "benim",
-  "mera",
-  "meri",
-  "amar",
-]);
 
 function possessiveBefore(a: Analysis, token: number): boolean {
   for (let t = token - 1; t >= 0 && t >= token - 2; t--) {
     const tok = a.tokens[t];
-    if (tok?.isWord === true) return POSSESSIVES.has(tok.key);
+    if (tok?.isWord === true) return a.lexicon.firstPersonPossessives.has(tok.key);
   }
   return false;
 }

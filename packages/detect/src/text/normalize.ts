@@ -51,6 +51,17 @@ const LATIN = /\p{Script=Latin}/u;
 const ASCII_LETTER = /[a-z]/;
 
 const foldCache = new Map<number, string>();
+const DECIMAL_DIGIT = /^\p{Nd}$/u;
+
+/**
+ * The value of a decimal digit of any script (Arabic-Indic "٣", Devanagari "३", Bengali "৩"):
+ * Unicode keeps each script's digits 0-9 in one run, so the value is the distance from the run's start.
+ */
+function digitValue(cp: number): number {
+  let steps = 0;
+  while (steps < 10 && DECIMAL_DIGIT.test(String.fromCodePoint(cp - steps - 1))) steps++;
+  return steps % 10;
+}
 
 function foldCodePoint(cp: number, ch: string): string {
   if (cp < 0x80) {
@@ -60,7 +71,9 @@ function foldCodePoint(cp: number, ch: string): string {
   const cached = foldCache.get(cp);
   if (cached !== undefined) return cached;
   let out = ch.normalize("NFKC").toLowerCase();
-  if (SPACE.test(out)) out = " ";
+  if (out.length === 1 && out > "\x7f" && DECIMAL_DIGIT.test(out))
+    out = String(digitValue(out.codePointAt(0) ?? 0));
+  else if (SPACE.test(out)) out = " ";
   else {
     out = out.normalize("NFD").replace(MARKS, "").normalize("NFC");
     if (out === "ı") out = "i";
