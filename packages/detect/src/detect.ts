@@ -443,8 +443,16 @@ function paymentCodes(
   if (!mayHoldPaymentCode(text)) return;
   const cased = baseView(original, true);
   const sampleAt = (range: [number, number]): boolean => {
-    const tok = a.tokens.findIndex((t) => (a.view.origEnd[t.end - 1] ?? 0) > range[0]);
-    return tok >= 0 && isSample(tok, tok + 1);
+    // The first token ending after the code's start, by binary search: tokens are in text order.
+    let lo = 0;
+    let hi = a.tokens.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const t = a.tokens[mid] as Analysis["tokens"][number];
+      if ((a.view.origEnd[t.end - 1] ?? 0) > range[0]) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo < a.tokens.length && isSample(lo, lo + 1);
   };
   for (const c of findIbanCandidates(cased.text)) {
     const v = validateIban(c.value);

@@ -244,22 +244,14 @@ export function findHandles(a: Analysis, els: readonly Element[]): HandleCandida
       (namedAs || possessiveBefore(a, m.from)) &&
       name.value.length >= 5 &&
       !NOT_A_NAME.has(name.value);
-    if (!hasAt && !colon && !shaped && !namedOutright) continue;
+    // Discord's older tags, name#1234, mark a handle on their own.
+    const tag = m.kind === "discord" ? discordTag(els, name.next) : undefined;
+    if (!hasAt && !colon && !shaped && !namedOutright && tag === undefined) continue;
     // A weak name ("line", "x", "dc") needs the handle marked: "dc: name", "@name".
     if (m.strength === "weak" && !hasAt && !colon && !(shaped && naming)) continue;
     let value = name.value;
-    // Discord's older tags: name#1234.
-    const hash = els[name.next];
-    const tag = els[name.next + 1];
-    if (
-      m.kind === "discord" &&
-      hash?.type === "other" &&
-      hash.key === "#" &&
-      !hash.spaceBefore &&
-      tag?.type === "word" &&
-      /^\d{4}$/.test(tag.key)
-    ) {
-      value += `#${tag.key}`;
+    if (tag !== undefined) {
+      value += `#${tag.digits}`;
       name.to = tag.to;
     }
     if (m.kind === "skype" && value === "live") continue;
@@ -301,6 +293,15 @@ export function findHandles(a: Analysis, els: readonly Element[]): HandleCandida
     });
   });
   return out;
+}
+
+/** "#1234" right after a name, no space: a Discord discriminator. */
+function discordTag(els: readonly Element[], k: number): { digits: string; to: number } | undefined {
+  const hash = els[k];
+  const digits = els[k + 1];
+  if (hash?.type !== "other" || hash.key !== "#" || hash.spaceBefore) return undefined;
+  if (digits?.type !== "word" || digits.spaceBefore || !/^\d{4}$/.test(digits.key)) return undefined;
+  return { digits: digits.key, to: digits.to };
 }
 
 function tokenAt(a: Analysis, viewOffset: number): number {

@@ -155,10 +155,20 @@ function nonContactReason(a: Analysis, run: DigitRun): string | undefined {
     const t = tokens[k];
     if (t === undefined) break;
     if (!t.isWord) {
+      // A full stop followed by a space ends the sentence the id word would have to be in.
+      if (t.key === "." && tokens[k + 1]?.spaceBefore === true) break;
       if (t.key === "." || t.key === ":" || t.key === "#" || t.key === "-" || t.key === "/") continue;
       break;
     }
     seen++;
+    // "order 113 ... my number is 555 ...", "issues/3188 call five five ...": a phone or call word
+    // nearer the digits than the id word wins.
+    if (
+      a.lexicon.channelWords.get(t.key)?.weak === "phone" ||
+      a.lexicon.channelNames.get(t.key) === "phone" ||
+      a.calls.some((c) => a.wordToken[c.from] === k)
+    )
+      break;
     const key = t.tail ?? t.key;
     const pair = `${tokens[k - 1]?.key ?? ""} ${key}`;
     if (BANK_WORDS.has(key) || BANK_WORDS.has(pair)) return BANK_ACCOUNT;
