@@ -54,6 +54,7 @@ export function leetFold(word: string): string {
 }
 
 export const MAX_CHANNEL_MENTIONS = 64;
+const HAS_DIGIT = /\d/;
 
 /**
  * A name with a case ending glued on, as Turkish, Finnish or Hungarian write it ("telegramdan",
@@ -63,7 +64,7 @@ function gluedSuffix(
   key: string,
   lexicon: CompiledLexicon,
 ): { strong?: ChannelKind; weak?: ChannelKind; prefix?: true } | undefined {
-  if (key.length < 6) return undefined;
+  if (key.length < 6 || lexicon.channelWords.get(key.slice(0, 5))?.prefix !== true) return undefined;
   for (let cut = 1; cut <= 4 && key.length - cut >= 5; cut++) {
     const strong = lexicon.channelNames.get(key.slice(0, -cut));
     if (strong !== undefined) return { strong };
@@ -160,16 +161,19 @@ export function analyze(original: string, lexicon: CompiledLexicon): Analysis {
   const view = joinSpacedLetters(baseView(original));
   const tokens = tokenize(view.text);
   const words: string[] = [];
+  const letterWords: string[] = [];
   const wordToken: number[] = [];
   const tokenWord = new Int32Array(tokens.length).fill(-1);
-  tokens.forEach((t, i) => {
-    if (!t.isWord) return;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    if (!t.isWord) continue;
     tokenWord[i] = words.length;
     words.push(t.key);
     wordToken.push(i);
-  });
-  // Leetspeak starts with a letter ("p4yp4l", "t3l3gr4m"); "3th" or "10k" are numbers.
-  const letterWords = words.map((w) => (/^[a-z]/.test(w) && /\d/.test(w) ? leetFold(w) : w));
+    // Leetspeak starts with a letter ("p4yp4l", "t3l3gr4m"); "3th" or "10k" are numbers.
+    const c0 = t.key.charCodeAt(0);
+    letterWords.push(c0 >= 0x61 && c0 <= 0x7a && HAS_DIGIT.test(t.key) ? leetFold(t.key) : t.key);
+  }
   const found = groupMatches(lexicon.index.match(letterWords));
   const phrases = found.phrases;
   // Bounded so that every per-detail look-up over channels costs a constant: a message naming

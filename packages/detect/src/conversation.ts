@@ -68,17 +68,16 @@ export function createConversationScanner(options: ScanOptions): ConversationSca
           .at(-1),
         workSubjects,
       };
-      const single = scanWith(text, options.stage, policy, regions, context);
+      const { result: single, detection } = scanWith(text, options.stage, policy, regions, context);
       lastAskAge++;
-      if (single.detection?.asksForContact === true) {
+      if (detection?.asksForContact === true) {
         lastAskFrom = from;
         lastAskAge = 0;
       }
-      for (const k of single.detection?.workSubjects ?? []) workSubjects.add(k);
-      recentChannels = [...recentChannels, single.detection?.channelsNamed ?? []].slice(-2);
+      for (const k of detection?.workSubjects ?? []) workSubjects.add(k);
+      recentChannels = [...recentChannels, detection?.channelsNamed ?? []].slice(-2);
 
-      const { detection: _internal, ...plain } = single;
-      let result: ScanResult = plain;
+      let result: ScanResult = single;
       if (single.error === undefined && state.recent.length > 0) {
         const fresh = assemble(state.recent, text, options, policy, regions, context).filter(
           (f) =>
@@ -123,7 +122,7 @@ function assemble(
     const joined = `${parts.join(separator)}${separator}${current}`;
     if (joined.length > policy.maxMessageLength) return;
     const offset = joined.length - current.length;
-    for (const f of scanWith(joined, options.stage, policy, regions, context).findings) {
+    for (const f of scanWith(joined, options.stage, policy, regions, context).result.findings) {
       if (!isDetail(f) || f.end <= offset || f.value === "") continue;
       if (f.kind === "phone" && f.value.length < MIN_ASSEMBLED_PHONE_DIGITS) continue;
       if (out.some((o) => o.kind === f.kind && o.value === f.value)) continue;

@@ -22,12 +22,15 @@ interface Ending<C> {
 
 interface TrieNode<C> {
   exact: Map<string, TrieNode<C>> | undefined;
-  /** Children reached by a word prefix ("pay*"), grouped by the prefix's first letter: [prefix, node]. */
-  prefixes: Map<string, [string, TrieNode<C>][]> | undefined;
+  /** Children reached by a word prefix ("pay*"), grouped by the prefix's first three letters: [prefix, node]. */
+  prefixes: Map<number, [string, TrieNode<C>][]> | undefined;
   /** Child reached after a gap of 0-3 words ("~"). */
   gap: TrieNode<C> | undefined;
   ends: Ending<C>[] | undefined;
 }
+
+/** The first three UTF-16 units of a word as one number (a Map key without a string slice). */
+const key3 = (w: string): number => w.charCodeAt(0) * 4294967296 + w.charCodeAt(1) * 65536 + w.charCodeAt(2);
 
 const MAX_GAP = 3;
 
@@ -67,11 +70,17 @@ export class PhraseSet<C> {
   /** All matches, in order of start word; overlapping matches are all reported, each phrase once per start. */
   match(words: readonly string[]): PhraseMatch<C>[] {
     const out: PhraseMatch<C>[] = [];
+    const root = this.root;
     for (let i = 0; i < words.length; i++) {
-      const first = this.step(this.root, words[i] as string);
-      if (first === undefined) continue;
+      const w = words[i] as string;
+      const exact = root.exact?.get(w);
+      const prefixed = root.prefixes !== undefined && w.length >= 3 ? root.prefixes.get(key3(w)) : undefined;
+      if (exact === undefined && prefixed === undefined) continue;
       const seen = new Set<Ending<C>>();
-      for (const node of first) this.walk(node, words, i, i + 1, out, seen);
+      if (exact !== undefined) this.walk(exact, words, i, i + 1, out, seen);
+      if (prefixed !== undefined)
+        for (const [prefix, child] of prefixed)
+          if (w.startsWith(prefix)) this.walk(child, words, i, i + 1, out, seen);
     }
     return out;
   }
@@ -92,26 +101,29 @@ export class PhraseSet<C> {
         }
     if (node.gap !== undefined) {
       // The gap's own continuation is tried at each length; the gap never ends a phrase.
-      for (let g = 0; g <= MAX_GAP && at + g < words.length; g++) {
-        const next = this.step(node.gap, words[at + g] as string);
-        if (next !== undefined) for (const n of next) this.walk(n, words, from, at + g + 1, out, seen);
-      }
+      for (let g = 0; g <= MAX_GAP && at + g < words.length; g++)
+        this.next(node.gap, words, from, at + g, out, seen);
     }
-    const w = words[at];
-    if (w === undefined) return;
-    const next = this.step(node, w);
-    if (next !== undefined) for (const n of next) this.walk(n, words, from, at + 1, out, seen);
+    if (at < words.length) this.next(node, words, from, at, out, seen);
   }
 
-  /** The children of a node that a word leads to (exact and by prefix). */
-  private step(node: TrieNode<C>, w: string): TrieNode<C>[] | undefined {
+  /** Walks on from `node` with the word at `at`, by its exact child and by every prefix child it starts with. */
+  private next(
+    node: TrieNode<C>,
+    words: readonly string[],
+    from: number,
+    at: number,
+    out: PhraseMatch<C>[],
+    seen: Set<Ending<C>>,
+  ): void {
+    const w = words[at] as string;
     const exact = node.exact?.get(w);
-    if (node.prefixes === undefined) return exact === undefined ? undefined : [exact];
-    const out: TrieNode<C>[] = exact === undefined ? [] : [exact];
-    const candidates = node.prefixes.get(w.charAt(0));
-    if (candidates !== undefined)
-      for (const [prefix, child] of candidates) if (w.startsWith(prefix)) out.push(child);
-    return out.length === 0 ? undefined : out;
+    if (exact !== undefined) this.walk(exact, words, from, at + 1, out, seen);
+    if (node.prefixes === undefined || w.length < 3) return;
+    const prefixed = node.prefixes.get(key3(w));
+    if (prefixed !== undefined)
+      for (const [prefix, child] of prefixed)
+        if (w.startsWith(prefix)) this.walk(child, words, from, at + 1, out, seen);
   }
 
   private child(node: TrieNode<C>, w: string): TrieNode<C> {
@@ -119,11 +131,12 @@ export class PhraseSet<C> {
       node.gap ??= newNode();
       return node.gap;
     }
-    if (w.endsWith("*") && w.length > 1) {
+    // Prefixes shorter than three letters would match too much; lexicons/README.md asks for three.
+    if (w.endsWith("*") && w.length > 3) {
       const prefix = w.slice(0, -1);
       node.prefixes ??= new Map();
-      const group = node.prefixes.get(prefix.charAt(0)) ?? [];
-      node.prefixes.set(prefix.charAt(0), group);
+      const group = node.prefixes.get(key3(prefix)) ?? [];
+      node.prefixes.set(key3(prefix), group);
       const found = group.find(([p]) => p === prefix);
       if (found !== undefined) return found[1];
       const created = newNode<C>();

@@ -39,14 +39,13 @@ export function policyOf(input: ScanOptions["policy"]): Policy {
  */
 export function scan(text: string, options: ScanOptions, context: MessageContext = {}): ScanResult {
   const policy = policyOf(options.policy);
-  const { detection: _internal, ...result } = scanWith(
-    text,
-    options.stage,
-    policy,
-    regionHints(options.locale),
-    context,
-  );
-  return result;
+  return scanWith(text, options.stage, policy, regionHints(options.locale), context).result;
+}
+
+/** A scan's public result and, when it ran, the detection behind it (context for a conversation's next turn). */
+export interface DetailedScan {
+  result: ScanResult;
+  detection?: Detection;
 }
 
 export function scanWith(
@@ -56,14 +55,16 @@ export function scanWith(
   regions: readonly CountryCode[],
   context: MessageContext,
   lexicon: CompiledLexicon = defaultLexicon(),
-): ScanResult & { detection?: Detection } {
-  if (typeof text !== "string") return failClosed("", "internal_error", "text must be a string");
+): DetailedScan {
+  if (typeof text !== "string") return { result: failClosed("", "internal_error", "text must be a string") };
   if (text.length > policy.maxMessageLength)
-    return failClosed(
-      text,
-      "message_too_large",
-      `message is ${text.length} characters; the limit is ${policy.maxMessageLength}`,
-    );
+    return {
+      result: failClosed(
+        text,
+        "message_too_large",
+        `message is ${text.length} characters; the limit is ${policy.maxMessageLength}`,
+      ),
+    };
   try {
     const detection = detect(text, {
       lexicon,
@@ -73,9 +74,9 @@ export function scanWith(
       ...(context.workSubjects === undefined ? {} : { workSubjects: context.workSubjects }),
       ...hostSetsOf(policy),
     });
-    return { ...decide(text, detection.findings, detection.allowedRules, stage, policy), detection };
+    return { result: decide(text, detection.findings, detection.allowedRules, stage, policy), detection };
   } catch (err) {
-    return failClosed(text, "internal_error", err instanceof Error ? err.message : String(err));
+    return { result: failClosed(text, "internal_error", err instanceof Error ? err.message : String(err)) };
   }
 }
 

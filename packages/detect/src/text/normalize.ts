@@ -1,5 +1,5 @@
 import { confusablesMap } from "confusables";
-import { identityView, type View, ViewBuilder } from "./view.js";
+import { identityView, type View } from "./view.js";
 
 /**
  * The `base` view: NFKC, lower case, diacritics folded, default-ignorable code
@@ -32,16 +32,24 @@ export function baseView(original: string, keepCase = false): View {
         texts.push(folded);
         starts.push(i);
         ends.push(i + width);
-        if (folded > "\x7f" && confusablesMap.has(folded)) lookalikes = true;
+        if (folded > "\x7f" && isLookalikeLetter(folded)) lookalikes = true;
       }
     }
     i += width;
   }
   if (!keepCase && lookalikes) mapLookalikesInLatinWords(texts);
-  const builder = new ViewBuilder(original.length + 8);
-  for (let n = 0; n < texts.length; n++)
-    builder.push(texts[n] as string, starts[n] as number, ends[n] as number);
-  return builder.build();
+  // Fill the maps directly: most pieces are one UTF-16 unit, some (NFKC "ﬁ" -> "fi") more.
+  let length = 0;
+  for (const t of texts) length += t.length;
+  const origStart = new Int32Array(length);
+  const origEnd = new Int32Array(length);
+  for (let n = 0, at = 0; n < texts.length; n++) {
+    const width = (texts[n] as string).length;
+    origStart.fill(starts[n] as number, at, at + width);
+    origEnd.fill(ends[n] as number, at, at + width);
+    at += width;
+  }
+  return { text: texts.join(""), origStart, origEnd };
 }
 
 const PLAIN_ASCII = /^[\x20-\x7e]*$/;
@@ -49,6 +57,7 @@ const MARKS = /\p{M}/gu;
 const SPACE = /^\s$/u;
 const LATIN = /\p{Script=Latin}/u;
 const ASCII_LETTER = /[a-z]/;
+const LETTER = /^\p{L}$/u;
 
 const foldCache = new Map<number, string>();
 const DECIMAL_DIGIT = /^\p{Nd}$/u;
@@ -99,6 +108,18 @@ function keepCaseFold(cp: number, ch: string): string {
  * digits) that also hold a Latin letter: "pаypal", "еmіlѕсhmіdt". A word wholly
  * in another script stays ("Telegram-бота" keeps "бота").
  */
+const lookalikeLetter = new Map<string, boolean>();
+
+/** A letter of another script that the confusables table maps to Latin (Cyrillic "а"), not a sign ("€"). */
+function isLookalikeLetter(ch: string): boolean {
+  let yes = lookalikeLetter.get(ch);
+  if (yes === undefined) {
+    yes = LETTER.test(ch) && confusablesMap.has(ch);
+    if (lookalikeLetter.size < 50_000) lookalikeLetter.set(ch, yes);
+  }
+  return yes;
+}
+
 function mapLookalikesInLatinWords(texts: string[]): void {
   let wordStart = 0;
   for (let i = 0; i <= texts.length; i++) {
