@@ -32,6 +32,8 @@ export interface Analysis {
   calls: PhraseMatch<"call">[];
   /** All the lexicon's phrase lists, matched once. */
   found: Found;
+  /** Word ranges [first, last] between quotation marks. */
+  quotes: [number, number][];
   channels: ChannelMention[];
   lexicon: CompiledLexicon;
 }
@@ -72,6 +74,38 @@ function gluedSuffix(
   return undefined;
 }
 
+const QUOTES = new Set(['"', "'", "“", "”", "‘", "’", "«", "»", "„", "‚", "`"]);
+
+/**
+ * Word ranges between quotation marks, paired within a sentence. An apostrophe inside a word
+ * ("what's") is part of the word for the tokenizer, so a quote token here is a real quote.
+ */
+function quotedWords(tokens: readonly Token[], tokenWord: Int32Array): [number, number][] {
+  const out: [number, number][] = [];
+  let open = -1;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    if (t.isWord) continue;
+    if (t.key === "." || t.key === "!" || t.key === "?") open = -1;
+    else if (QUOTES.has(t.key)) {
+      if (open < 0) open = i;
+      else {
+        let first = -1;
+        let last = -1;
+        for (let k = open + 1; k < i; k++) {
+          const w = tokenWord[k] ?? -1;
+          if (w < 0) continue;
+          if (first < 0) first = w;
+          last = w;
+        }
+        if (first >= 0) out.push([first, last]);
+        open = -1;
+      }
+    }
+  }
+  return out;
+}
+
 /** Words that start a channel's name but, followed by the rest of it, are ordinary English ("we chat", "line up"). */
 const SPLIT_NAME_STOPWORDS = new Set([
   "we",
@@ -92,7 +126,6 @@ const SPLIT_NAME_STOPWORDS = new Set([
   "no",
   "do",
   "be",
-  "line",
 ]);
 
 /** The combined index's matches, by list. */
@@ -195,6 +228,7 @@ export function analyze(original: string, lexicon: CompiledLexicon): Analysis {
     phrases,
     calls,
     found,
+    quotes: quotedWords(tokens, tokenWord),
     channels,
     lexicon,
   };

@@ -51,6 +51,9 @@ type Add = (
   reasons: string[],
 ) => void;
 
+/** Words that say what a detail is: "+1 555 0100 as the placeholder", "... is the sample value". */
+const AS_WORDS = new Set(["as", "is", "for", "was", "are"]);
+
 /** "Zelle you", "venmo me": a payment app's name used as a verb. */
 const PRONOUNS = new Set(["you", "u", "me", "ya", "te", "vous", "dich", "ti", "тебе", "вам"]);
 
@@ -94,7 +97,9 @@ export function detect(original: string, ctx: DetectContext): Detection {
     return false;
   };
 
-  const phrases = a.phrases.filter((m) => !isNegated(a, m));
+  // Intents inside quotation marks are not the sender's own: a UI label ("a 'Pay with Zelle' option"),
+  // someone else's words. Negated and reported ones are dropped too.
+  const phrases = a.phrases.filter((m) => !isNegated(a, m) && !quoted(a, m.from, m.to - 1));
   const has = (category: PhraseCategory): boolean => phrases.some((m) => m.category === category);
   const contactContext =
     ctx.contactPrimed || has("contact_context") || has("ask_contact") || has("move_channel");
@@ -120,7 +125,8 @@ export function detect(original: string, ctx: DetectContext): Detection {
     return samples.some(
       (s) =>
         (s.to <= from && from - s.to <= 1 && together(s.to - 1, Math.min(from, a.words.length - 1))) ||
-        (s.from > to && s.from - to <= 3 && together(to, s.from)),
+        // After it only as what the detail is: "... as the placeholder", "... is the sample value".
+        (s.from > to && s.from - to <= 3 && AS_WORDS.has(a.words[to + 1] ?? "") && together(to, s.from)),
     );
   };
   const addDetail = (
@@ -250,12 +256,19 @@ export function detect(original: string, ctx: DetectContext): Detection {
    */
   const isMethodSubject = (fromWord: number, toWord: number): boolean =>
     isSubjectOfWork(fromWord, toWord, 5, 2) ||
-    a.channels.some(
-      (c) =>
-        ctx.workSubjects?.has(c.kind) === true &&
-        wordIndexNear(a, c.from) <= toWord &&
-        wordIndexNear(a, c.to - 1) >= fromWord,
-    );
+    quoted(a, fromWord, toWord) ||
+    a.channels.some((c) => {
+      const cFrom = wordIndexNear(a, c.from);
+      const cTo = wordIndexNear(a, c.to - 1);
+      // The same brand made the subject earlier in the conversation ("PayPal checkout" ... "PayPal Pay Later").
+      if (ctx.workSubjects?.has(c.kind) === true && cFrom <= toWord && cTo >= fromWord) return true;
+      // A brand that is the subject in the same sentence carries the method with it:
+      // "a Telegram bot for coffee orders with payment through monobank".
+      return (
+        isSubjectOfWork(cFrom, cTo) &&
+        (cTo < fromWord ? sameSentence(a, cTo, fromWord) : sameSentence(a, toWord, cFrom))
+      );
+    });
   const paymentWords = a.found.methods;
   const safe = phrases.filter((m) => m.category === "platform_safe" && !safeNegated(a, m));
   const safeNear = (m: PhraseMatch<PhraseCategory>): boolean =>
@@ -306,7 +319,12 @@ export function detect(original: string, ctx: DetectContext): Detection {
     const adjacentVerb = (from: number): boolean => payVerbs.some((v) => v.to <= from && from - v.to <= 1);
     // The verb goes with the method: a few words before it or just after it ("send it through pp", "Zelle? I can send").
     const verbNear = (from: number, to: number): boolean =>
-      payVerbs.some((v) => (v.to <= from + 1 && from - v.to <= 5) || (v.from >= to - 1 && v.from - to <= 3));
+      payVerbs.some(
+        (v) =>
+          (v.from <= from && v.to >= to) ||
+          (v.to <= from + 1 && from - v.to <= 5) ||
+          (v.from >= to - 1 && v.from - to <= 3),
+      );
     const usedAsVerb = (to: number): boolean => PRONOUNS.has(a.words[to] ?? "");
     const method = paymentWords.find(
       (m) =>
@@ -352,11 +370,19 @@ export function detect(original: string, ctx: DetectContext): Detection {
       const askedFor =
         a.lexicon.secondPersonBefore.has(a.words[from - 1] ?? "") ||
         a.lexicon.secondPersonAfter.has(a.words[to + 1] ?? "");
-      if (MEDIA.has(c.kind) && c.strength !== "euphemism" && !(askedFor && c.strength === "strong")) continue;
+      // "u have LINE?", "do you use WhatsApp?": whether the other party is on a channel.
+      const onItQuestion = question && a.lexicon.channelQuestionWords.has(a.words[from - 1] ?? "");
+      if (
+        MEDIA.has(c.kind) &&
+        c.strength !== "euphemism" &&
+        !(askedFor && (c.strength === "strong" || question))
+      )
+        continue;
       const onChannel = from > 0 && a.lexicon.channelPrepositions.has(a.words[from - 1] ?? "");
       const proposes =
         c.strength === "euphemism" ||
         askedFor ||
+        (onItQuestion && !MEDIA.has(c.kind)) ||
         (c.strength === "strong"
           ? words <= 3 || (question && words <= 8) || (onChannel && proposal)
           : (question && words <= 4) || words <= 2 || (onChannel && proposal && question));
@@ -567,6 +593,11 @@ function sameSentence(a: Analysis, fromWord: number, toWord: number): boolean {
     if (key === "." || key === "!" || key === "?" || key === ";") return false;
   }
   return true;
+}
+
+/** Whether the words [from, to] sit between quotation marks. */
+function quoted(a: Analysis, from: number, to: number): boolean {
+  return a.quotes.some(([qs, qe]) => qs <= from && qe >= to);
 }
 
 /** A reported-speech phrase in the same sentence as the words [from, to]. */

@@ -75,6 +75,10 @@ export interface CommonLexicon {
   channel_prepositions?: string[];
   /** Cities and countries -> ISO region ("lagos": "NG"): a place named in a message tells how to read its national numbers. */
   places?: Record<string, string>;
+  /** Mail domains and TLDs written in another script ("جيميل" -> "gmail", "ком" -> "com"). */
+  domain_words?: Record<string, string>;
+  /** Words that ask whether the other party is on a channel ("have", "use"), in a question. */
+  channel_question_words?: string[];
   /** Second-person possessives before a channel ("your", "ur", "tu", "votre") and after it (Tagalog "mo"): asking for it. */
   second_person_before?: string[];
   first_person_possessives?: string[];
@@ -155,6 +159,8 @@ export interface CompiledLexicon {
   linkInBioHosts: Set<string>;
   channelPrepositions: Set<string>;
   secondPersonBefore: Set<string>;
+  domainWords: Map<string, string>;
+  channelQuestionWords: Set<string>;
   /** "my", "mi", "мой", "mera", "amar": a possessive before a channel or phone word gives one's own detail. */
   firstPersonPossessives: Set<string>;
   secondPersonAfter: Set<string>;
@@ -345,6 +351,8 @@ export function compileLexicon(
     tlds: new Set(tldList.map((t) => t.toLowerCase())),
     channelPrepositions,
     firstPersonPossessives: new Set((base.first_person_possessives ?? []).map(fold)),
+    domainWords: new Map(Object.entries(base.domain_words ?? {}).map(([k, v]) => [fold(k), v])),
+    channelQuestionWords: new Set((base.channel_question_words ?? []).map(fold)),
     secondPersonBefore: new Set((base.second_person_before ?? []).map(fold)),
     secondPersonAfter: new Set((base.second_person_after ?? []).map(fold)),
     ambiguousNumberWords,

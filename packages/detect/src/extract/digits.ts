@@ -135,6 +135,7 @@ export function findDigitRuns(a: Analysis): DigitRun[] {
       // space between items also separates spoken groups
       if (!r.separators.includes(" ")) r.separators += " ";
     }
+    const separatedBefore = pendingSepChars.length > 0;
     for (const c of pendingSepChars) if (!r.separators.includes(c)) r.separators += c;
     pendingSeps = 0;
     pendingSepChars = "";
@@ -161,7 +162,10 @@ export function findDigitRuns(a: Analysis): DigitRun[] {
       }
       case "scale":
         if (acc !== null) acc *= item.value;
-        else {
+        else if (separatedBefore) {
+          // "..., yüz yirmi üç": a scale opening a group is one hundred, not the last digit times it.
+          acc = item.value;
+        } else {
           // "hundred" alone after a digit word: multiply the last digit written.
           const last = r.digits.at(-1);
           if (last !== undefined && last !== "0") {

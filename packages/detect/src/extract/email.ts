@@ -1,4 +1,5 @@
 import type { Analysis } from "../analyze.js";
+import { toOriginal } from "../text/view.js";
 import type { Element } from "./elements.js";
 
 export interface EmailCandidate {
@@ -97,7 +98,13 @@ export function findEmails(a: Analysis, els: readonly Element[]): EmailCandidate
       !a.lexicon.webmailDomains.has(domain.value)
     )
       continue;
-    if (local === null || (bareAt && NOT_LOCAL.has(local.value)) || (local.value.length < 2 && bareAt)) {
+    // English "at" is also the preposition ("write me at gmail dot com"); "arroba", "ät", "собака" are not.
+    const atToken = a.tokens[at.from];
+    const englishAt =
+      bareAt &&
+      atToken !== undefined &&
+      a.original.slice(...toOriginal(a.view, atToken.start, atToken.end)).toLowerCase() === "at";
+    if (local === null || (englishAt && NOT_LOCAL.has(local.value)) || (local.value.length < 2 && bareAt)) {
       if (a.lexicon.webmailDomains.has(domain.value) && !bareAt)
         out.push({
           value: "",
@@ -138,14 +145,19 @@ interface DomainRead {
   literalDots: boolean;
 }
 
+/** The domain after an "@": as written, or, when that ends in no real TLD, with leetspeak read as letters ("gm41l.c0m"). */
 function readDomain(a: Analysis, els: readonly Element[], start: number): DomainRead | null {
+  return readDomainAs(a, els, start, false) ?? readDomainAs(a, els, start, true);
+}
+
+function readDomainAs(a: Analysis, els: readonly Element[], start: number, leet: boolean): DomainRead | null {
   const labels: string[] = [];
   let k = start;
   let wordDots = false;
   let literalDots = false;
   let to = -1;
   let lastElement = start;
-  let label = readLabel(els, k);
+  let label = readLabel(a, els, k, leet);
   if (label === null) return null;
   labels.push(label.value);
   k = label.next;
@@ -158,7 +170,7 @@ function readDomain(a: Analysis, els: readonly Element[], start: number): Domain
     if (next === undefined) break;
     // A literal dot followed by a space ends a sentence, not a domain.
     if (dot.literal && next.spaceBefore) break;
-    label = readLabel(els, k + 1);
+    label = readLabel(a, els, k + 1, leet);
     if (label === null) break;
     if (dot.literal) literalDots = true;
     else wordDots = true;
@@ -179,10 +191,17 @@ function readDomain(a: Analysis, els: readonly Element[], start: number): Domain
 }
 
 /** A domain label: word, possibly joined by literal hyphens without spaces ("adeyemi-media"). */
-function readLabel(els: readonly Element[], k: number): { value: string; next: number; to: number } | null {
+function readLabel(
+  a: Analysis,
+  els: readonly Element[],
+  k: number,
+  leet: boolean,
+): { value: string; next: number; to: number } | null {
   const first = els[k];
-  if (first?.type !== "word" || !LABEL.test(first.key)) return null;
-  let value = first.key;
+  if (first?.type !== "word") return null;
+  const word = labelWord(a, first, leet);
+  if (!LABEL.test(word)) return null;
+  let value = word;
   let next = k + 1;
   let to = first.to;
   for (;;) {
@@ -203,6 +222,15 @@ function readLabel(els: readonly Element[], k: number): { value: string; next: n
     } else break;
   }
   return { value, next, to };
+}
+
+/** A domain label as written, or read as letters ("gm41l" -> "gmail"), or from another script ("جيميل" -> "gmail"). */
+function labelWord(a: Analysis, el: Element & { type: "word" }, leet: boolean): string {
+  const mapped = a.lexicon.domainWords.get(el.key);
+  if (mapped !== undefined) return mapped;
+  if (!leet) return el.key;
+  const w = a.tokenWord[el.from] ?? -1;
+  return w >= 0 ? (a.letterWords[w] as string) : el.key;
 }
 
 function readLocal(

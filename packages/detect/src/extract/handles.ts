@@ -220,7 +220,7 @@ export function findHandles(a: Analysis, els: readonly Element[]): HandleCandida
       }
       if (
         e.type === "word" &&
-        CONNECTORS.has(e.key) &&
+        (CONNECTORS.has(e.key) || a.lexicon.firstPersonPossessives.has(e.key)) &&
         !(els[k + 1]?.type === "symbol" && (els[k + 1] as Element & { symbol?: string }).symbol === "_")
       ) {
         if (NAMING.has(e.key)) naming = true;

@@ -151,12 +151,21 @@ function nonContactReason(a: Analysis, run: DigitRun): string | undefined {
   if (after !== undefined && !after.isWord && (after.key === "%" || CURRENCY.has(after.key)))
     return "quantity";
   // An id or bank word just before: "order 123456789", "SIRET 732 829 320 00074", "routing 178285236".
-  for (let k = run.from - 1, seen = 0; k >= 0 && seen < 4; k--) {
+  // A "+" number is international: ids are not written so ("server issues: +1 415 ...").
+  const reach = run.plus ? 0 : 3;
+  for (let k = run.from - 1, seen = 0; k >= 0 && seen < reach; k--) {
     const t = tokens[k];
     if (t === undefined) break;
     if (!t.isWord) {
-      // A full stop followed by a space ends the sentence the id word would have to be in.
-      if (t.key === "." && tokens[k + 1]?.spaceBefore === true) break;
+      // A full stop followed by a space ends the sentence the id word would have to be in,
+      // unless it closes an abbreviation ("no.", "Nr.", "inv.").
+      const prev = tokens[k - 1];
+      if (
+        t.key === "." &&
+        tokens[k + 1]?.spaceBefore === true &&
+        !(prev?.isWord === true && prev.key.length <= 3)
+      )
+        break;
       if (t.key === "." || t.key === ":" || t.key === "#" || t.key === "-" || t.key === "/") continue;
       break;
     }
@@ -167,8 +176,12 @@ function nonContactReason(a: Analysis, run: DigitRun): string | undefined {
       a.lexicon.channelWords.get(t.key)?.weak === "phone" ||
       a.lexicon.channelNames.get(t.key) === "phone" ||
       a.calls.some((c) => a.wordToken[c.from] === k)
-    )
+    ) {
+      // ... unless an id word owns it: "VAT number", "order number", "tracking no".
+      const owner = tokens[k - 1];
+      if (owner?.isWord === true && ID_WORDS.has(owner.key)) return "identifier";
       break;
+    }
     const key = t.tail ?? t.key;
     const pair = `${tokens[k - 1]?.key ?? ""} ${key}`;
     if (BANK_WORDS.has(key) || BANK_WORDS.has(pair)) return BANK_ACCOUNT;
