@@ -1,0 +1,40 @@
+/**
+ * @leakguard/domain: money, the double-entry ledger, contracts and their
+ * clocks, as pure functions. Time, ids and storage come in through ports.
+ */
+export { DEFAULT_CONFIG, type MarketplaceConfig } from "./config.js";
+export {
+  type AccountId,
+  accounts,
+  applyTransfers,
+  isWorld,
+  type LedgerCode,
+  type Transfer,
+  totalOf,
+} from "./ledger.js";
+export {
+  type Actor,
+  type Milestone,
+  type MilestoneAction,
+  type MilestoneCode,
+  type MilestoneStatus,
+  type MilestoneStep,
+  nextDeadline,
+  type Party,
+  stepMilestone,
+} from "./milestone.js";
+export {
+  basisPoints,
+  type Currency,
+  isCurrency,
+  type Minor,
+  type Money,
+  maxOf,
+  minOf,
+  minor,
+  sum,
+  ZERO,
+} from "./money.js";
+export { conversionFee, offPlatformWindowEnd } from "./relationship.js";
+export { err, ok, type Result } from "./result.js";
+export { addBusinessDays, addDays, addMonths, weekStart } from "./time.js";

@@ -1,0 +1,73 @@
+import type { Currency, Minor } from "./money.js";
+import { minor } from "./money.js";
+import { err, ok, type Result } from "./result.js";
+
+/**
+ * A double-entry ledger, as pure data. A transfer moves an amount from its
+ * debit account to its credit account in one currency; every transfer
+ * balances by construction. An account's balance is its credits minus its
+ * debits, and only the outside world may go below zero (money coming in from
+ * cards and banks). Rows are appended, never changed: the store writes the
+ * transfers this module accepts, in the transaction that locked the accounts.
+ */
+export type AccountId = string & { readonly __account: true };
+
+export const accounts = {
+  /** Money outside the platform (cards, banks): the source of funding, the sink of payouts and refunds. */
+  world: (currency: Currency): AccountId => `world:${currency}` as AccountId,
+  /** Money held for one milestone. */
+  escrow: (milestoneId: string): AccountId => `escrow:${milestoneId}` as AccountId,
+  /** Released to a user, waiting out the pending period. */
+  pending: (userId: string): AccountId => `pending:${userId}` as AccountId,
+  /** A user's money they can pay out. */
+  available: (userId: string): AccountId => `available:${userId}` as AccountId,
+  /** The platform's fees. */
+  fees: (currency: Currency): AccountId => `fees:${currency}` as AccountId,
+};
+
+export const isWorld = (account: AccountId): boolean => account.startsWith("world:");
+
+export interface Transfer {
+  /** Unique and deterministic for the business action ("ms_01…:release"), so a replay cannot move money twice. */
+  id: string;
+  debit: AccountId;
+  credit: AccountId;
+  amount: Minor;
+  currency: Currency;
+}
+
+export type LedgerCode = "invalid_amount" | "same_account" | "insufficient_funds";
+
+/**
+ * Applies transfers to balances (all or nothing) and returns the new balances,
+ * or the first rule broken: a non-positive amount, a transfer to itself, or
+ * an account other than the outside world going below zero.
+ */
+export function applyTransfers(
+  balances: ReadonlyMap<AccountId, Minor>,
+  transfers: readonly Transfer[],
+): Result<Map<AccountId, Minor>, LedgerCode> {
+  const next = new Map(balances);
+  for (const t of transfers) {
+    if (t.amount <= 0n)
+      return err("invalid_amount", `transfer ${t.id}: amount must be positive, got ${t.amount}`);
+    if (t.debit === t.credit)
+      return err("same_account", `transfer ${t.id}: debit and credit are both ${t.debit}`);
+    const from = (next.get(t.debit) ?? 0n) - t.amount;
+    if (from < 0n && !isWorld(t.debit))
+      return err(
+        "insufficient_funds",
+        `transfer ${t.id}: ${t.debit} holds ${from + t.amount}, needs ${t.amount}`,
+      );
+    next.set(t.debit, minor(from));
+    next.set(t.credit, minor((next.get(t.credit) ?? 0n) + t.amount));
+  }
+  return ok(next);
+}
+
+/** The sum of every balance is zero: what one account gained, another gave. */
+export function totalOf(balances: ReadonlyMap<AccountId, Minor>): bigint {
+  let total = 0n;
+  for (const v of balances.values()) total += v;
+  return total;
+}

@@ -1,0 +1,26 @@
+import type { MarketplaceConfig } from "./config.js";
+import { basisPoints, type Minor, maxOf, minOf, minor } from "./money.js";
+import { addMonths } from "./time.js";
+
+/** Until when paying outside the platform is forbidden for a pair identified on the platform at `identifiedAt`. */
+export function offPlatformWindowEnd(identifiedAt: Date, config: MarketplaceConfig): Date {
+  return addMonths(identifiedAt, config.relationship.offPlatformWindowMonths);
+}
+
+/**
+ * The fee a client pays to take a relationship off the platform: the pair's
+ * highest hourly rate x the configured hours x the configured share, bounded;
+ * a nominal fee once the window has passed. Amounts in USD minor units.
+ */
+export function conversionFee(
+  highestHourlyRateMinor: Minor,
+  identifiedAt: Date,
+  now: Date,
+  config: MarketplaceConfig,
+): Minor {
+  const r = config.relationship;
+  if (now.getTime() >= offPlatformWindowEnd(identifiedAt, config).getTime())
+    return minor(r.conversionFeeNominalMinor);
+  const base = basisPoints(minor(highestHourlyRateMinor * BigInt(r.conversionHours)), r.conversionFeeBps);
+  return minOf(maxOf(base, minor(r.conversionFeeMinMinor)), minor(r.conversionFeeMaxMinor));
+}
