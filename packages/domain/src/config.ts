@@ -50,4 +50,4 @@ export const DEFAULT_CONFIG: MarketplaceConfig = Object.freeze({
     conversionFeeMaxMinor: 5_000_000n,
     conversionFeeNominalMinor: 100n,
   }),
-}) as MarketplaceConfig;
+});
