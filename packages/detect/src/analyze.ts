@@ -1,4 +1,5 @@
 import type { ChannelKind, CompiledLexicon, IndexTag, PhraseCategory } from "./lexicon.js";
+import { anyIn, markWords, type WordMarks } from "./marks.js";
 import type { PhraseMatch } from "./phrases.js";
 import { baseView } from "./text/normalize.js";
 import { type Token, tokenize } from "./text/tokens.js";
@@ -27,11 +28,10 @@ export interface Analysis {
   wordToken: number[];
   /** Token index -> word index (-1 for symbols). */
   tokenWord: Int32Array;
-  phrases: PhraseMatch<PhraseCategory>[];
-  /** Words for calling ("call", "llámame"), matched once. */
-  calls: PhraseMatch<"call">[];
   /** All the lexicon's phrase lists, matched once. */
   found: Found;
+  /** Per-word facts for constant-time look-ups (marks.ts). */
+  marks: WordMarks;
   /** Word ranges [first, last] between quotation marks. */
   quotes: [number, number][];
   channels: ChannelMention[];
@@ -208,15 +208,15 @@ export function analyze(original: string, lexicon: CompiledLexicon): Analysis {
     letterWords.push(c0 >= 0x61 && c0 <= 0x7a && HAS_DIGIT.test(t.key) ? leetFold(t.key) : t.key);
   }
   const found = groupMatches(lexicon.index.match(letterWords));
-  const phrases = found.phrases;
   // Bounded so that every per-detail look-up over channels costs a constant: a message naming
   // more than this many channels is already flagged by the first ones.
   const channels = findChannels(tokens, letterWords, wordToken, lexicon, found.euphemisms).slice(
     0,
     MAX_CHANNEL_MENTIONS,
   );
-  for (const c of channels) c.negated = isNegatedMention(c, phrases, tokenWord);
-  const calls = found.calls;
+  const quotes = quotedWords(tokens, tokenWord);
+  const marks = markWords(tokens, wordToken, found, quotes);
+  for (const c of channels) c.negated = isNegatedMention(c, marks, tokenWord);
   return {
     original,
     view,
@@ -225,10 +225,9 @@ export function analyze(original: string, lexicon: CompiledLexicon): Analysis {
     letterWords,
     wordToken,
     tokenWord,
-    phrases,
-    calls,
     found,
-    quotes: quotedWords(tokens, tokenWord),
+    marks,
+    quotes,
     channels,
     lexicon,
   };
@@ -293,21 +292,12 @@ function findChannels(
 }
 
 /** Negation just before the mention ("I don't use WhatsApp") or right after it ("whatsapp nai", as Hindi, Urdu and Bengali put it). */
-function isNegatedMention(
-  c: ChannelMention,
-  phrases: readonly PhraseMatch<PhraseCategory>[],
-  tokenWord: Int32Array,
-): boolean {
+function isNegatedMention(c: ChannelMention, marks: WordMarks, tokenWord: Int32Array): boolean {
   const first = tokenWord[c.from] ?? -1;
   const last = tokenWord[c.to - 1] ?? -1;
   if (first < 0) return false;
-  // A bare "no" is left out: in Portuguese and Spanish "no zap" means "on WhatsApp".
-  return phrases.some(
-    (n) =>
-      n.category === "negation" &&
-      n.phrase !== "no" &&
-      ((n.to <= first && first - n.to <= 2) || n.from === last + 1),
-  );
+  // Negation ending up to two words before the name, or starting right after it.
+  return anyIn(marks.strongNegationEndsAt, first - 2, first) || marks.strongNegationStartsAt[last + 1] === 1;
 }
 
 /**

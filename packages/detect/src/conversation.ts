@@ -33,7 +33,7 @@ interface SenderState {
 
 /** Channels whose handle can be a phone or an email: the ones a bare detail in the next turn may belong to. */
 const HINTABLE: ReadonlySet<ChannelKind> = new Set([...PHONE_APPS, ...EMAIL_APPS]);
-/** A phone pieced together from short messages needs more digits than one typed whole: "917" + "0142" is no number. */
+/** A number pieced together from short messages (a phone, an app's phone handle) needs more digits than one typed whole: "917" + "0142" is no number. */
 const MIN_ASSEMBLED_PHONE_DIGITS = 9;
 
 /**
@@ -57,51 +57,72 @@ export function createConversationScanner(options: ScanOptions): ConversationSca
 
   return {
     push({ from, text }) {
-      const state = senders.get(from) ?? { recent: [], reported: new Set<string>() };
-      senders.set(from, state);
-      const context: MessageContext = {
-        // The other party asked for a contact detail in the last few messages: digits now are likely a phone.
-        contactPrimed: lastAskFrom !== null && lastAskFrom !== from && lastAskAge <= 3,
-        channelHint: recentChannels
-          .flat()
-          .filter((k) => HINTABLE.has(k))
-          .at(-1),
-        workSubjects,
-      };
-      const { result: single, detection } = scanWith(text, options.stage, policy, regions, context);
-      lastAskAge++;
-      if (detection?.asksForContact === true) {
-        lastAskFrom = from;
-        lastAskAge = 0;
+      try {
+        return pushOne(from, text);
+      } catch (e) {
+        // Never throw on a message: a failure fails closed, like scan().
+        const message = e instanceof Error ? e.message : String(e);
+        return {
+          verdict: "hold",
+          violation: false,
+          rules: [],
+          findings: [],
+          handles: [],
+          masked: typeof text === "string" ? text : "",
+          error: { code: "internal_error", message },
+        };
       }
-      for (const k of detection?.workSubjects ?? []) workSubjects.add(k);
-      recentChannels = [...recentChannels, detection?.channelsNamed ?? []].slice(-2);
-
-      let result: ScanResult = single;
-      if (single.error === undefined && state.recent.length > 0) {
-        const fresh = assemble(state.recent, text, options, policy, regions, context).filter(
-          (f) =>
-            !single.handles.includes(`${f.kind}:${f.value}`) && !state.reported.has(`${f.kind}:${f.value}`),
-        );
-        if (fresh.length > 0) {
-          // A longer detail assembled across messages replaces the fragment this message held alone.
-          const kept = single.findings.filter(
-            (f) => !fresh.some((g) => g.kind === f.kind && f.value !== "" && g.value.includes(f.value)),
-          );
-          const findings = [
-            ...kept,
-            ...fresh.map((f) => ({ ...f, reasons: [...(f.reasons ?? []), "assembled across messages"] })),
-          ];
-          const allowed = new Set(single.rules.filter((r) => r.startsWith("A")));
-          result = decide(text, findings, allowed, options.stage, policy);
-        }
-      }
-      for (const h of result.handles) state.reported.add(h);
-      state.recent.push(text);
-      if (state.recent.length > policy.conversation.assemblyWindow - 1) state.recent.shift();
-      return result;
     },
   };
+
+  function pushOne(from: string, text: string): ScanResult {
+    const state = senders.get(from) ?? { recent: [], reported: new Set<string>() };
+    senders.set(from, state);
+    const context: MessageContext = {
+      // The other party asked for a contact detail in the last few messages: digits now are likely a phone.
+      contactPrimed: lastAskFrom !== null && lastAskFrom !== from && lastAskAge <= 3,
+      channelHint: recentChannels
+        .flat()
+        .filter((k) => HINTABLE.has(k))
+        .at(-1),
+      workSubjects,
+    };
+    const { result: single, detection } = scanWith(text, options.stage, policy, regions, context);
+    lastAskAge++;
+    if (detection?.asksForContact === true) {
+      lastAskFrom = from;
+      lastAskAge = 0;
+    }
+    for (const k of detection?.workSubjects ?? []) workSubjects.add(k);
+    recentChannels = [...recentChannels, detection?.channelsNamed ?? []].slice(-2);
+
+    let result: ScanResult = single;
+    if (single.error === undefined && state.recent.length > 0) {
+      const fresh = assemble(state.recent, text, options, policy, regions, context).filter(
+        (f) =>
+          !single.handles.includes(`${f.kind}:${f.value}`) && !state.reported.has(`${f.kind}:${f.value}`),
+      );
+      if (fresh.length > 0) {
+        // A longer detail assembled across messages replaces the fragment this message held alone.
+        const kept = single.findings.filter(
+          (f) => !fresh.some((g) => g.kind === f.kind && f.value !== "" && g.value.includes(f.value)),
+        );
+        const findings = [
+          ...kept,
+          ...fresh.map((f) => ({ ...f, reasons: [...(f.reasons ?? []), "assembled across messages"] })),
+        ];
+        const allowed = new Set(single.rules.filter((r) => r.startsWith("A")));
+        result = decide(text, findings, allowed, options.stage, policy);
+      }
+    }
+    for (const h of result.handles) state.reported.add(h);
+    // A refused message (not text, too large) takes no part in assembling later ones.
+    if (single.error === undefined) {
+      state.recent.push(text);
+      if (state.recent.length > policy.conversation.assemblyWindow - 1) state.recent.shift();
+    }
+    return result;
+  }
 }
 
 /**
@@ -119,12 +140,14 @@ function assemble(
 ): Finding[] {
   const out: Finding[] = [];
   const tryJoin = (parts: readonly string[], separator: string): void => {
-    const joined = `${parts.join(separator)}${separator}${current}`;
-    if (joined.length > policy.maxMessageLength) return;
+    let joined = `${parts.join(separator)}${separator}${current}`;
+    // Over the size limit, keep the end of the earlier messages: a detail completed now began just before.
+    if (joined.length > policy.maxMessageLength)
+      joined = joined.slice(joined.length - policy.maxMessageLength);
     const offset = joined.length - current.length;
     for (const f of scanWith(joined, options.stage, policy, regions, context).result.findings) {
       if (!isDetail(f) || f.end <= offset || f.value === "") continue;
-      if (f.kind === "phone" && f.value.length < MIN_ASSEMBLED_PHONE_DIGITS) continue;
+      if (/^\d+$/.test(f.value) && f.value.length < MIN_ASSEMBLED_PHONE_DIGITS) continue;
       if (out.some((o) => o.kind === f.kind && o.value === f.value)) continue;
       out.push({ ...f, start: Math.max(0, f.start - offset), end: Math.min(current.length, f.end - offset) });
     }

@@ -5,10 +5,11 @@ import { findDigitRuns } from "./extract/digits.js";
 import { elementsOf } from "./extract/elements.js";
 import { findEmails } from "./extract/email.js";
 import { findHandles, nearestChannel } from "./extract/handles.js";
-import { findLinks } from "./extract/links.js";
+import { findLinks, hostIn } from "./extract/links.js";
 import { BANK_ACCOUNT, isNonContact, scorePhone } from "./extract/phone.js";
-import { EMAIL_APPS, MEDIA, PAYMENT_CHANNELS, PAYMENT_KINDS, PHONE_APPS } from "./kinds.js";
+import { EMAIL_APPS, isDetailKind, MEDIA, PAYMENT_CHANNELS, PAYMENT_KINDS, PHONE_APPS } from "./kinds.js";
 import type { ChannelKind, CompiledLexicon, PhraseCategory } from "./lexicon.js";
+import { anyIn, workIn } from "./marks.js";
 import type { PhraseMatch } from "./phrases.js";
 import { baseView } from "./text/normalize.js";
 import { toOriginal } from "./text/view.js";
@@ -51,6 +52,9 @@ type Add = (
   reasons: string[],
 ) => void;
 
+/** Longer than any phrase of the lexicons with its gaps: how far back a phrase holding a method may start. */
+const MAX_PHRASE_WORDS = 16;
+
 /** Words that say what a detail is: "+1 555 0100 as the placeholder", "... is the sample value". */
 const AS_WORDS = new Set(["as", "is", "for", "was", "are"]);
 
@@ -58,10 +62,6 @@ const AS_WORDS = new Set(["as", "is", "for", "was", "are"]);
 const PRONOUNS = new Set(["you", "u", "me", "ya", "te", "vous", "dich", "ti", "тебе", "вам"]);
 
 const RESERVED_DOMAINS = new Set(nonContact.reserved_domains);
-
-export function isPaymentKind(kind: FindingKind): boolean {
-  return PAYMENT_KINDS.has(kind);
-}
 
 export function detect(original: string, ctx: DetectContext): Detection {
   const a = analyze(original, ctx.lexicon);
@@ -85,7 +85,7 @@ export function detect(original: string, ctx: DetectContext): Detection {
     const [start, end] = range;
     if (end <= start) return;
     findings.push({ rule, kind, start, end, value, confidence: round(confidence), reasons });
-    if (!kind.startsWith("intent_") && kind !== "channel_mention") occupy(range, 1);
+    if (isDetailKind(kind)) occupy(range, 1);
   };
   const detailRule = (kind: FindingKind): RuleId => (PAYMENT_KINDS.has(kind) ? "P1" : "C1");
   const covered = (fromTok: number, overPlainHosts = false): boolean => {
@@ -99,7 +99,8 @@ export function detect(original: string, ctx: DetectContext): Detection {
 
   // Intents inside quotation marks are not the sender's own: a UI label ("a 'Pay with Zelle' option"),
   // someone else's words. Negated and reported ones are dropped too.
-  const phrases = a.phrases.filter((m) => !isNegated(a, m) && !quoted(a, m.from, m.to - 1));
+  const marks = a.marks;
+  const phrases = a.found.phrases.filter((m) => !isNegated(a, m) && !quoted(a, m.from, m.to - 1));
   const has = (category: PhraseCategory): boolean => phrases.some((m) => m.category === category);
   const contactContext =
     ctx.contactPrimed || has("contact_context") || has("ask_contact") || has("move_channel");
@@ -109,7 +110,6 @@ export function detect(original: string, ctx: DetectContext): Detection {
     a.found.regions.length === 0
       ? ctx.regionHints
       : [...new Set([...ctx.regionHints, ...(a.found.regions as CountryCode[])])];
-  const samples = a.found.samples;
   /** A detail near "test", "example", "placeholder" is the subject of the work, not a way to reach someone. */
   const isSample = (fromTok: number, toTok: number): boolean => {
     const from = wordIndexAtOrAfter(a, fromTok);
@@ -122,12 +122,13 @@ export function detect(original: string, ctx: DetectContext): Detection {
       const [os, oe] = toOriginal(a.view, s, e);
       return !/[\n.!?]/.test(original.slice(os, oe));
     };
-    return samples.some(
-      (s) =>
-        (s.to <= from && from - s.to <= 1 && together(s.to - 1, Math.min(from, a.words.length - 1))) ||
-        // After it only as what the detail is: "... as the placeholder", "... is the sample value".
-        (s.from > to && s.from - to <= 3 && AS_WORDS.has(a.words[to + 1] ?? "") && together(to, s.from)),
-    );
+    for (let end = from - 1; end <= from; end++)
+      if (marks.sampleEndsAt[end] === 1 && together(end - 1, Math.min(from, a.words.length - 1))) return true;
+    // After it only as what the detail is: "... as the placeholder", "... is the sample value".
+    if (!AS_WORDS.has(a.words[to + 1] ?? "")) return false;
+    for (let start = to + 1; start <= to + 3; start++)
+      if (marks.sampleStartsAt[start] === 1 && together(to, start)) return true;
+    return false;
   };
   const addDetail = (
     kind: HandleKind,
@@ -159,11 +160,11 @@ export function detect(original: string, ctx: DetectContext): Detection {
   for (const link of findLinks(a)) {
     const range = toOriginal(a.view, link.start, link.end);
     occupy(range, link.category === "plain" ? 2 : 4);
-    if (link.category === "artifact" || ctx.artifactHosts.has(link.host)) {
+    if (link.category === "artifact" || hostIn(ctx.artifactHosts, link.host)) {
       allowedRules.add("A1");
       continue;
     }
-    if (link.category === "channel" || ctx.contactHosts.has(link.host)) {
+    if (link.category === "channel" || hostIn(ctx.contactHosts, link.host)) {
       const kind = link.kind as HandleKind;
       add(detailRule(kind), kind, range, link.value, 0.95, [`${link.host} link`]);
     } else if (
@@ -186,9 +187,9 @@ export function detect(original: string, ctx: DetectContext): Detection {
     // The address contains what the link reader saw as a host ("jane@gmail.com"): the email wins.
     const [es, ee] = tokenSpan(e.from, e.to);
     if (occupied.subarray(es, ee).some((b) => (b & 1) !== 0)) {
-      const inside = findings.filter((f) => f.start >= es && f.end <= ee);
-      if (inside.length > 0)
-        findings.splice(0, findings.length, ...findings.filter((f) => !inside.includes(f)));
+      const kept = findings.filter((f) => !(f.start >= es && f.end <= ee));
+      findings.length = 0;
+      for (const f of kept) findings.push(f);
     }
     const kind = appFor(EMAIL_APPS, e.from) ?? "email";
     addDetail(kind, e.from, e.to, [es, ee], e.value, e.confidence, e.reasons);
@@ -200,6 +201,7 @@ export function detect(original: string, ctx: DetectContext): Detection {
   // IBANs and addresses before phones: "NL91 ABNA 0417 1643 00" holds a phone-shaped tail.
   paymentCodes(a, original, add, isSample, allowedRules);
   const runs = findDigitRuns(a);
+  let phoneFound = false;
   for (const run of runs) {
     if (covered(run.from)) continue;
     const apps = phoneApps(a, run.from, run.to);
@@ -233,8 +235,9 @@ export function detect(original: string, ctx: DetectContext): Detection {
     if (apps.length > 0 && offeredForCalls(a, run.from, run.to)) kinds.unshift("phone");
     for (const kind of kinds)
       addDetail(kind, run.from, run.to, range, digits, phone.confidence, phone.reasons);
+    phoneFound = true;
   }
-  if (runs.length > 0 && !findings.some((f) => f.kind === "phone")) allowedRules.add("A3");
+  if (runs.length > 0 && !phoneFound) allowedRules.add("A3");
 
   const values = new Set(findings.map((f) => f.value));
   for (const h of findHandles(a, els)) {
@@ -245,10 +248,9 @@ export function detect(original: string, ctx: DetectContext): Detection {
   }
 
   // --- Intent without a detail -----------------------------------------
-  const work = a.found.work;
   /** A brand with a work noun near it is the subject of the work (A2): "integrate PayPal checkout", "a WhatsApp bot". */
   const isSubjectOfWork = (fromWord: number, toWord: number, before = 5, after = 3): boolean =>
-    work.some((w) => w.to >= fromWord - before && w.from <= toWord + after);
+    workIn(marks, fromWord - before - 1, toWord + after);
   /**
    * A method is the subject of the work when a work word comes before it ("integrate PayPal", "a crypto
    * payment plugin accepts BTC") or right after it ("PayPal checkout"); payment talk names the work it
@@ -264,15 +266,16 @@ export function detect(original: string, ctx: DetectContext): Detection {
       if (ctx.workSubjects?.has(c.kind) === true && cFrom <= toWord && cTo >= fromWord) return true;
       // A brand that is the subject in the same sentence carries the method with it:
       // "a Telegram bot for coffee orders with payment through monobank".
-      return (
-        isSubjectOfWork(cFrom, cTo) &&
-        (cTo < fromWord ? sameSentence(a, cTo, fromWord) : sameSentence(a, toWord, cFrom))
-      );
+      return isSubjectOfWork(cFrom, cTo) && marks.sentence[cFrom] === marks.sentence[fromWord];
     });
   const paymentWords = a.found.methods;
-  const safe = phrases.filter((m) => m.category === "platform_safe" && !safeNegated(a, m));
-  const safeNear = (m: PhraseMatch<PhraseCategory>): boolean =>
-    safe.some((s) => s.from >= m.from - 1 && s.from <= m.to + 4);
+  // The platform's own payment talk right around an intent ("pay you directly through the platform"),
+  // unless it is declined ("instead of going through the platform").
+  const safeStartsAt = new Uint8Array(a.words.length + 1);
+  for (const m of phrases)
+    if (m.category === "platform_safe" && !anyIn(marks.negationEndsAt, m.from - 2, m.from))
+      safeStartsAt[m.from] = 1;
+  const safeNear = (m: PhraseMatch<PhraseCategory>): boolean => anyIn(safeStartsAt, m.from - 1, m.to + 4);
   for (const m of phrases) {
     const range = wordSpan(m);
     const reasons = [`phrase "${m.phrase}"`];
@@ -280,7 +283,8 @@ export function detect(original: string, ctx: DetectContext): Detection {
       case "pay_outside": {
         if (safeNear(m)) break;
         // A bare method name ("bank transfer", "gift card") is read by the method rule below, with its verb.
-        if (paymentWords.some((p) => p.from <= m.from && p.to >= m.to)) break;
+        const covering = marks.method[m.from] ?? -1;
+        if (covering >= 0 && (paymentWords[covering]?.to ?? 0) >= m.to) break;
         add("P1", "intent_pay_outside", range, m.phrase, 0.85, reasons);
         break;
       }
@@ -304,27 +308,44 @@ export function detect(original: string, ctx: DetectContext): Detection {
   }
 
   // Payment methods named with a payment verb: "pay via p4yp4l", "pp f&f is fine", "I can just Zelle you".
-  const channelAt = (w: number): boolean =>
-    a.channels.some((c) => wordIndexNear(a, c.from) <= w && wordIndexNear(a, c.to - 1) >= w);
+  const channelWord = new Uint8Array(a.words.length + 1);
+  for (const c of a.channels) channelWord.fill(1, wordIndexNear(a, c.from), wordIndexNear(a, c.to - 1) + 1);
+  // "Google Pay to the checkout": a phrase that overlaps a method's name without holding all of it is part of the name.
+  const cutsAMethod = (m: PhraseMatch<PhraseCategory>): boolean => {
+    for (let w = m.from; w < m.to; w++) {
+      const p = paymentWords[marks.method[w] ?? -1];
+      if (p !== undefined && !(m.from <= p.from && m.to >= p.to)) return true;
+    }
+    return false;
+  };
   // A context phrase that is only a method's name ("iban", "my card") is no verb.
   const payVerbs = phrases.filter(
     (m) =>
       m.category === "pay_outside" ||
       (m.category === "payment_context" &&
-        // "Google Pay to the checkout": a phrase that overlaps a method's name is part of the name.
-        !paymentWords.some((p) => p.from < m.to && p.to > m.from && !(m.from <= p.from && m.to >= p.to)) &&
-        !(m.to - m.from <= 2 && channelAt(m.to - 1))),
+        !cutsAMethod(m) &&
+        !(m.to - m.from <= 2 && channelWord[m.to - 1] === 1)),
   );
+  const verbStartsAt = new Uint8Array(a.words.length + 2);
+  const verbEndsAt = new Uint8Array(a.words.length + 2);
+  // For each start, the furthest end of a verb phrase starting there: "by bank transfer" holds the method.
+  const verbReach = new Int32Array(a.words.length + 1).fill(-1);
+  for (const v of payVerbs) {
+    verbStartsAt[v.from] = 1;
+    verbEndsAt[v.to] = 1;
+    verbReach[v.from] = Math.max(verbReach[v.from] ?? -1, v.to);
+  }
   if (!findings.some((f) => f.rule === "P1")) {
-    const adjacentVerb = (from: number): boolean => payVerbs.some((v) => v.to <= from && from - v.to <= 1);
-    // The verb goes with the method: a few words before it or just after it ("send it through pp", "Zelle? I can send").
+    const adjacentVerb = (from: number): boolean => anyIn(verbEndsAt, from - 1, from);
+    // The verb goes with the method: holding it, a few words before it, or just after it
+    // ("by bank transfer", "send it through pp", "Zelle? I can send").
+    const holdsMethod = (from: number, to: number): boolean => {
+      for (let s = Math.max(0, from - MAX_PHRASE_WORDS); s <= from; s++)
+        if ((verbReach[s] ?? -1) >= to) return true;
+      return false;
+    };
     const verbNear = (from: number, to: number): boolean =>
-      payVerbs.some(
-        (v) =>
-          (v.from <= from && v.to >= to) ||
-          (v.to <= from + 1 && from - v.to <= 5) ||
-          (v.from >= to - 1 && v.from - to <= 3),
-      );
+      holdsMethod(from, to) || anyIn(verbEndsAt, from - 5, from + 1) || anyIn(verbStartsAt, to - 1, to + 3);
     const usedAsVerb = (to: number): boolean => PRONOUNS.has(a.words[to] ?? "");
     const method = paymentWords.find(
       (m) =>
@@ -367,18 +388,21 @@ export function detect(original: string, ctx: DetectContext): Detection {
       // "Someone wanted to move to Telegram, I said no": reported, not proposed.
       if (reportedAround(a, from, to)) continue;
       // "share ur whatsapp no.", "your email?", "ano FB mo?": the other party's channel, asked for.
+      // The words around the mention; an emoji mention ("your 📞?") is no word itself.
+      const prev = (a.tokenWord[c.from] ?? -1) >= 0 ? from - 1 : from;
+      const next = (a.tokenWord[c.to - 1] ?? -1) >= 0 ? to + 1 : wordIndexAtOrAfter(a, c.to);
       const askedFor =
-        a.lexicon.secondPersonBefore.has(a.words[from - 1] ?? "") ||
-        a.lexicon.secondPersonAfter.has(a.words[to + 1] ?? "");
+        a.lexicon.secondPersonBefore.has(a.words[prev] ?? "") ||
+        a.lexicon.secondPersonAfter.has(a.words[next] ?? "");
       // "u have LINE?", "do you use WhatsApp?": whether the other party is on a channel.
-      const onItQuestion = question && a.lexicon.channelQuestionWords.has(a.words[from - 1] ?? "");
+      const onItQuestion = question && a.lexicon.channelQuestionWords.has(a.words[prev] ?? "");
       if (
         MEDIA.has(c.kind) &&
         c.strength !== "euphemism" &&
         !(askedFor && (c.strength === "strong" || question))
       )
         continue;
-      const onChannel = from > 0 && a.lexicon.channelPrepositions.has(a.words[from - 1] ?? "");
+      const onChannel = a.lexicon.channelPrepositions.has(a.words[prev] ?? "");
       const proposes =
         c.strength === "euphemism" ||
         askedFor ||
@@ -451,8 +475,8 @@ function everydayWord(c: ChannelMention): boolean {
  * "Viber or Telegram, same number +63 ..." offers it for the apps only.
  */
 function offeredForCalls(a: Analysis, fromTok: number, toTok: number): boolean {
-  const w = wordIndexNear(a, fromTok);
-  if (a.calls.some((c) => c.to <= w && w - c.to <= 8)) return true;
+  const w = wordIndexAtOrAfter(a, fromTok);
+  if (anyIn(a.marks.callEndsAt, w - 8, w)) return true;
   const appAfter = a.channels.some((c) => !c.negated && PHONE_APPS.has(c.kind) && c.from >= toTok);
   const appBefore = a.channels.some((c) => !c.negated && PHONE_APPS.has(c.kind) && c.to <= fromTok);
   return appAfter && !appBefore && phoneWordBefore(a, fromTok);
@@ -469,16 +493,9 @@ function paymentCodes(
   if (!mayHoldPaymentCode(text)) return;
   const cased = baseView(original, true);
   const sampleAt = (range: [number, number]): boolean => {
-    // The first token ending after the code's start, by binary search: tokens are in text order.
-    let lo = 0;
-    let hi = a.tokens.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const t = a.tokens[mid] as Analysis["tokens"][number];
-      if ((a.view.origEnd[t.end - 1] ?? 0) > range[0]) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo < a.tokens.length && isSample(lo, lo + 1);
+    const first = tokenEndingAfter(a, range[0]);
+    const last = tokenEndingAfter(a, range[1] - 1);
+    return first < a.tokens.length && isSample(first, Math.min(a.tokens.length, last + 1));
   };
   for (const c of findIbanCandidates(cased.text)) {
     const v = validateIban(c.value);
@@ -538,9 +555,23 @@ function mayHoldPaymentCode(text: string): boolean {
 const isLetter = (c: number): boolean => c >= 0x61 && c <= 0x7a;
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
+/** The first token whose source ends after an offset of the original text (binary search: tokens are in order). */
+function tokenEndingAfter(a: Analysis, offset: number): number {
+  let lo = 0;
+  let hi = a.tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const t = a.tokens[mid] as Analysis["tokens"][number];
+    if ((a.view.origEnd[t.end - 1] ?? 0) > offset) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 function reversedEmails(a: Analysis): { range: [number, number]; value: string }[] {
   const out: { range: [number, number]; value: string }[] = [];
-  const re = /[a-z0-9._-]+@[a-z0-9._+-]+/g;
+  // Starting only where a run of such characters starts, so no start re-reads the run before it.
+  const re = /(?<![a-z0-9._-])[a-z0-9._-]+@[a-z0-9._+-]+/g;
   for (let m = re.exec(a.view.text); m !== null; m = re.exec(a.view.text)) {
     const value = [...m[0]].reverse().join("");
     const tld = value.split(".").at(-1) as string;
@@ -573,45 +604,27 @@ function wordIndexNear(a: Analysis, token: number): number {
   return 0;
 }
 
+/** Negated just before ("I never take payment outside"), or in a sentence of reported speech. */
 function isNegated(a: Analysis, m: PhraseMatch<PhraseCategory>): boolean {
   if (m.category === "negation" || m.category === "platform_safe" || m.category === "contact_context")
     return false;
-  return a.phrases.some(
-    (n) =>
-      (n.category === "negation" && n.to <= m.from && m.from - n.to <= 2) ||
-      // Reported speech ("someone messaged me asking to move to Telegram and pay in crypto") covers its sentence.
-      (n.category === "reported" &&
-        (n.to <= m.from ? sameSentence(a, n.to, m.from) : sameSentence(a, m.to, n.from))),
+  if (m.category === "reported") return false;
+  return (
+    anyIn(a.marks.negationEndsAt, m.from - 2, m.from) ||
+    a.marks.reportedSentence[a.marks.sentence[m.from] ?? 0] === 1
   );
 }
 
-function sameSentence(a: Analysis, fromWord: number, toWord: number): boolean {
-  const fromTok = a.wordToken[fromWord] ?? 0;
-  const toTok = a.wordToken[toWord] ?? 0;
-  for (let t = fromTok; t < toTok; t++) {
-    const key = a.tokens[t]?.key;
-    if (key === "." || key === "!" || key === "?" || key === ";") return false;
-  }
-  return true;
-}
-
-/** Whether the words [from, to] sit between quotation marks. */
+/** Whether the words [from, to] sit between the same pair of quotation marks. */
 function quoted(a: Analysis, from: number, to: number): boolean {
-  return a.quotes.some(([qs, qe]) => qs <= from && qe >= to);
+  const q = a.marks.quote[from] ?? -1;
+  return q >= 0 && a.marks.quote[to] === q;
 }
 
-/** A reported-speech phrase in the same sentence as the words [from, to]. */
+/** A reported-speech phrase in the sentence of the words [from, to]. */
 function reportedAround(a: Analysis, from: number, to: number): boolean {
-  return a.phrases.some(
-    (n) =>
-      n.category === "reported" &&
-      (n.to <= from ? sameSentence(a, n.to, from) : n.from > to && sameSentence(a, to + 1, n.from)),
-  );
-}
-
-/** "instead of going through the platform": a safe phrase that is being declined. */
-function safeNegated(a: Analysis, m: PhraseMatch<PhraseCategory>): boolean {
-  return a.phrases.some((n) => n.category === "negation" && n.to <= m.from && m.from - n.to <= 2);
+  void to;
+  return a.marks.reportedSentence[a.marks.sentence[from] ?? 0] === 1;
 }
 
 function dedupe(findings: Finding[]): Finding[] {
@@ -620,8 +633,7 @@ function dedupe(findings: Finding[]): Finding[] {
   // One detail per span and kind: the first (longest) wins over details of its kind inside it.
   const reach = new Map<string, number>();
   for (const f of findings) {
-    const isDetail = !f.kind.startsWith("intent_") && f.kind !== "channel_mention";
-    if (isDetail) {
+    if (isDetailKind(f.kind)) {
       if ((reach.get(f.kind) ?? -1) >= f.end) continue;
       reach.set(f.kind, Math.max(reach.get(f.kind) ?? -1, f.end));
     }

@@ -1,6 +1,11 @@
 import type { ChannelKind } from "./lexicon.js";
 import type { FindingKind } from "./types.js";
 
+/** A concrete contact or payment detail, as opposed to an intent or a channel merely named. */
+export function isDetailKind(kind: FindingKind): boolean {
+  return !kind.startsWith("intent_") && kind !== "channel_mention";
+}
+
 /** Kinds of detail that are a way to pay (P1), the rest of the handle kinds being ways to reach someone (C1). */
 export const PAYMENT_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>([
   "paypal",

@@ -144,8 +144,6 @@ export interface CompiledLexicon {
   /** Unambiguous channel names (also matched after leet folding). */
   channelNames: Map<string, ChannelKind>;
   weakChannelNames: Map<string, ChannelKind>;
-  /** Every proper prefix of a channel name ("sk", "sky", "whats"): only such a word can start a name split in two. */
-  channelNamePrefixes: Set<string>;
   /** One look-up per word for the channel reader: the word's strong and weak channel, and whether it starts a split name. */
   channelWords: Map<string, { strong?: ChannelKind; weak?: ChannelKind; prefix?: true }>;
   hosts: Map<string, ChannelKind>;
@@ -339,7 +337,6 @@ export function compileLexicon(
     repeaters,
     symbols,
     channelNames,
-    channelNamePrefixes,
     channelWords,
     weakChannelNames,
     hosts,

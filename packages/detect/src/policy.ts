@@ -28,7 +28,16 @@ export interface Policy {
   };
 }
 
-export const DEFAULT_POLICY: Policy = Object.freeze({
+/** Freezes a policy all the way down: a shared policy must not be changed by one caller for all. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+export const DEFAULT_POLICY: Policy = deepFreeze({
   version: "default-2026-11",
   rules: {
     P1: { pre_contract: "hold", contract_active: "hold" },
@@ -42,7 +51,7 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
   maxMessageLength: 65_536,
   placeholders: { contact: "[contact detail hidden]", payment: "[payment detail hidden]" },
   conversation: { assemblyWindow: 6 },
-}) as Policy;
+});
 
 const ACTIONS: readonly Action[] = ["allow", "nudge", "mask", "hold"];
 const STAGES: readonly Stage[] = ["pre_contract", "contract_active"];
@@ -92,7 +101,7 @@ export function resolvePolicy(input: unknown): Policy {
   if (p.thresholds !== undefined) {
     const t = expectObject(p.thresholds, "policy.thresholds");
     for (const [k, v] of Object.entries(t)) {
-      if (!(k in thresholds))
+      if (!Object.hasOwn(thresholds, k))
         throw new PolicyError(`policy.thresholds.${k}: unknown threshold (known: detail, lowConfidence)`);
       if (typeof v !== "number" || !(v >= 0 && v <= 1))
         throw new PolicyError(`policy.thresholds.${k}: expected a number from 0 to 1`);
@@ -106,7 +115,7 @@ export function resolvePolicy(input: unknown): Policy {
     if (v === undefined) return [...DEFAULT_POLICY[key]];
     if (!Array.isArray(v)) throw new PolicyError(`policy.${key}: expected an array of host names`);
     return v.map((h, i) => {
-      if (typeof h !== "string" || !/^[a-z0-9-]+(\.[a-z0-9-]+)+(\/[^\s]*)?$/i.test(h))
+      if (typeof h !== "string" || !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(h))
         throw new PolicyError(`policy.${key}[${i}]: "${String(h)}" is not a host name such as "example.com"`);
       return h.toLowerCase();
     });
@@ -122,7 +131,7 @@ export function resolvePolicy(input: unknown): Policy {
   if (p.placeholders !== undefined) {
     const o = expectObject(p.placeholders, "policy.placeholders");
     for (const [k, v] of Object.entries(o)) {
-      if (!(k in placeholders))
+      if (!Object.hasOwn(placeholders, k))
         throw new PolicyError(`policy.placeholders.${k}: unknown placeholder (known: contact, payment)`);
       if (typeof v !== "string") throw new PolicyError(`policy.placeholders.${k}: expected a string`);
       placeholders[k as keyof typeof placeholders] = v;
@@ -142,7 +151,7 @@ export function resolvePolicy(input: unknown): Policy {
   const version = p.version ?? DEFAULT_POLICY.version;
   if (typeof version !== "string" || version.length === 0)
     throw new PolicyError("policy.version: expected a non-empty string");
-  return Object.freeze({
+  return deepFreeze({
     version,
     rules,
     thresholds,

@@ -154,3 +154,78 @@ describe("failing closed", () => {
     expect(r.verdict).toBe("hold");
   });
 });
+
+describe("review regressions", () => {
+  const C1_PHONE = "call me +44 7911 123456";
+
+  it("fails closed on an unknown stage or missing options, never an unknown verdict", () => {
+    const bad = scan(C1_PHONE, { stage: "precontract" as Stage });
+    expect(bad.verdict).toBe("hold");
+    expect(bad.error?.code).toBe("invalid_stage");
+    // @ts-expect-error: calling without options, as JavaScript callers can
+    expect(scan("hi").error?.code).toBe("invalid_stage");
+  });
+
+  it("keeps the default policy and resolved policies frozen all the way down", () => {
+    expect(() => {
+      (DEFAULT_POLICY.rules.P1 as { pre_contract: string }).pre_contract = "block";
+    }).toThrow(TypeError);
+    const p = resolvePolicy({ thresholds: { detail: 0.7 } });
+    expect(Object.isFrozen(p.thresholds)).toBe(true);
+    expect(() => resolvePolicy({ thresholds: { toString: 0.5 } })).toThrow(PolicyError);
+  });
+
+  it("never throws in a conversation, and a refused message takes no part in assembly", () => {
+    const c = createConversationScanner(pre);
+    expect(c.push({ from: "a", text: 5 as unknown as string }).verdict).toBe("hold");
+    expect(() => c.push({ from: "a", text: "917" })).not.toThrow();
+  });
+
+  it("assembles after a very long message from the same sender", () => {
+    const c = createConversationScanner(pre);
+    c.push({ from: "f", text: "ok ".repeat(21_840) });
+    c.push({ from: "f", text: "call me on 917" });
+    c.push({ from: "f", text: "555" });
+    expect(c.push({ from: "f", text: "0142" }).handles).toContain("phone:9175550142");
+  });
+
+  it("matches policy hosts and their subdomains", () => {
+    const contact = resolvePolicy({ contactHosts: ["acmechat.io"] });
+    expect(scan("ping me at eu.acmechat.io/u/bob", { stage: "pre_contract", policy: contact }).verdict).toBe(
+      "mask",
+    );
+    const artifacts = resolvePolicy({ artifactHosts: ["mycorp.dev"] });
+    expect(
+      scan("notes at docs.mycorp.dev/call-notes", { stage: "pre_contract", policy: artifacts }).verdict,
+    ).toBe("allow");
+    expect(() => resolvePolicy({ contactHosts: ["example.com/path"] })).toThrow(/not a host name/);
+  });
+
+  it("reads a number offered for calls and an app, with or without +", () => {
+    expect(scan("WhatsApp or call +1 305 555 0142", pre).handles.sort()).toEqual([
+      "phone:13055550142",
+      "whatsapp:13055550142",
+    ]);
+    expect(scan("WhatsApp: +1 305 555 0142", pre).rules).not.toContain("A3");
+  });
+
+  it("treats an example IBAN written in groups as an example", () => {
+    expect(scan("use DE89 3704 0044 0532 0130 00 as the placeholder", pre).verdict).toBe("allow");
+  });
+
+  it("masks only details sure enough to act on", () => {
+    const r = scan("my number is zero seven zero three", pre);
+    expect(r.verdict).toBe("nudge");
+    expect(r.masked).toBe("my number is zero seven zero three");
+  });
+
+  it("reads the words around an emoji channel", () => {
+    expect(scan("your 📞?", pre).verdict).toBe("nudge");
+  });
+
+  it("needs enough digits for any number pieced together", () => {
+    const c = createConversationScanner(pre);
+    c.push({ from: "f", text: "viber 917" });
+    expect(c.push({ from: "f", text: "0142" }).handles).toEqual([]);
+  });
+});

@@ -1,8 +1,9 @@
 import type { CountryCode } from "libphonenumber-js/max";
-import { type Detection, detect, isPaymentKind } from "./detect.js";
+import { type Detection, detect } from "./detect.js";
+import { isDetailKind, PAYMENT_KINDS } from "./kinds.js";
 import { type ChannelKind, type CompiledLexicon, defaultLexicon } from "./lexicon.js";
 import { type Action, DEFAULT_POLICY, isEnforced, type Policy, resolvePolicy, stronger } from "./policy.js";
-import type { Finding, RuleId, ScanResult, Stage } from "./types.js";
+import type { Finding, RuleId, ScanError, ScanResult, Stage } from "./types.js";
 
 export interface ScanOptions {
   stage: Stage;
@@ -38,8 +39,9 @@ export function policyOf(input: ScanOptions["policy"]): Policy {
  * A malformed policy throws PolicyError (it is configuration, not input).
  */
 export function scan(text: string, options: ScanOptions, context: MessageContext = {}): ScanResult {
-  const policy = policyOf(options.policy);
-  return scanWith(text, options.stage, policy, regionHints(options.locale), context).result;
+  // Options missing altogether: no stage to judge by, so fail closed like any unknown stage.
+  const policy = policyOf(options?.policy);
+  return scanWith(text, options?.stage, policy, regionHints(options?.locale), context).result;
 }
 
 /** A scan's public result and, when it ran, the detection behind it (context for a conversation's next turn). */
@@ -50,13 +52,21 @@ export interface DetailedScan {
 
 export function scanWith(
   text: string,
-  stage: Stage,
+  stage: Stage | undefined,
   policy: Policy,
   regions: readonly CountryCode[],
   context: MessageContext,
-  lexicon: CompiledLexicon = defaultLexicon(),
+  lexicon?: CompiledLexicon,
 ): DetailedScan {
   if (typeof text !== "string") return { result: failClosed("", "internal_error", "text must be a string") };
+  if (stage !== "pre_contract" && stage !== "contract_active")
+    return {
+      result: failClosed(
+        text,
+        "invalid_stage",
+        `stage must be "pre_contract" or "contract_active", got ${JSON.stringify(stage)}`,
+      ),
+    };
   if (text.length > policy.maxMessageLength)
     return {
       result: failClosed(
@@ -67,7 +77,7 @@ export function scanWith(
     };
   try {
     const detection = detect(text, {
-      lexicon,
+      lexicon: lexicon ?? defaultLexicon(),
       regionHints: regions,
       contactPrimed: context.contactPrimed === true,
       ...(context.channelHint === undefined ? {} : { channelHint: context.channelHint }),
@@ -111,14 +121,9 @@ export function decide(
     if (action !== "allow") violation = true;
     verdict = stronger(verdict, action);
   }
-  const details = findings.filter((f) => isDetail(f));
-  const handles = [
-    ...new Set(
-      details
-        .filter((f) => f.value !== "" && f.confidence >= policy.thresholds.detail)
-        .map((f) => `${f.kind}:${f.value}`),
-    ),
-  ];
+  // Only details sure enough to act on are shown as handles and masked; a weaker one only nudges.
+  const details = findings.filter((f) => isDetail(f) && f.confidence >= policy.thresholds.detail);
+  const handles = [...new Set(details.filter((f) => f.value !== "").map((f) => `${f.kind}:${f.value}`))];
   return {
     verdict,
     violation,
@@ -130,7 +135,7 @@ export function decide(
 }
 
 export function isDetail(f: Finding): boolean {
-  return !f.kind.startsWith("intent_") && f.kind !== "channel_mention";
+  return isDetailKind(f.kind);
 }
 
 function mask(text: string, details: readonly Finding[], policy: Policy): string {
@@ -146,13 +151,13 @@ function mask(text: string, details: readonly Finding[], policy: Policy): string
     }
     out +=
       text.slice(at, f.start) +
-      (isPaymentKind(f.kind) ? policy.placeholders.payment : policy.placeholders.contact);
+      (PAYMENT_KINDS.has(f.kind) ? policy.placeholders.payment : policy.placeholders.contact);
     at = f.end;
   }
   return out + text.slice(at);
 }
 
-function failClosed(text: string, code: "message_too_large" | "internal_error", message: string): ScanResult {
+function failClosed(text: string, code: ScanError["code"], message: string): ScanResult {
   return {
     verdict: "hold",
     violation: false,

@@ -57,7 +57,7 @@ export interface Finding {
 }
 
 export interface ScanError {
-  code: "message_too_large" | "internal_error";
+  code: "message_too_large" | "invalid_stage" | "internal_error";
   message: string;
 }
 

@@ -264,11 +264,16 @@ function digitItem(
   return null;
 }
 
-/** Whether a digit item follows, past at most two separators ("ek, paanch"). */
-function nextIsNumber(tokens: Analysis["tokens"], i: number, lexicon: CompiledLexicon): boolean {
+/** The first token after i, past at most two separators ("ek, paanch"). */
+function afterSeparators(tokens: Analysis["tokens"], i: number): Analysis["tokens"][number] | undefined {
   let k = i + 1;
   while (k <= i + 2 && tokens[k]?.isWord === false && SEPARATORS.has(tokens[k]?.key ?? "")) k++;
-  const next = tokens[k];
+  return tokens[k];
+}
+
+/** Whether a digit item follows (written digits, "oh", a number word that is not ambiguous). */
+function nextIsNumber(tokens: Analysis["tokens"], i: number, lexicon: CompiledLexicon): boolean {
+  const next = afterSeparators(tokens, i);
   if (next === undefined || !next.isWord) return false;
   const key = next.key;
   return (
@@ -287,9 +292,7 @@ function wordFollows(tokens: Analysis["tokens"], i: number): boolean {
 
 /** Whether a spelled number follows, past at most two separators ("ek, paanch"). */
 function nextIsNumberWord(tokens: Analysis["tokens"], i: number, lexicon: CompiledLexicon): boolean {
-  let k = i + 1;
-  while (k <= i + 2 && tokens[k]?.isWord === false && SEPARATORS.has(tokens[k]?.key ?? "")) k++;
-  const next = tokens[k];
+  const next = afterSeparators(tokens, i);
   return (
     next?.isWord === true &&
     (lexicon.numberWords.has(next.key) || lexicon.numberPhrases.has(next.key) || lexicon.scales.has(next.key))

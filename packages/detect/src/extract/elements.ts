@@ -27,7 +27,7 @@ const OPEN = new Set(["(", "[", "{", "<"]);
 const CLOSE = new Set([")", "]", "}", ">"]);
 
 export function elementsOf(a: Analysis): Element[] {
-  const { tokens, lexicon } = a;
+  const { tokens } = a;
   const out: Element[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
@@ -81,7 +81,6 @@ export function elementsOf(a: Analysis): Element[] {
     }
     out.push({ type: "word", key: t.key, from: i, to: i + 1, spaceBefore: t.spaceBefore });
   }
-  void lexicon;
   return out;
 }
 

@@ -43,7 +43,7 @@ const NOT_LOCAL = new Set([
   "only",
   "directly",
   "later",
-  "him",
+
   "soon",
   "home",
   "work",

@@ -258,7 +258,7 @@ export function findHandles(a: Analysis, els: readonly Element[]): HandleCandida
     out.push({
       kind: m.kind as HandleKind,
       value,
-      from: els[hasAt ? k : k]?.from ?? m.to,
+      from: els[k]?.from ?? m.to,
       to: name.to,
       confidence: hasAt || colon ? 0.9 : 0.8,
       reasons: [`after ${m.kind} mention`],

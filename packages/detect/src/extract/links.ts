@@ -106,8 +106,13 @@ function hostPrefixKind(a: Analysis, full: string): ChannelKind | undefined {
 }
 
 function isArtifact(a: Analysis, host: string): boolean {
+  return hostIn(a.lexicon.artifactHosts, host);
+}
+
+/** Whether a host or one of its parent domains is in the set ("docs.mycorp.dev" is in { "mycorp.dev" }). */
+export function hostIn(hosts: ReadonlySet<string>, host: string): boolean {
+  if (hosts.size === 0) return false;
   const labels = host.split(".");
-  for (let i = 0; i < labels.length - 1; i++)
-    if (a.lexicon.artifactHosts.has(labels.slice(i).join("."))) return true;
+  for (let i = 0; i < labels.length - 1; i++) if (hosts.has(labels.slice(i).join("."))) return true;
   return false;
 }

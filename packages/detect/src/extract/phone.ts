@@ -175,7 +175,7 @@ function nonContactReason(a: Analysis, run: DigitRun): string | undefined {
     if (
       a.lexicon.channelWords.get(t.key)?.weak === "phone" ||
       a.lexicon.channelNames.get(t.key) === "phone" ||
-      a.calls.some((c) => a.wordToken[c.from] === k)
+      a.marks.callStartsAt[a.tokenWord[k] ?? -1] === 1
     ) {
       // ... unless an id word owns it: "VAT number", "order number", "tracking no".
       const owner = tokens[k - 1];
