@@ -385,13 +385,13 @@ function isSingleAt(text: string, i: number): boolean {
 }
 
 const SPACED_HINT = /(?:^| )\S \S \S(?: |$|[,.;:!?)])/;
-const DOTTED_HINT = /[\p{L}\p{N}@]\.[\p{L}\p{N}@]\.[\p{L}\p{N}@]\.[\p{L}\p{N}@]/u;
+const DOTTED_HINT = /[\p{L}\p{N}@_]\.[\p{L}\p{N}@_]\.[\p{L}\p{N}@_]\.[\p{L}\p{N}@_]/u;
 const TRAILING_PUNCTUATION = new Set([",", ".", ";", ":", "!", "?", ")"]);
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 
 function isSingleLetterAt(text: string, i: number, sep: string): boolean {
   const c = text[i];
-  if (c === undefined || (c !== "@" && !LETTER_OR_DIGIT.test(c))) return false;
+  if (c === undefined || (c !== "@" && c !== "_" && !LETTER_OR_DIGIT.test(c))) return false;
   const before = i === 0 ? " " : (text[i - 1] as string);
   const after = i + 1 >= text.length ? " " : (text[i + 1] as string);
   const bounded = (ch: string): boolean => ch === sep || ch === " " || !LETTER_OR_DIGIT.test(ch);

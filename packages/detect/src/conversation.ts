@@ -155,7 +155,7 @@ function assemble(
   tryJoin(previous, "\n");
   // A code cut in two where the sender's last message ends and this one starts ("…643l" / "ydnw9…").
   const last = previous.at(-1);
-  if (last !== undefined && /[\p{L}\p{N}]$/u.test(last) && /^[\p{L}\p{N}]/u.test(current))
+  if (last !== undefined && /[\p{L}\p{N}._-]$/u.test(last) && /^[\p{L}\p{N}]/u.test(current))
     tryJoin([last], "");
   // Fragments of one code (an address, an IBAN) sent as bare tokens.
   const isToken = (t: string): boolean => /^\S{3,64}$/.test(t.trim());

@@ -2,11 +2,11 @@ import type { CountryCode } from "libphonenumber-js/max";
 import nonContact from "../lexicons/non_contact.json" with { type: "json" };
 import { type Analysis, analyze, type ChannelMention } from "./analyze.js";
 import { findDigitRuns } from "./extract/digits.js";
-import { elementsOf } from "./extract/elements.js";
+import { type Element, elementsOf } from "./extract/elements.js";
 import { findEmails } from "./extract/email.js";
 import { findHandles, nearestChannel } from "./extract/handles.js";
 import { findLinks, hostIn } from "./extract/links.js";
-import { BANK_ACCOUNT, isNonContact, scorePhone } from "./extract/phone.js";
+import { BANK_ACCOUNT, isIdWord, isNonContact, scorePhone } from "./extract/phone.js";
 import { EMAIL_APPS, isDetailKind, MEDIA, PAYMENT_CHANNELS, PAYMENT_KINDS, PHONE_APPS } from "./kinds.js";
 import type { ChannelKind, CompiledLexicon, PhraseCategory } from "./lexicon.js";
 import { anyIn, workIn } from "./marks.js";
@@ -100,10 +100,20 @@ export function detect(original: string, ctx: DetectContext): Detection {
   // Intents inside quotation marks are not the sender's own: a UI label ("a 'Pay with Zelle' option"),
   // someone else's words. Negated and reported ones are dropped too.
   const marks = a.marks;
+  /** A brand with a work noun near it is the subject of the work (A2): "integrate PayPal checkout", "a WhatsApp bot". */
+  const isSubjectOfWork = (fromWord: number, toWord: number, before = 5, after = 3): boolean =>
+    workIn(marks, fromWord - before - 1, toWord + after);
+  // "my WhatsApp is ..." is the sender's own account, whatever work is named around it.
+  const isWorkMention = (c: ChannelMention): boolean =>
+    !a.lexicon.firstPersonPossessives.has(a.tokens[c.from - 1]?.key ?? "") &&
+    isSubjectOfWork(wordIndexNear(a, c.from), wordIndexNear(a, c.to - 1));
   const phrases = a.found.phrases.filter((m) => !isNegated(a, m) && !quoted(a, m.from, m.to - 1));
   const has = (category: PhraseCategory): boolean => phrases.some((m) => m.category === category);
+  // A contact word owned by an id ("PO number", "order no") is no talk of contact.
+  const contactWord = (m: PhraseMatch<PhraseCategory>): boolean =>
+    m.category === "contact_context" && !(m.to - m.from === 1 && isIdWord(a.words[m.from - 1] ?? ""));
   const contactContext =
-    ctx.contactPrimed || has("contact_context") || has("ask_contact") || has("move_channel");
+    ctx.contactPrimed || phrases.some(contactWord) || has("ask_contact") || has("move_channel");
   const reversed = a.found.reversed;
   // The sender's locale, and places the message names ("I'm in Lagos").
   const regions: readonly CountryCode[] =
@@ -120,7 +130,8 @@ export function detect(original: string, ctx: DetectContext): Detection {
       const s = a.tokens[a.wordToken[w1] as number]?.end ?? 0;
       const e = a.tokens[a.wordToken[w2] as number]?.start ?? 0;
       const [os, oe] = toOriginal(a.view, s, e);
-      return !/[\n.!?]/.test(original.slice(os, oe));
+      // An abbreviation's full stop ("e.g. 020 ...") does not end the sentence.
+      return !/[\n!?]|\.\s+\p{Lu}/u.test(original.slice(os, oe));
     };
     for (let end = from - 1; end <= from; end++)
       if (marks.sampleEndsAt[end] === 1 && together(end - 1, Math.min(from, a.words.length - 1))) return true;
@@ -147,10 +158,14 @@ export function detect(original: string, ctx: DetectContext): Detection {
   };
   /** The app a bare email or phone belongs to: named near it, or in the turn before ("Zelle you, what's your email?"). */
   const appFor = (apps: ReadonlySet<ChannelKind>, fromTok: number): HandleKind | null => {
-    const channel = nearestChannel(a, fromTok, false);
-    if (channel !== null && apps.has(channel.kind) && near(channel, fromTok, 8))
-      return channel.kind as HandleKind;
-    if (channel === null && ctx.channelHint !== undefined && apps.has(ctx.channelHint))
+    // The nearest app that can hold such a detail ("I have Wise, account email x@y": Wise, not "email").
+    const channel = nearestChannel(
+      a,
+      fromTok,
+      (m) => apps.has(m.kind) && !everydayWord(a, m) && !isWorkMention(m),
+    );
+    if (channel !== null && near(channel, fromTok, 8)) return channel.kind as HandleKind;
+    if (a.channels.length === 0 && ctx.channelHint !== undefined && apps.has(ctx.channelHint))
       return ctx.channelHint as HandleKind;
     return null;
   };
@@ -169,7 +184,8 @@ export function detect(original: string, ctx: DetectContext): Detection {
       add(detailRule(kind), kind, range, link.value, 0.95, [`${link.host} link`]);
     } else if (
       link.category === "personal" &&
-      (/contact|book|call|links?$/.test(link.path) || a.lexicon.linkInBioHosts.has(link.host))
+      (/contact|kontakt|contato|contacto|contatti|iletisim|book|call|links?$/.test(link.path) ||
+        a.lexicon.linkInBioHosts.has(link.host))
     ) {
       add("C1", "url", range, link.value, 0.75, ["personal contact page"]);
     } else if (link.category === "plain" && a.lexicon.linkInBioHosts.has(link.host)) {
@@ -197,6 +213,13 @@ export function detect(original: string, ctx: DetectContext): Detection {
   if (reversed)
     for (const f of reversedEmails(a))
       add("C1", "email", f.range, f.value, 0.85, ["address written backwards"]);
+  // "send it by mail: hoa.nguyen.design" (the domain follows in the next message): the start of an address.
+  for (const c of a.channels) {
+    if (c.kind !== "email" || c.negated) continue;
+    const local = mailboxStart(a, els, c.to);
+    if (local !== null && !covered(local.from))
+      add("C1", "email", tokenSpan(local.from, local.to), "", 0.6, ["start of an address given as contact"]);
+  }
 
   // IBANs and addresses before phones: "NL91 ABNA 0417 1643 00" holds a phone-shaped tail.
   paymentCodes(a, original, add, isSample, allowedRules);
@@ -204,7 +227,7 @@ export function detect(original: string, ctx: DetectContext): Detection {
   let phoneFound = false;
   for (const run of runs) {
     if (covered(run.from)) continue;
-    const apps = phoneApps(a, run.from, run.to);
+    const apps = phoneApps(a, run.from, run.to, isWorkMention);
     // Writing a number backwards is itself a sign it is meant to be read as one.
     const context = contactContext || reversed || apps.length > 0 || phoneWordBefore(a, run.from);
     const phone = scorePhone(a, run, regions, context);
@@ -248,9 +271,6 @@ export function detect(original: string, ctx: DetectContext): Detection {
   }
 
   // --- Intent without a detail -----------------------------------------
-  /** A brand with a work noun near it is the subject of the work (A2): "integrate PayPal checkout", "a WhatsApp bot". */
-  const isSubjectOfWork = (fromWord: number, toWord: number, before = 5, after = 3): boolean =>
-    workIn(marks, fromWord - before - 1, toWord + after);
   /**
    * A method is the subject of the work when a work word comes before it ("integrate PayPal", "a crypto
    * payment plugin accepts BTC") or right after it ("PayPal checkout"); payment talk names the work it
@@ -347,9 +367,12 @@ export function detect(original: string, ctx: DetectContext): Detection {
     const verbNear = (from: number, to: number): boolean =>
       holdsMethod(from, to) || anyIn(verbEndsAt, from - 5, from + 1) || anyIn(verbStartsAt, to - 1, to + 3);
     const usedAsVerb = (to: number): boolean => PRONOUNS.has(a.words[to] ?? "");
+    // "I don't do PayPal or bank transfers": a method named right after a negation is refused, not offered.
+    const refused = (from: number): boolean => anyIn(marks.negationEndsAt, from - 3, from);
     const method = paymentWords.find(
       (m) =>
         (m.category === "strong" ? verbNear(m.from, m.to) || usedAsVerb(m.to) : adjacentVerb(m.from)) &&
+        !refused(m.from) &&
         !isMethodSubject(m.from, m.to - 1),
     );
     const channel = a.channels.find((c) => {
@@ -433,11 +456,16 @@ export function detect(original: string, ctx: DetectContext): Detection {
 }
 
 /** Apps a phone number is given for: every app named just before it (not negated), or one named right after. */
-function phoneApps(a: Analysis, fromTok: number, toTok: number): HandleKind[] {
-  const before = a.channels.filter(
-    (c) =>
-      !c.negated && PHONE_APPS.has(c.kind) && !everydayWord(c) && c.to <= fromTok && fromTok - c.to <= 14,
-  );
+function phoneApps(
+  a: Analysis,
+  fromTok: number,
+  toTok: number,
+  isWorkMention: (c: ChannelMention) => boolean,
+): HandleKind[] {
+  // Apps named as the subject of the work ("a WhatsApp Business API bot") give no number their name.
+  const usable = (c: ChannelMention): boolean =>
+    !c.negated && PHONE_APPS.has(c.kind) && !everydayWord(a, c) && !isWorkMention(c);
+  const before = a.channels.filter((c) => usable(c) && c.to <= fromTok && fromTok - c.to <= 14);
   if (before.length > 0) {
     // The nearest app, plus any listed with it ("Viber or Telegram, same number").
     const nearest = before.at(-1) as ChannelMention;
@@ -445,7 +473,8 @@ function phoneApps(a: Analysis, fromTok: number, toTok: number): HandleKind[] {
     return [...new Set(listed.map((c) => c.kind as HandleKind))];
   }
   const after = a.channels.find(
-    (c) => !c.negated && PHONE_APPS.has(c.kind) && !everydayWord(c) && c.from >= toTok && c.from - toTok <= 8,
+    (c) =>
+      !c.negated && PHONE_APPS.has(c.kind) && !everydayWord(a, c) && c.from >= toTok && c.from - toTok <= 8,
   );
   return after === undefined ? [] : [after.kind as HandleKind];
 }
@@ -461,13 +490,53 @@ function possessivePhoneWord(a: Analysis, fromTok: number): boolean {
 
 /** "номер: 0582...", "cell 415...": a word for phone number shortly before the digits. */
 function phoneWordBefore(a: Analysis, fromTok: number): boolean {
-  return a.channels.some((c) => c.kind === "phone" && !c.negated && c.to <= fromTok && fromTok - c.to <= 6);
+  return a.channels.some(
+    (c) =>
+      c.kind === "phone" &&
+      !c.negated &&
+      c.to <= fromTok &&
+      fromTok - c.to <= 6 &&
+      // "PO number", "order number": an id's number, not a phone's.
+      !isIdWord(a.tokens[c.from - 1]?.key ?? ""),
+  );
 }
 
-/** "my line is ...", "signal is weak": the weak names of LINE and Signal are everyday words, not apps, before a number. */
-function everydayWord(c: ChannelMention): boolean {
-  return c.strength === "weak" && (c.kind === "line" || c.kind === "signal");
+/**
+ * "my direct line is ...", "no signal here": the weak names of LINE and Signal used as everyday words,
+ * which a determiner or an adjective before them gives away ("Signal please", "prefer Signal" are the apps).
+ */
+function everydayWord(a: Analysis, c: ChannelMention): boolean {
+  if (c.strength !== "weak" || (c.kind !== "line" && c.kind !== "signal")) return false;
+  return EVERYDAY_BEFORE.has(a.tokens[c.from - 1]?.key ?? "");
 }
+
+const EVERYDAY_BEFORE = new Set([
+  "my",
+  "the",
+  "a",
+  "your",
+  "our",
+  "direct",
+  "phone",
+  "land",
+  "office",
+  "work",
+  "home",
+  "no",
+  "bad",
+  "weak",
+  "good",
+  "strong",
+  "poor",
+  "mobile",
+  "cell",
+  "same",
+  "this",
+  "that",
+  "next",
+  "first",
+  "new",
+]);
 
 /**
  * The number is also offered for calls: "Call or WhatsApp +1 ...", or a phone
@@ -554,6 +623,45 @@ function mayHoldPaymentCode(text: string): boolean {
 
 const isLetter = (c: number): boolean => c >= 0x61 && c <= 0x7a;
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
+/**
+ * After a mail word and a colon, a name shaped like an address's first part (dots, underscores or digits)
+ * with no "@" after it: "mail: hoa.nguyen.design".
+ */
+function mailboxStart(
+  a: Analysis,
+  els: readonly Element[],
+  tokenAfter: number,
+): { from: number; to: number } | null {
+  const i = els.findIndex((e) => e.from >= tokenAfter);
+  const colon = els[i];
+  if (i < 0 || colon?.type !== "other" || colon.key !== ":") return null;
+  let k = i + 1;
+  let value = "";
+  let to = -1;
+  const from = els[k]?.from ?? -1;
+  for (; k < els.length && k < i + 12; k++) {
+    const e = els[k] as Element;
+    if (e.type === "word" && (value === "" || !e.spaceBefore)) value += e.key;
+    else if (
+      e.type === "symbol" &&
+      (e.symbol === "." || e.symbol === "_" || e.symbol === "-") &&
+      e.literal &&
+      !e.spaceBefore
+    )
+      value += e.symbol;
+    else break;
+    to = e.to;
+  }
+  const next = els[k];
+  if (next?.type === "symbol" && next.symbol === "@") return null;
+  if (
+    !/^[a-z0-9][a-z0-9._-]*[._][a-z0-9._-]*[a-z0-9]$|^[a-z]+[0-9]+$/.test(value) ||
+    a.lexicon.fileExtensions.has(value.split(".").at(-1) ?? "")
+  )
+    return null;
+  return from < 0 || to < 0 ? null : { from, to };
+}
 
 /** The first token whose source ends after an offset of the original text (binary search: tokens are in order). */
 function tokenEndingAfter(a: Analysis, offset: number): number {

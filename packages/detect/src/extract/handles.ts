@@ -1,5 +1,6 @@
 import type { Analysis, ChannelMention } from "../analyze.js";
 import { USERNAME_KINDS } from "../kinds.js";
+import { toOriginal } from "../text/view.js";
 import type { HandleKind } from "../types.js";
 import type { Element } from "./elements.js";
 
@@ -97,6 +98,8 @@ const NOT_A_HANDLE = new Set([
   "what",
   "whats",
 ]);
+/** Words before a user name to add or follow on a channel named earlier. */
+const ADD_WORDS = new Set(["add", "follow", "find", "search"]);
 const USERNAME = /^[a-z0-9][a-z0-9._-]{1,39}$/;
 /** Connectors that name a handle outright: "my skype is x", "mi usuario es x". */
 const NAMING = new Set([
@@ -154,6 +157,23 @@ const NOT_A_NAME = new Set([
   "unavailable",
 ]);
 
+/** "I'm on Discord as x": the channel after a preposition, so "as" names an account, not a role ("Venmo as giving options"). */
+function prepositionBefore(a: Analysis, token: number): boolean {
+  const prev = a.tokens[token - 1];
+  return prev?.isWord === true && a.lexicon.channelPrepositions.has(prev.key);
+}
+
+/** The name's text in the message is longer than the name: its letters were written apart, then joined. */
+function writtenApart(a: Analysis, els: readonly Element[], from: number, next: number): boolean {
+  const first = els[from];
+  const last = els[next - 1];
+  if (first === undefined || last === undefined) return false;
+  const start = a.tokens[first.from]?.start ?? 0;
+  const end = a.tokens[last.to - 1]?.end ?? 0;
+  const [os, oe] = toOriginal(a.view, start, end);
+  return oe - os > (end - start) * 1.5;
+}
+
 function possessiveBefore(a: Analysis, token: number): boolean {
   for (let t = token - 1; t >= 0 && t >= token - 2; t--) {
     const tok = a.tokens[t];
@@ -177,7 +197,7 @@ export function findHandles(a: Analysis, els: readonly Element[]): HandleCandida
     if (prev !== undefined && !e.spaceBefore && prev.type === "word") return;
     const name = readUsername(els, i + 1, false);
     if (name === null || /^\d+$/.test(name.value)) return;
-    const channel = nearestChannel(a, e.from, true);
+    const channel = nearestChannel(a, e.from, (m) => USERNAME_KINDS.has(m.kind));
     if (channel === null) return;
     out.push({
       kind: channel.kind as HandleKind,
@@ -237,11 +257,12 @@ export function findHandles(a: Analysis, els: readonly Element[]): HandleCandida
     const name = readUsername(els, hasAt ? k + 1 : k, !hasAt);
     if (name === null || NOT_A_HANDLE.has(name.value) || /^\d+$/.test(name.value.replace(/[-. ]/g, "")))
       continue;
-    const shaped = /[\d_.]/.test(name.value);
+    // Digits, "_" or "." mark a user name; so does one written with its letters apart ("m.a.y.a.l.u.x").
+    const shaped = /[\d_.]/.test(name.value) || writtenApart(a, els, k, name.next);
     // "my Skype is sofialindqvist": named outright, by a possessive before the channel and "is" after it.
     const namedOutright =
       naming &&
-      (namedAs || possessiveBefore(a, m.from)) &&
+      ((namedAs && prepositionBefore(a, m.from)) || possessiveBefore(a, m.from)) &&
       name.value.length >= 5 &&
       !NOT_A_NAME.has(name.value);
     // Discord's older tags, name#1234, mark a handle on their own.
@@ -277,6 +298,39 @@ export function findHandles(a: Analysis, els: readonly Element[]): HandleCandida
       out.push({ kind: "skype", value, from, to, confidence: 0.95, reasons: ["skype live id"] });
     }
   }
+
+  // "we're all on LINE at the studio, add yuki.sato.art": a name after "add" or "follow", the channel named earlier.
+  els.forEach((e, i) => {
+    if (e.type !== "word" || !ADD_WORDS.has(e.key) || taken.has(i + 1)) return;
+    const atSign = els[i + 1];
+    const hasAt = atSign?.type === "symbol" && atSign.symbol === "@" && atSign.literal;
+    const name = readUsername(els, hasAt ? i + 2 : i + 1, true);
+    if (name === null || NOT_A_HANDLE.has(name.value) || (!hasAt && !/[\d_.]/.test(name.value))) return;
+    if (
+      /^\d+$/.test(name.value.replace(/[-. ]/g, "")) ||
+      a.lexicon.fileExtensions.has(name.value.split(".").at(-1) ?? "")
+    )
+      return;
+    // A name starts with a letter ("add 3.6k to the contract" is an amount); a weak name ("line height") is no channel here.
+    if (!/^[a-z]/.test(name.value)) return;
+    const channel = nearestChannel(
+      a,
+      e.from,
+      (m) =>
+        USERNAME_KINDS.has(m.kind) &&
+        m.to <= e.from &&
+        (m.strength !== "weak" || prepositionBefore(a, m.from)),
+    );
+    if (channel === null) return;
+    out.push({
+      kind: channel.kind as HandleKind,
+      value: name.value,
+      from: e.from + 1,
+      to: name.to,
+      confidence: 0.8,
+      reasons: [`added on ${channel.kind}`],
+    });
+  });
 
   // $cashtag
   els.forEach((e, i) => {
@@ -353,11 +407,15 @@ function readUsername(
 }
 
 /** The channel mention nearest to a token: before it (any distance) or just after it. */
-export function nearestChannel(a: Analysis, token: number, usernameOnly: boolean): ChannelMention | null {
+export function nearestChannel(
+  a: Analysis,
+  token: number,
+  accept: (m: ChannelMention) => boolean,
+): ChannelMention | null {
   let best: ChannelMention | null = null;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const m of a.channels) {
-    if ((usernameOnly && !USERNAME_KINDS.has(m.kind)) || m.negated) continue;
+    if (m.negated || !accept(m)) continue;
     const distance =
       m.to <= token ? token - m.to : m.from - token <= 6 ? (m.from - token) * 2 : Number.POSITIVE_INFINITY;
     if (distance < bestDistance) {

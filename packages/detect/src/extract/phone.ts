@@ -95,7 +95,8 @@ function regionsToTry(
   confidence: number,
   hints: readonly CountryCode[],
 ): readonly CountryCode[] {
-  if (hints.length > 0 || confidence >= 0.6) return hints;
+  // Seven or eight digits are valid somewhere in most countries: no evidence without a hint.
+  if (hints.length > 0 || confidence >= 0.6 || digits.length < 9) return hints;
   if (digits.startsWith("0") && !digits.startsWith("00")) return FALLBACK_REGIONS.filter((r) => r !== "US");
   if (digits.length === 10 && /^[2-9]/.test(digits)) return ["US"];
   return [];
@@ -125,6 +126,11 @@ function checkNumber(digits: string, plus: boolean, regions: readonly CountryCod
   }
 }
 
+/** A word that names an id ("order", "invoice", "po", "siret"). */
+export function isIdWord(key: string): boolean {
+  return ID_WORDS.has(key);
+}
+
 /** A run that reads as a date, money, an id or a quantity (A3), whatever its length. */
 export function isNonContact(a: Analysis, run: DigitRun): boolean {
   return nonContactReason(a, run) !== undefined;
@@ -152,7 +158,7 @@ function nonContactReason(a: Analysis, run: DigitRun): string | undefined {
     return "quantity";
   // An id or bank word just before: "order 123456789", "SIRET 732 829 320 00074", "routing 178285236".
   // A "+" number is international: ids are not written so ("server issues: +1 415 ...").
-  const reach = run.plus ? 0 : 3;
+  const reach = run.plus ? 0 : 4;
   for (let k = run.from - 1, seen = 0; k >= 0 && seen < reach; k--) {
     const t = tokens[k];
     if (t === undefined) break;
