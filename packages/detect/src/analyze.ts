@@ -1,5 +1,12 @@
 import type { ChannelKind, CompiledLexicon, IndexTag, PhraseCategory } from "./lexicon.js";
-import { anyIn, markWords, type WordMarks } from "./marks.js";
+import {
+  anyIn,
+  flagAt,
+  markWords,
+  STRONG_NEGATION_ENDS,
+  STRONG_NEGATION_STARTS,
+  type WordMarks,
+} from "./marks.js";
 import type { PhraseMatch } from "./phrases.js";
 import { baseView } from "./text/normalize.js";
 import { type Token, tokenize } from "./text/tokens.js";
@@ -297,7 +304,9 @@ function isNegatedMention(c: ChannelMention, marks: WordMarks, tokenWord: Int32A
   const last = tokenWord[c.to - 1] ?? -1;
   if (first < 0) return false;
   // Negation ending up to two words before the name, or starting right after it.
-  return anyIn(marks.strongNegationEndsAt, first - 2, first) || marks.strongNegationStartsAt[last + 1] === 1;
+  return (
+    anyIn(marks, STRONG_NEGATION_ENDS, first - 2, first) || flagAt(marks, STRONG_NEGATION_STARTS, last + 1)
+  );
 }
 
 /**

@@ -9,7 +9,17 @@ import { findLinks, hostIn } from "./extract/links.js";
 import { BANK_ACCOUNT, isIdWord, isNonContact, scorePhone } from "./extract/phone.js";
 import { EMAIL_APPS, isDetailKind, MEDIA, PAYMENT_CHANNELS, PAYMENT_KINDS, PHONE_APPS } from "./kinds.js";
 import type { ChannelKind, CompiledLexicon, PhraseCategory } from "./lexicon.js";
-import { anyIn, workIn } from "./marks.js";
+import {
+  anyIn,
+  anySet,
+  CALL_ENDS,
+  flagAt,
+  inReportedSentence,
+  NEGATION_ENDS,
+  SAMPLE_ENDS,
+  SAMPLE_STARTS,
+  workIn,
+} from "./marks.js";
 import type { PhraseMatch } from "./phrases.js";
 import { baseView } from "./text/normalize.js";
 import { toOriginal } from "./text/view.js";
@@ -134,11 +144,12 @@ export function detect(original: string, ctx: DetectContext): Detection {
       return !/[\n!?]|\.\s+\p{Lu}/u.test(original.slice(os, oe));
     };
     for (let end = from - 1; end <= from; end++)
-      if (marks.sampleEndsAt[end] === 1 && together(end - 1, Math.min(from, a.words.length - 1))) return true;
+      if (flagAt(marks, SAMPLE_ENDS, end) && together(end - 1, Math.min(from, a.words.length - 1)))
+        return true;
     // After it only as what the detail is: "... as the placeholder", "... is the sample value".
     if (!AS_WORDS.has(a.words[to + 1] ?? "")) return false;
     for (let start = to + 1; start <= to + 3; start++)
-      if (marks.sampleStartsAt[start] === 1 && together(to, start)) return true;
+      if (flagAt(marks, SAMPLE_STARTS, start) && together(to, start)) return true;
     return false;
   };
   const addDetail = (
@@ -293,9 +304,9 @@ export function detect(original: string, ctx: DetectContext): Detection {
   // unless it is declined ("instead of going through the platform").
   const safeStartsAt = new Uint8Array(a.words.length + 1);
   for (const m of phrases)
-    if (m.category === "platform_safe" && !anyIn(marks.negationEndsAt, m.from - 2, m.from))
+    if (m.category === "platform_safe" && !anyIn(marks, NEGATION_ENDS, m.from - 2, m.from))
       safeStartsAt[m.from] = 1;
-  const safeNear = (m: PhraseMatch<PhraseCategory>): boolean => anyIn(safeStartsAt, m.from - 1, m.to + 4);
+  const safeNear = (m: PhraseMatch<PhraseCategory>): boolean => anySet(safeStartsAt, m.from - 1, m.to + 4);
   for (const m of phrases) {
     const range = wordSpan(m);
     const reasons = [`phrase "${m.phrase}"`];
@@ -356,7 +367,7 @@ export function detect(original: string, ctx: DetectContext): Detection {
     verbReach[v.from] = Math.max(verbReach[v.from] ?? -1, v.to);
   }
   if (!findings.some((f) => f.rule === "P1")) {
-    const adjacentVerb = (from: number): boolean => anyIn(verbEndsAt, from - 1, from);
+    const adjacentVerb = (from: number): boolean => anySet(verbEndsAt, from - 1, from);
     // The verb goes with the method: holding it, a few words before it, or just after it
     // ("by bank transfer", "send it through pp", "Zelle? I can send").
     const holdsMethod = (from: number, to: number): boolean => {
@@ -365,10 +376,10 @@ export function detect(original: string, ctx: DetectContext): Detection {
       return false;
     };
     const verbNear = (from: number, to: number): boolean =>
-      holdsMethod(from, to) || anyIn(verbEndsAt, from - 5, from + 1) || anyIn(verbStartsAt, to - 1, to + 3);
+      holdsMethod(from, to) || anySet(verbEndsAt, from - 5, from + 1) || anySet(verbStartsAt, to - 1, to + 3);
     const usedAsVerb = (to: number): boolean => PRONOUNS.has(a.words[to] ?? "");
     // "I don't do PayPal or bank transfers": a method named right after a negation is refused, not offered.
-    const refused = (from: number): boolean => anyIn(marks.negationEndsAt, from - 3, from);
+    const refused = (from: number): boolean => anyIn(marks, NEGATION_ENDS, from - 3, from);
     const method = paymentWords.find(
       (m) =>
         (m.category === "strong" ? verbNear(m.from, m.to) || usedAsVerb(m.to) : adjacentVerb(m.from)) &&
@@ -545,7 +556,7 @@ const EVERYDAY_BEFORE = new Set([
  */
 function offeredForCalls(a: Analysis, fromTok: number, toTok: number): boolean {
   const w = wordIndexAtOrAfter(a, fromTok);
-  if (anyIn(a.marks.callEndsAt, w - 8, w)) return true;
+  if (anyIn(a.marks, CALL_ENDS, w - 8, w)) return true;
   const appAfter = a.channels.some((c) => !c.negated && PHONE_APPS.has(c.kind) && c.from >= toTok);
   const appBefore = a.channels.some((c) => !c.negated && PHONE_APPS.has(c.kind) && c.to <= fromTok);
   return appAfter && !appBefore && phoneWordBefore(a, fromTok);
@@ -601,10 +612,14 @@ function paymentCodes(
  */
 function mayHoldPaymentCode(text: string): boolean {
   let run = 0;
+  // Runs inside a link's path or query ("/d/1ZxcVbn...", "?id=...") are ids, not codes to pay to.
+  let inLink = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (isDigit(c) || isLetter(c)) {
+      if (run === 0) inLink = i > 0 && LINK_CHARS.has(text.charCodeAt(i - 1));
       run++;
+      if (inLink) continue;
       // A crypto address: 25 or more letters and digits in a row.
       if (run >= 25) return true;
       // An IBAN's start at a word's start: two letters and two digits ("de89").
@@ -620,6 +635,9 @@ function mayHoldPaymentCode(text: string): boolean {
   }
   return false;
 }
+
+/** "/", "=", "?", "&", "#", "-", "_", ".": characters that glue a run of letters and digits into a link. */
+const LINK_CHARS = new Set([0x2f, 0x3d, 0x3f, 0x26, 0x23, 0x2d, 0x5f, 0x2e]);
 
 const isLetter = (c: number): boolean => c >= 0x61 && c <= 0x7a;
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
@@ -717,10 +735,7 @@ function isNegated(a: Analysis, m: PhraseMatch<PhraseCategory>): boolean {
   if (m.category === "negation" || m.category === "platform_safe" || m.category === "contact_context")
     return false;
   if (m.category === "reported") return false;
-  return (
-    anyIn(a.marks.negationEndsAt, m.from - 2, m.from) ||
-    a.marks.reportedSentence[a.marks.sentence[m.from] ?? 0] === 1
-  );
+  return anyIn(a.marks, NEGATION_ENDS, m.from - 2, m.from) || inReportedSentence(a.marks, m.from);
 }
 
 /** Whether the words [from, to] sit between the same pair of quotation marks. */
@@ -732,7 +747,7 @@ function quoted(a: Analysis, from: number, to: number): boolean {
 /** A reported-speech phrase in the sentence of the words [from, to]. */
 function reportedAround(a: Analysis, from: number, to: number): boolean {
   void to;
-  return a.marks.reportedSentence[a.marks.sentence[from] ?? 0] === 1;
+  return inReportedSentence(a.marks, from);
 }
 
 function dedupe(findings: Finding[]): Finding[] {

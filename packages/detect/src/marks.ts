@@ -6,30 +6,38 @@ import type { Token } from "./text/tokens.js";
  * negation just before?", "is this in quotes?", "is a work word near?" costs
  * a constant instead of a pass over all matches. Without them a 64 KB message
  * of repeated phrases took seconds (every phrase checked against every other).
+ * Arrays a message does not need (no quotes, no work words) stay empty: most
+ * messages need few of them, and this runs on every message.
  */
 export interface WordMarks {
-  /** Sentence number of each word (a full stop, "!", "?" or ";" ends one). */
+  /** Bit flags per word position (see the FLAG_ constants). */
+  flags: Uint8Array;
+  /** Sentence number of each word (a full stop, "!", "?" or ";" ends one); empty when no check needs it. */
   sentence: Int32Array;
   /** Whether sentence s holds reported speech ("someone asked me to ..."). */
   reportedSentence: Uint8Array;
-  /** A negation phrase ends just before word w (its exclusive end is w). */
-  negationEndsAt: Uint8Array;
-  /** The same, without a bare "no" (Portuguese and Spanish "no zap" is "on WhatsApp"), and where one starts. */
-  strongNegationEndsAt: Uint8Array;
-  strongNegationStartsAt: Uint8Array;
-  /** A call word ("call", "llámame") starts at w / ends just before w. */
-  callStartsAt: Uint8Array;
-  callEndsAt: Uint8Array;
-  /** An example word ("test", "placeholder") starts at w / ends just before w. */
-  sampleStartsAt: Uint8Array;
-  sampleEndsAt: Uint8Array;
-  /** Prefix sums of words inside a work term: workBefore[w] = covered words among 0..w-1. */
+  /** Prefix sums of words inside a work term (workBefore[w] = covered words among 0..w-1); empty without work terms. */
   workBefore: Int32Array;
-  /** Quote span number of each word, -1 outside quotes. */
+  /** Quote span number of each word, -1 outside quotes; empty without quotes. */
   quote: Int32Array;
-  /** Index in found.methods of the payment method covering each word, -1 for none. */
+  /** Index in found.methods of the payment method covering each word, -1 for none; empty without methods. */
   method: Int32Array;
 }
+
+/** A negation phrase ends just before word w (its exclusive end is w). */
+export const NEGATION_ENDS = 1;
+/** The same without a bare "no" (Portuguese and Spanish "no zap" is "on WhatsApp"). */
+export const STRONG_NEGATION_ENDS = 2;
+export const STRONG_NEGATION_STARTS = 4;
+/** A call word ("call", "llámame") starts at w / ends just before w. */
+export const CALL_STARTS = 8;
+export const CALL_ENDS = 16;
+/** An example word ("test", "placeholder") starts at w / ends just before w. */
+export const SAMPLE_STARTS = 32;
+export const SAMPLE_ENDS = 64;
+
+const EMPTY_I32 = new Int32Array(0);
+const EMPTY_U8 = new Uint8Array(0);
 
 export function markWords(
   tokens: readonly Token[],
@@ -38,78 +46,90 @@ export function markWords(
   quotes: readonly [number, number][],
 ): WordMarks {
   const n = wordToken.length;
-  const sentence = new Int32Array(n);
-  let s = 0;
-  let w = 0;
-  for (let t = 0; t < tokens.length && w < n; t++) {
-    const tok = tokens[t] as Token;
-    if (tok.isWord) {
-      if (wordToken[w] === t) sentence[w++] = s;
-      continue;
-    }
-    const k = tok.key;
-    if (k === "!" || k === "?" || k === ";" || (k === "." && tokens[t + 1]?.spaceBefore !== false)) s++;
-  }
-  const reportedSentence = new Uint8Array(s + 1);
-  const negationEndsAt = new Uint8Array(n + 1);
-  const strongNegationEndsAt = new Uint8Array(n + 1);
-  const strongNegationStartsAt = new Uint8Array(n + 1);
+  const flags = new Uint8Array(n + 2);
+  let reported = false;
   for (const p of found.phrases) {
-    if (p.category === "reported") reportedSentence[sentence[p.from] ?? 0] = 1;
+    if (p.category === "reported") reported = true;
     else if (p.category === "negation") {
-      negationEndsAt[p.to] = 1;
-      if (p.phrase !== "no") {
-        strongNegationEndsAt[p.to] = 1;
-        strongNegationStartsAt[p.from] = 1;
-      }
+      flags[p.to] = (flags[p.to] ?? 0) | NEGATION_ENDS | (p.phrase === "no" ? 0 : STRONG_NEGATION_ENDS);
+      if (p.phrase !== "no") flags[p.from] = (flags[p.from] ?? 0) | STRONG_NEGATION_STARTS;
     }
   }
-  const callStartsAt = new Uint8Array(n + 1);
-  const callEndsAt = new Uint8Array(n + 1);
   for (const c of found.calls) {
-    callStartsAt[c.from] = 1;
-    callEndsAt[c.to] = 1;
+    flags[c.from] = (flags[c.from] ?? 0) | CALL_STARTS;
+    flags[c.to] = (flags[c.to] ?? 0) | CALL_ENDS;
   }
-  const sampleStartsAt = new Uint8Array(n + 1);
-  const sampleEndsAt = new Uint8Array(n + 1);
   for (const x of found.samples) {
-    sampleStartsAt[x.from] = 1;
-    sampleEndsAt[x.to] = 1;
+    flags[x.from] = (flags[x.from] ?? 0) | SAMPLE_STARTS;
+    flags[x.to] = (flags[x.to] ?? 0) | SAMPLE_ENDS;
   }
-  const covered = new Uint8Array(n);
-  for (const x of found.work) covered.fill(1, x.from, x.to);
-  const workBefore = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) workBefore[i + 1] = (workBefore[i] ?? 0) + (covered[i] ?? 0);
-  const quote = new Int32Array(n).fill(-1);
-  for (const [id, [from, to]] of quotes.entries()) quote.fill(id, from, to + 1);
-  const method = new Int32Array(n).fill(-1);
-  for (const [id, m] of found.methods.entries()) method.fill(id, m.from, m.to);
-  return {
-    sentence,
-    reportedSentence,
-    negationEndsAt,
-    strongNegationEndsAt,
-    strongNegationStartsAt,
-    callStartsAt,
-    callEndsAt,
-    sampleStartsAt,
-    sampleEndsAt,
-    workBefore,
-    quote,
-    method,
-  };
+
+  let sentence = EMPTY_I32;
+  let reportedSentence = EMPTY_U8;
+  if (reported || found.methods.length > 0) {
+    sentence = new Int32Array(n);
+    let s = 0;
+    let w = 0;
+    for (let t = 0; t < tokens.length && w < n; t++) {
+      const tok = tokens[t] as Token;
+      if (tok.isWord) {
+        if (wordToken[w] === t) sentence[w++] = s;
+        continue;
+      }
+      const k = tok.key;
+      if (k === "!" || k === "?" || k === ";" || (k === "." && tokens[t + 1]?.spaceBefore !== false)) s++;
+    }
+    reportedSentence = new Uint8Array(s + 1);
+    for (const p of found.phrases) if (p.category === "reported") reportedSentence[sentence[p.from] ?? 0] = 1;
+  }
+
+  let workBefore = EMPTY_I32;
+  if (found.work.length > 0) {
+    const covered = new Uint8Array(n);
+    for (const x of found.work) covered.fill(1, x.from, x.to);
+    workBefore = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) workBefore[i + 1] = (workBefore[i] ?? 0) + (covered[i] ?? 0);
+  }
+  let quote = EMPTY_I32;
+  if (quotes.length > 0) {
+    quote = new Int32Array(n).fill(-1);
+    for (const [id, [from, to]] of quotes.entries()) quote.fill(id, from, to + 1);
+  }
+  let method = EMPTY_I32;
+  if (found.methods.length > 0) {
+    method = new Int32Array(n).fill(-1);
+    for (const [id, m] of found.methods.entries()) method.fill(id, m.from, m.to);
+  }
+  return { flags, sentence, reportedSentence, workBefore, quote, method };
 }
 
-/** Whether any flag is set at positions [from, to] (clamped). */
-export function anyIn(flags: Uint8Array, from: number, to: number): boolean {
+/** Whether a flag is set at any position in [from, to] (clamped). */
+export function anyIn(marks: WordMarks, flag: number, from: number, to: number): boolean {
+  const f = marks.flags;
+  for (let i = Math.max(0, from); i <= Math.min(f.length - 1, to); i++)
+    if (((f[i] ?? 0) & flag) !== 0) return true;
+  return false;
+}
+
+/** Whether any entry of a plain array of flags is set in [from, to] (clamped). */
+export function anySet(flags: Uint8Array, from: number, to: number): boolean {
   for (let i = Math.max(0, from); i <= Math.min(flags.length - 1, to); i++) if (flags[i] === 1) return true;
   return false;
 }
 
+/** Whether a flag is set at one position. */
+export const flagAt = (marks: WordMarks, flag: number, at: number): boolean =>
+  ((marks.flags[at] ?? 0) & flag) !== 0;
+
 /** Whether a work term covers any word in [from, to] (clamped). */
 export function workIn(marks: WordMarks, from: number, to: number): boolean {
   const n = marks.workBefore.length - 1;
+  if (n <= 0) return false;
   const a = Math.max(0, from);
   const b = Math.min(n - 1, to);
   return b >= a && (marks.workBefore[b + 1] ?? 0) - (marks.workBefore[a] ?? 0) > 0;
 }
+
+/** Whether word w sits in a sentence with reported speech. */
+export const inReportedSentence = (marks: WordMarks, w: number): boolean =>
+  marks.reportedSentence.length > 0 && marks.reportedSentence[marks.sentence[w] ?? 0] === 1;

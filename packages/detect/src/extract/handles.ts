@@ -189,6 +189,9 @@ export function findHandles(a: Analysis, els: readonly Element[]): HandleCandida
     for (let t = e.from; t < e.to; t++) tokenElement[t] = i;
   });
   const taken = new Set<number>();
+  // Without a channel a user name belongs to, only a $cashtag or a Skype id can be a handle.
+  const anyChannel = a.channels.some((m) => USERNAME_KINDS.has(m.kind));
+  if (!anyChannel) return cashtagsAndSkype(a, els, out);
 
   // "@name", not part of an email: the channel comes from the nearest mention.
   els.forEach((e, i) => {
@@ -287,18 +290,6 @@ export function findHandles(a: Analysis, els: readonly Element[]): HandleCandida
     for (let j = k; j < name.next; j++) taken.add(j);
   }
 
-  // Skype ids: live:.cid.1234abcd or live:name.
-  const text = a.view.text;
-  if (text.includes("live:")) {
-    const re = /live:[a-z0-9._-]{3,64}/g;
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      const value = m[0].replace(/[.]+$/, "");
-      const from = tokenAt(a, m.index);
-      const to = tokenAt(a, m.index + value.length - 1) + 1;
-      out.push({ kind: "skype", value, from, to, confidence: 0.95, reasons: ["skype live id"] });
-    }
-  }
-
   // "we're all on LINE at the studio, add yuki.sato.art": a name after "add" or "follow", the channel named earlier.
   els.forEach((e, i) => {
     if (e.type !== "word" || !ADD_WORDS.has(e.key) || taken.has(i + 1)) return;
@@ -332,7 +323,25 @@ export function findHandles(a: Analysis, els: readonly Element[]): HandleCandida
     });
   });
 
+  return cashtagsAndSkype(a, els, out);
+}
+
+/** Skype live ids and $cashtags: handles that name their channel themselves. */
+function cashtagsAndSkype(a: Analysis, els: readonly Element[], out: HandleCandidate[]): HandleCandidate[] {
+  // Skype ids: live:.cid.1234abcd or live:name.
+  const text = a.view.text;
+  if (text.includes("live:")) {
+    const re = /live:[a-z0-9._-]{3,64}/g;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      const value = m[0].replace(/[.]+$/, "");
+      const from = tokenAt(a, m.index);
+      const to = tokenAt(a, m.index + value.length - 1) + 1;
+      out.push({ kind: "skype", value, from, to, confidence: 0.95, reasons: ["skype live id"] });
+    }
+  }
+
   // $cashtag
+  if (!text.includes("$")) return out;
   els.forEach((e, i) => {
     if (e.type !== "other" || e.key !== "$") return;
     const next = els[i + 1];

@@ -1,6 +1,7 @@
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import nonContact from "../../lexicons/non_contact.json" with { type: "json" };
 import type { Analysis } from "../analyze.js";
+import { CALL_STARTS, flagAt } from "../marks.js";
 import { toOriginal } from "../text/view.js";
 import type { DigitRun } from "./digits.js";
 
@@ -181,7 +182,7 @@ function nonContactReason(a: Analysis, run: DigitRun): string | undefined {
     if (
       a.lexicon.channelWords.get(t.key)?.weak === "phone" ||
       a.lexicon.channelNames.get(t.key) === "phone" ||
-      a.marks.callStartsAt[a.tokenWord[k] ?? -1] === 1
+      flagAt(a.marks, CALL_STARTS, a.tokenWord[k] ?? -1)
     ) {
       // ... unless an id word owns it: "VAT number", "order number", "tracking no".
       const owner = tokens[k - 1];

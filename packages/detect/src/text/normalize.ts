@@ -16,29 +16,87 @@ export function baseView(original: string, keepCase = false): View {
     const view = identityView(original);
     return lower === original ? view : { ...view, text: lower };
   }
-  // Parallel arrays rather than an object per character: this path runs on every message
-  // with a single non-ASCII character (an accent, an emoji, a curly quote).
-  const texts: string[] = [];
-  const starts: number[] = [];
-  const ends: number[] = [];
-  let lookalikes = false;
-  for (let i = 0; i < original.length; ) {
+  return mixedView(original, keepCase) ?? lookalikeView(original);
+}
+
+/**
+ * A message with some non-ASCII text: runs of printable ASCII are copied as
+ * they are (lower-cased), the rest is folded one code point at a time. Returns
+ * null when the message holds a letter that looks like a Latin one, which needs
+ * the word-by-word pass of lookalikeView.
+ */
+function mixedView(original: string, keepCase: boolean): View | null {
+  const n = original.length;
+  const parts: string[] = [];
+  let starts = new Int32Array(n + 16);
+  let ends = new Int32Array(n + 16);
+  let length = 0;
+  const reserve = (more: number): void => {
+    if (length + more <= starts.length) return;
+    const capacity = Math.max(starts.length * 2, length + more);
+    const s2 = new Int32Array(capacity);
+    const e2 = new Int32Array(capacity);
+    s2.set(starts.subarray(0, length));
+    e2.set(ends.subarray(0, length));
+    starts = s2;
+    ends = e2;
+  };
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j < n) {
+      const c = original.charCodeAt(j);
+      if (c < 0x20 || c > 0x7e) break;
+      j++;
+    }
+    if (j > i) {
+      reserve(j - i);
+      for (let k = i; k < j; k++, length++) {
+        starts[length] = k;
+        ends[length] = k + 1;
+      }
+      const run = original.slice(i, j);
+      parts.push(keepCase ? run : run.toLowerCase());
+      i = j;
+      continue;
+    }
     const cp = original.codePointAt(i) ?? 0;
     const width = cp > 0xffff ? 2 : 1;
     if (!isIgnorable(cp)) {
       const ch = cp < 0x80 ? original.charAt(i) : original.slice(i, i + width);
       const folded = keepCase ? keepCaseFold(cp, ch) : foldCodePoint(cp, ch);
+      if (!keepCase && folded > "\x7f" && isLookalikeLetter(folded)) return null;
       if (folded.length > 0) {
-        texts.push(folded);
-        starts.push(i);
-        ends.push(i + width);
-        if (folded > "\x7f" && isLookalikeLetter(folded)) lookalikes = true;
+        reserve(folded.length);
+        starts.fill(i, length, length + folded.length);
+        ends.fill(i + width, length, length + folded.length);
+        length += folded.length;
+        parts.push(folded);
       }
     }
     i += width;
   }
-  if (!keepCase && lookalikes) mapLookalikesInLatinWords(texts);
-  // Fill the maps directly: most pieces are one UTF-16 unit, some (NFKC "ﬁ" -> "fi") more.
+  return { text: parts.join(""), origStart: starts.subarray(0, length), origEnd: ends.subarray(0, length) };
+}
+
+/** The slower path for messages with look-alike letters: one piece per code point, then the word-by-word mapping. */
+function lookalikeView(original: string): View {
+  const texts: string[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let i = 0; i < original.length; ) {
+    const cp = original.codePointAt(i) ?? 0;
+    const width = cp > 0xffff ? 2 : 1;
+    if (!isIgnorable(cp)) {
+      const folded = foldCodePoint(cp, cp < 0x80 ? original.charAt(i) : original.slice(i, i + width));
+      if (folded.length > 0) {
+        texts.push(folded);
+        starts.push(i);
+        ends.push(i + width);
+      }
+    }
+    i += width;
+  }
+  mapLookalikesInLatinWords(texts);
   let length = 0;
   for (const t of texts) length += t.length;
   const origStart = new Int32Array(length);
