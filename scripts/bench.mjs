@@ -508,6 +508,12 @@ const FAMILIES = {
   "fullwidth digits": (n) => cycle(["\uff11", "\uff12", "\uff13", " "], n),
   "IBAN-like groups (DE89 3704 …)": (n) => cycle(["DE89", " ", "3704", " "], n),
   "random printable ASCII": (n) => printable(n, mulberry32(7)),
+  // Repeated phrases: each checked against every other took seconds before per-word marks.
+  "payment methods, then verbs": (n) =>
+    cycle(["paypal zelle venmo "], n / 2) + cycle(["send money "], n - n / 2),
+  "negated intents": (n) => cycle(["i never pay outside the platform "], n),
+  "work words, then payment": (n) =>
+    cycle(["checkout plugin "], n / 2) + cycle(["pay via paypal "], n - n / 2),
 };
 
 function bestMicros(text, repeats) {
