@@ -65,6 +65,10 @@ type Add = (
 /** Longer than any phrase of the lexicons with its gaps: how far back a phrase holding a method may start. */
 const MAX_PHRASE_WORDS = 16;
 
+/** Words for the contract itself in the end-of-contract phrases of the lexicons (any language). */
+const CONTRACT_WORD =
+  /contract|contrat|vertrag|контракт|заказ|sozlesme|kontrak|hop dong|zlecen|العقد|milestone|escrow|refund|complete/;
+
 /** Words that say what a detail is: "+1 555 0100 as the placeholder", "... is the sample value". */
 const AS_WORDS = new Set(["as", "is", "for", "was", "are"]);
 
@@ -330,6 +334,8 @@ export function detect(original: string, ctx: DetectContext): Detection {
         add("C2", "intent_move_channel", range, m.phrase, 0.75, reasons);
         break;
       case "reported":
+      case "end_contract":
+      case "outside_marker":
       case "contact_context":
       case "payment_context":
       case "negation":
@@ -403,6 +409,26 @@ export function detect(original: string, ctx: DetectContext): Detection {
       ]);
   }
   if (paymentWords.length > 0 && !findings.some((f) => f.rule === "P1")) allowedRules.add("A2");
+
+  // P2: ending, pausing, refunding or splitting the contract, with the pay or the work going outside.
+  // A contract word ("close the contract", "mark it complete") goes with any sign of outside; a vaguer
+  // ending ("the rest", "next phase") only with payment outside already found.
+  if (!findings.some((f) => f.rule === "P2")) {
+    const paysOutside = findings.some((f) => f.rule === "P1");
+    const outside =
+      paysOutside ||
+      phrases.some((m) => m.category === "outside_marker") ||
+      a.channels.some(
+        (c) => !c.negated && !MEDIA.has(c.kind) && !PAYMENT_CHANNELS.has(c.kind) && !isWorkMention(c),
+      );
+    const ending = phrases.find(
+      (m) => m.category === "end_contract" && (CONTRACT_WORD.test(m.phrase) ? outside : paysOutside),
+    );
+    if (ending !== undefined)
+      add("P2", "intent_work_outside", wordSpan(ending), ending.phrase, 0.8, [
+        `"${ending.phrase}" with the work or the pay going outside`,
+      ]);
+  }
 
   // A channel named as the place to talk: "hmu on snap", "tg or wa?", "wanna switch to the purple app?",
   // "let's do the interview on Skype".

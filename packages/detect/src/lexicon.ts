@@ -33,11 +33,17 @@ export interface LanguageLexicon {
   repeaters: Record<string, number>;
   symbols: { at: string[]; dot: string[]; underscore: string[]; dash: string[]; plus: string[] };
   /** "reported" (optional): reported speech that voids intents after it in its sentence ("someone asked me to ..."). */
-  phrases: Record<Exclude<PhraseCategory, "reported">, string[]> & { reported?: string[] };
+  phrases: Record<Exclude<PhraseCategory, "reported" | "end_contract" | "outside_marker">, string[]> & {
+    reported?: string[];
+    end_contract?: string[];
+    outside_marker?: string[];
+  };
 }
 
 export type PhraseCategory =
   | "reported"
+  | "end_contract"
+  | "outside_marker"
   | "pay_outside"
   | "work_outside"
   | "ask_contact"
@@ -201,6 +207,8 @@ function buildIndex(
 
 const PHRASE_CATEGORIES: readonly PhraseCategory[] = [
   "reported",
+  "end_contract",
+  "outside_marker",
   "pay_outside",
   "work_outside",
   "ask_contact",
@@ -212,7 +220,9 @@ const PHRASE_CATEGORIES: readonly PhraseCategory[] = [
 ];
 
 function phrasesOf(lang: LanguageLexicon, category: PhraseCategory): readonly string[] {
-  return category === "reported" ? (lang.phrases.reported ?? []) : lang.phrases[category];
+  if (category === "reported" || category === "end_contract" || category === "outside_marker")
+    return lang.phrases[category] ?? [];
+  return lang.phrases[category];
 }
 
 /** A lexicon word folded as message text is (lower case, diacritics off, "ı" -> "i"). */
