@@ -1,0 +1,91 @@
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+
+/**
+ * One PostgreSQL dialect, two engines: PGlite (PostgreSQL in WebAssembly,
+ * the embedded default, kept in a data directory) or a real server. The store
+ * speaks plain parameterised SQL to either through this small interface.
+ */
+export interface Queryable {
+  query<R extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+  readonly engine: "pglite" | "postgres";
+}
+
+export type DbOptions =
+  | { engine: "pglite"; dataDir?: string }
+  | { engine: "postgres"; url: string; schema?: string; maxConnections?: number };
+
+export async function openDb(options: DbOptions): Promise<Db> {
+  // The server's pool connects on first use; PGlite starts its WebAssembly engine now.
+  return options.engine === "pglite" ? await openPglite(options.dataDir) : openPostgres(options);
+}
+
+async function openPglite(dataDir: string | undefined): Promise<Db> {
+  const lite = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
+  await lite.waitReady;
+  // PGlite runs one statement at a time; transactions are serialised by its own queue.
+  type Lite = Pick<PGlite, "query" | "exec">;
+  const asQueryable = (c: Lite): Queryable => ({
+    query: async <R extends Record<string, unknown>>(sql: string, params: unknown[] = []) => ({
+      rows: (await c.query<R>(sql, params)).rows,
+    }),
+    exec: async (sql: string) => {
+      await c.exec(sql);
+    },
+  });
+  return {
+    engine: "pglite",
+    ...asQueryable(lite),
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> =>
+      lite.transaction(async (t) => fn(asQueryable(t))),
+    close: () => lite.close(),
+  };
+}
+
+function openPostgres(options: { url: string; schema?: string; maxConnections?: number }): Db {
+  // bigint columns come back as strings by default; the store converts them to bigint itself.
+  const schema = options.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema))
+    throw new Error(`schema name "${schema}" must be lower-case letters, digits and _`);
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 10,
+    // Every connection starts in the schema (tests run in a schema of their own).
+    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+  });
+  const asQueryable = (c: pg.Pool | pg.PoolClient): Queryable => ({
+    query: async <R extends Record<string, unknown>>(sql: string, params: unknown[] = []) => ({
+      rows: (await c.query<R>(sql, params)).rows,
+    }),
+    exec: async (sql: string) => {
+      await c.query(sql);
+    },
+  });
+  return {
+    engine: "postgres",
+    ...asQueryable(pool),
+    transaction: async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const out = await fn(asQueryable(client));
+        await client.query("COMMIT");
+        return out;
+      } catch (e) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw e;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

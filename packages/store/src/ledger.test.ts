@@ -1,0 +1,138 @@
+import { randomBytes } from "node:crypto";
+import {
+  accounts,
+  type Currency,
+  DEFAULT_CONFIG,
+  type Milestone,
+  minor,
+  stepMilestone,
+  type Transfer,
+} from "@leakguard/domain";
+import pg from "pg";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type Db, openDb } from "./db.js";
+import { balanceOf, ledgerTotals, postTransfers } from "./ledger.js";
+import { migrate } from "./migrate.js";
+
+// The same suite on both engines: PGlite always, a real PostgreSQL server when DATABASE_URL is set
+// (CI sets it). On the server each run works in a schema of its own, dropped at the end.
+const url = process.env.DATABASE_URL;
+const engines: { name: string; open: () => Promise<{ db: Db; drop: () => Promise<void> }> }[] = [
+  {
+    name: "pglite",
+    open: async () => {
+      const db = await openDb({ engine: "pglite" });
+      return { db, drop: () => db.close() };
+    },
+  },
+];
+if (url !== undefined && url !== "")
+  engines.push({
+    name: "postgres",
+    open: async () => {
+      const schema = `test_${randomBytes(6).toString("hex")}`;
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      await admin.query(`CREATE SCHEMA ${schema}`);
+      const db = await openDb({ engine: "postgres", url, schema, maxConnections: 25 });
+      return {
+        db,
+        drop: async () => {
+          await db.close();
+          await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+          await admin.end();
+        },
+      };
+    },
+  });
+
+const USD = "USD" as Currency;
+const t0 = new Date("2026-03-02T09:00:00Z");
+
+describe.each(engines)("ledger on $name", ({ open }) => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  beforeAll(async () => {
+    ({ db, drop } = await open());
+    await migrate(db);
+  }, 60_000);
+  afterAll(async () => drop?.());
+  beforeEach(async () => {
+    // TRUNCATE fires no row trigger: the append-only rule holds for every statement a caller can send.
+    await db.exec("TRUNCATE ledger_transfers, ledger_accounts, idempotency_keys");
+  });
+
+  const milestone = (id: string): Milestone => ({
+    id,
+    clientId: "u_client",
+    freelancerId: "u_free",
+    amount: minor(100_000n),
+    currency: USD,
+    status: "unfunded",
+  });
+
+  function step(
+    m: Milestone,
+    action: Parameters<typeof stepMilestone>[1],
+  ): { m: Milestone; transfers: Transfer[] } {
+    const r = stepMilestone(m, action, t0, DEFAULT_CONFIG);
+    if (!r.ok) throw new Error(r.code);
+    return { m: r.value.milestone, transfers: r.value.transfers };
+  }
+
+  it("applies the migrations once", async () => {
+    expect(await migrate(db)).toEqual([]);
+  });
+
+  it("funds and releases a milestone, and the books balance", async () => {
+    const funded = step(milestone("ms_a"), { type: "fund", by: "client" });
+    expect(await postTransfers(db, funded.transfers)).toMatchObject({ ok: true });
+    const released = step(funded.m, { type: "approve", by: "client" });
+    expect(await postTransfers(db, released.transfers)).toMatchObject({ ok: true, value: { posted: 2 } });
+    expect(await balanceOf(db, accounts.pending("u_free"))).toBe(90_000n);
+    expect(await balanceOf(db, accounts.fees(USD))).toBe(10_000n);
+    expect(await balanceOf(db, accounts.escrow("ms_a"))).toBe(0n);
+    expect((await ledgerTotals(db)).balances).toBe(0n);
+  });
+
+  it("treats a replayed batch as done and refuses a half-written one", async () => {
+    const funded = step(milestone("ms_b"), { type: "fund", by: "client" });
+    await postTransfers(db, funded.transfers);
+    expect(await postTransfers(db, funded.transfers)).toMatchObject({ ok: true, value: { already: true } });
+    const extra: Transfer = { ...(funded.transfers[0] as Transfer), id: "ms_b:other" };
+    expect(await postTransfers(db, [...funded.transfers, extra])).toMatchObject({
+      ok: false,
+      code: "transfer_conflict",
+    });
+    expect((await ledgerTotals(db)).transfers).toBe(1);
+  });
+
+  it("writes nothing when a batch would overdraw an account", async () => {
+    const release = step(step(milestone("ms_c"), { type: "fund", by: "client" }).m, {
+      type: "approve",
+      by: "client",
+    });
+    expect(await postTransfers(db, release.transfers)).toMatchObject({
+      ok: false,
+      code: "insufficient_funds",
+    });
+    expect(await ledgerTotals(db)).toMatchObject({ transfers: 0, balances: 0n });
+  });
+
+  it("refuses to change or delete a ledger row", async () => {
+    await postTransfers(db, step(milestone("ms_d"), { type: "fund", by: "client" }).transfers);
+    await expect(db.query("UPDATE ledger_transfers SET amount = 1")).rejects.toThrow(/append-only/);
+    await expect(db.query("DELETE FROM ledger_transfers")).rejects.toThrow(/append-only/);
+  });
+
+  it("releases once when the same approval arrives 20 times at once", async () => {
+    const funded = step(milestone("ms_e"), { type: "fund", by: "client" });
+    await postTransfers(db, funded.transfers);
+    const release = step(funded.m, { type: "approve", by: "client" });
+    const results = await Promise.all(Array.from({ length: 20 }, () => postTransfers(db, release.transfers)));
+    expect(results.filter((r) => r.ok && r.value.posted > 0)).toHaveLength(1);
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(await balanceOf(db, accounts.pending("u_free"))).toBe(90_000n);
+    expect((await ledgerTotals(db)).balances).toBe(0n);
+  });
+});
