@@ -32,7 +32,7 @@ export function* sourceFiles(dir) {
     if (name === "node_modules" || name === "dist") continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) yield* sourceFiles(path);
-    else if (/\.(ts|tsx|mts|js|mjs)$/.test(name) && !/\.test\.tsx?$/.test(name)) yield path;
+    else if (/\.(ts|tsx|mts|js|mjs)$/.test(name) && !/\.test(-helper)?\.tsx?$/.test(name)) yield path;
   }
 }
 

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import {
   accounts,
   type Currency,
@@ -8,43 +7,11 @@ import {
   stepMilestone,
   type Transfer,
 } from "@leakguard/domain";
-import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Db, openDb } from "./db.js";
+import type { Db } from "./db.js";
+import { engines } from "./engines.test-helper.js";
 import { balanceOf, ledgerTotals, postTransfers } from "./ledger.js";
 import { migrate } from "./migrate.js";
-
-// The same suite on both engines: PGlite always, a real PostgreSQL server when DATABASE_URL is set
-// (CI sets it). On the server each run works in a schema of its own, dropped at the end.
-const url = process.env.DATABASE_URL;
-const engines: { name: string; open: () => Promise<{ db: Db; drop: () => Promise<void> }> }[] = [
-  {
-    name: "pglite",
-    open: async () => {
-      const db = await openDb({ engine: "pglite" });
-      return { db, drop: () => db.close() };
-    },
-  },
-];
-if (url !== undefined && url !== "")
-  engines.push({
-    name: "postgres",
-    open: async () => {
-      const schema = `test_${randomBytes(6).toString("hex")}`;
-      const admin = new pg.Client({ connectionString: url });
-      await admin.connect();
-      await admin.query(`CREATE SCHEMA ${schema}`);
-      const db = await openDb({ engine: "postgres", url, schema, maxConnections: 25 });
-      return {
-        db,
-        drop: async () => {
-          await db.close();
-          await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-          await admin.end();
-        },
-      };
-    },
-  });
 
 const USD = "USD" as Currency;
 const t0 = new Date("2026-03-02T09:00:00Z");

@@ -26,50 +26,57 @@ export async function postTransfers(
   transfers: readonly Transfer[],
 ): Promise<Result<{ posted: number; already: boolean }, PostCode>> {
   if (transfers.length === 0) return ok({ posted: 0, already: false });
-  return db.transaction(async (tx) => {
-    const accounts = new Map<string, string>();
-    for (const t of transfers) {
-      accounts.set(t.debit, t.currency);
-      accounts.set(t.credit, t.currency);
-    }
-    const accountIds = [...accounts.keys()].sort();
-    for (const id of accountIds)
-      await tx.query(
-        "INSERT INTO ledger_accounts (id, currency) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
-        [id, accounts.get(id)],
-      );
-    const locked = await tx.query<{ id: string; balance: string | number | bigint }>(
-      "SELECT id, balance FROM ledger_accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE",
-      [accountIds],
+  return db.transaction((tx) => postTransfersIn(tx, transfers));
+}
+
+/** postTransfers inside a transaction the caller holds (with the rows it has locked). */
+export async function postTransfersIn(
+  tx: Queryable,
+  transfers: readonly Transfer[],
+): Promise<Result<{ posted: number; already: boolean }, PostCode>> {
+  if (transfers.length === 0) return ok({ posted: 0, already: false });
+  const accounts = new Map<string, string>();
+  for (const t of transfers) {
+    accounts.set(t.debit, t.currency);
+    accounts.set(t.credit, t.currency);
+  }
+  const accountIds = [...accounts.keys()].sort();
+  for (const id of accountIds)
+    await tx.query("INSERT INTO ledger_accounts (id, currency) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", [
+      id,
+      accounts.get(id),
+    ]);
+  const locked = await tx.query<{ id: string; balance: string | number | bigint }>(
+    "SELECT id, balance FROM ledger_accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+    [accountIds],
+  );
+  // Checked under the locks: a batch racing this one has committed or not started, never in between.
+  const ids = transfers.map((t) => t.id);
+  const existing = (
+    await tx.query<{ id: string }>("SELECT id FROM ledger_transfers WHERE id = ANY($1)", [ids])
+  ).rows;
+  if (existing.length === ids.length) return ok({ posted: 0, already: true });
+  if (existing.length > 0)
+    return err(
+      "transfer_conflict",
+      `transfers ${existing.map((r) => r.id).join(", ")} are already written, the rest are not`,
     );
-    // Checked under the locks: a batch racing this one has committed or not started, never in between.
-    const ids = transfers.map((t) => t.id);
-    const existing = (
-      await tx.query<{ id: string }>("SELECT id FROM ledger_transfers WHERE id = ANY($1)", [ids])
-    ).rows;
-    if (existing.length === ids.length) return ok({ posted: 0, already: true });
-    if (existing.length > 0)
-      return err(
-        "transfer_conflict",
-        `transfers ${existing.map((r) => r.id).join(", ")} are already written, the rest are not`,
-      );
-    const balances = new Map<AccountId, Minor>(
-      locked.rows.map((r) => [r.id as AccountId, minor(BigInt(r.balance))]),
+  const balances = new Map<AccountId, Minor>(
+    locked.rows.map((r) => [r.id as AccountId, minor(BigInt(r.balance))]),
+  );
+  const next = applyTransfers(balances, transfers);
+  if (!next.ok) return next;
+  for (const t of transfers)
+    await tx.query(
+      "INSERT INTO ledger_transfers (id, debit, credit, amount, currency) VALUES ($1, $2, $3, $4, $5)",
+      [t.id, t.debit, t.credit, t.amount.toString(), t.currency],
     );
-    const next = applyTransfers(balances, transfers);
-    if (!next.ok) return next;
-    for (const t of transfers)
-      await tx.query(
-        "INSERT INTO ledger_transfers (id, debit, credit, amount, currency) VALUES ($1, $2, $3, $4, $5)",
-        [t.id, t.debit, t.credit, t.amount.toString(), t.currency],
-      );
-    for (const id of accountIds)
-      await tx.query("UPDATE ledger_accounts SET balance = $2 WHERE id = $1", [
-        id,
-        (next.value.get(id as AccountId) ?? 0n).toString(),
-      ]);
-    return ok({ posted: transfers.length, already: false });
-  });
+  for (const id of accountIds)
+    await tx.query("UPDATE ledger_accounts SET balance = $2 WHERE id = $1", [
+      id,
+      (next.value.get(id as AccountId) ?? 0n).toString(),
+    ]);
+  return ok({ posted: transfers.length, already: false });
 }
 
 /** An account's balance in minor units (0 for an account never used). */

@@ -1,0 +1,185 @@
+import { createHash } from "node:crypto";
+import {
+  type Currency,
+  DEFAULT_CONFIG,
+  err,
+  type MarketplaceConfig,
+  type Milestone,
+  type MilestoneAction,
+  type MilestoneCode,
+  type MilestoneStatus,
+  minor,
+  nextDeadline,
+  ok,
+  type Result,
+  stepMilestone,
+} from "@leakguard/domain";
+import type { Db, Queryable } from "./db.js";
+import { type PostCode, postTransfersIn } from "./ledger.js";
+
+export type ActCode = MilestoneCode | PostCode | "milestone_not_found" | "idempotency_key_reused";
+
+interface MilestoneRow extends Record<string, unknown> {
+  id: string;
+  client_id: string;
+  freelancer_id: string;
+  currency: string;
+  amount: string | number | bigint;
+  status: string;
+  funded_at: Date | null;
+  submitted_at: Date | null;
+  refund_requested_at: Date | null;
+  dispute_by: string | null;
+  dispute_opened_at: Date | null;
+  dispute_answered_at: Date | null;
+}
+
+/** Creates a fixed-price contract with its milestones (unfunded). */
+export async function createFixedPriceContract(
+  db: Db,
+  contract: { id: string; clientId: string; freelancerId: string; currency: Currency },
+  milestones: readonly { id: string; amount: bigint }[],
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query(
+      "INSERT INTO contracts (id, client_id, freelancer_id, kind, currency) VALUES ($1, $2, $3, 'fixed_price', $4)",
+      [contract.id, contract.clientId, contract.freelancerId, contract.currency],
+    );
+    for (const m of milestones)
+      await tx.query(
+        "INSERT INTO milestones (id, contract_id, amount, status) VALUES ($1, $2, $3, 'unfunded')",
+        [m.id, contract.id, m.amount.toString()],
+      );
+  });
+}
+
+/**
+ * One action on a milestone, in one transaction: the milestone row is locked,
+ * an idempotency key already used returns its first answer (or
+ * `idempotency_key_reused` for another request), the domain decides, its
+ * transfers are posted to the ledger and the new state written with the time
+ * the clock must look again. Money never moves twice: the second of two
+ * racing approvals finds the milestone released.
+ */
+export async function actOnMilestone(
+  db: Db,
+  milestoneId: string,
+  action: MilestoneAction,
+  now: Date,
+  idempotencyKey?: string,
+  config: MarketplaceConfig = DEFAULT_CONFIG,
+): Promise<Result<Milestone, ActCode>> {
+  const requestHash = hash({
+    milestoneId,
+    action: {
+      ...action,
+      ...("toFreelancer" in action ? { toFreelancer: action.toFreelancer.toString() } : {}),
+    },
+  });
+  return db.transaction(async (tx) => {
+    const m = await lockMilestone(tx, milestoneId);
+    if (m === null) return err("milestone_not_found", `no milestone ${milestoneId}`);
+    if (idempotencyKey !== undefined) {
+      const seen = (
+        await tx.query<{ request_hash: string; response: unknown }>(
+          "SELECT request_hash, response FROM idempotency_keys WHERE key = $1",
+          [idempotencyKey],
+        )
+      ).rows[0];
+      if (seen !== undefined)
+        return seen.request_hash === requestHash
+          ? (reviveResult(seen.response) as Result<Milestone, ActCode>)
+          : err(
+              "idempotency_key_reused",
+              `idempotency key ${idempotencyKey} was used for a different request`,
+            );
+    }
+    const step = stepMilestone(m, action, now, config);
+    const result: Result<Milestone, ActCode> = await (async () => {
+      if (!step.ok) return step;
+      const posted = await postTransfersIn(tx, step.value.transfers);
+      if (!posted.ok) return posted;
+      await writeMilestone(tx, step.value.milestone, config);
+      return ok(step.value.milestone);
+    })();
+    if (idempotencyKey !== undefined)
+      await tx.query("INSERT INTO idempotency_keys (key, request_hash, response) VALUES ($1, $2, $3)", [
+        idempotencyKey,
+        requestHash,
+        JSON.stringify(result, (_k, v: unknown) => (typeof v === "bigint" ? { $bigint: v.toString() } : v)),
+      ]);
+    return result;
+  });
+}
+
+/** Milestones whose deadline has passed at `now`, for the clock's job. */
+export async function dueMilestones(db: Queryable, now: Date, limit = 100): Promise<string[]> {
+  return (
+    await db.query<{ id: string }>("SELECT id FROM milestones WHERE due_at <= $1 ORDER BY due_at LIMIT $2", [
+      now,
+      limit,
+    ])
+  ).rows.map((r) => r.id);
+}
+
+async function lockMilestone(tx: Queryable, id: string): Promise<Milestone | null> {
+  const row = (
+    await tx.query<MilestoneRow>(
+      `SELECT m.*, c.client_id, c.freelancer_id, c.currency FROM milestones m JOIN contracts c ON c.id = m.contract_id
+       WHERE m.id = $1 FOR UPDATE OF m`,
+      [id],
+    )
+  ).rows[0];
+  if (row === undefined) return null;
+  const m: Milestone = {
+    id: row.id,
+    clientId: row.client_id,
+    freelancerId: row.freelancer_id,
+    amount: minor(BigInt(row.amount)),
+    currency: row.currency as Currency,
+    status: row.status as MilestoneStatus,
+  };
+  if (row.funded_at !== null) m.fundedAt = new Date(row.funded_at);
+  if (row.submitted_at !== null) m.submittedAt = new Date(row.submitted_at);
+  if (row.refund_requested_at !== null) m.refundRequestedAt = new Date(row.refund_requested_at);
+  if (row.dispute_by !== null && row.dispute_opened_at !== null)
+    m.dispute = {
+      by: row.dispute_by as "client" | "freelancer",
+      openedAt: new Date(row.dispute_opened_at),
+      ...(row.dispute_answered_at === null ? {} : { answeredAt: new Date(row.dispute_answered_at) }),
+    };
+  return m;
+}
+
+async function writeMilestone(tx: Queryable, m: Milestone, config: MarketplaceConfig): Promise<void> {
+  await tx.query(
+    `UPDATE milestones SET status = $2, funded_at = $3, submitted_at = $4, refund_requested_at = $5,
+       dispute_by = $6, dispute_opened_at = $7, dispute_answered_at = $8, due_at = $9, version = version + 1
+     WHERE id = $1`,
+    [
+      m.id,
+      m.status,
+      m.fundedAt ?? null,
+      m.submittedAt ?? null,
+      m.refundRequestedAt ?? null,
+      m.dispute?.by ?? null,
+      m.dispute?.openedAt ?? null,
+      m.dispute?.answeredAt ?? null,
+      nextDeadline(m, config)?.at ?? null,
+    ],
+  );
+}
+
+function hash(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value)).digest("hex");
+}
+
+/** Stored results keep bigints as { $bigint } and dates as ISO strings: bring them back. */
+function reviveResult(stored: unknown): unknown {
+  return JSON.parse(JSON.stringify(stored), (key, v: unknown) => {
+    if (typeof v === "object" && v !== null && "$bigint" in v)
+      return BigInt((v as { $bigint: string }).$bigint);
+    if (typeof v === "string" && /At$/.test(key)) return new Date(v);
+    return v;
+  });
+}
