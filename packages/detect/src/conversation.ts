@@ -4,6 +4,7 @@ import type { ChannelKind } from "./lexicon.js";
 import type { Policy } from "./policy.js";
 import {
   decide,
+  failClosed,
   isDetail,
   type MessageContext,
   policyOf,
@@ -61,16 +62,11 @@ export function createConversationScanner(options: ScanOptions): ConversationSca
         return pushOne(from, text);
       } catch (e) {
         // Never throw on a message: a failure fails closed, like scan().
-        const message = e instanceof Error ? e.message : String(e);
-        return {
-          verdict: "hold",
-          violation: false,
-          rules: [],
-          findings: [],
-          handles: [],
-          masked: typeof text === "string" ? text : "",
-          error: { code: "internal_error", message },
-        };
+        return failClosed(
+          typeof text === "string" ? text : "",
+          "internal_error",
+          e instanceof Error ? e.message : String(e),
+        );
       }
     },
   };

@@ -157,7 +157,8 @@ function mask(text: string, details: readonly Finding[], policy: Policy): string
   return out + text.slice(at);
 }
 
-function failClosed(text: string, code: ScanError["code"], message: string): ScanResult {
+/** A result that holds the message: what every failure gives instead of an allow. */
+export function failClosed(text: string, code: ScanError["code"], message: string): ScanResult {
   return {
     verdict: "hold",
     violation: false,

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
 import { type Db, openDb } from "./db.js";
+import { migrate } from "./migrate.js";
 
 // The same suite on both engines: PGlite always, a real PostgreSQL server when DATABASE_URL is set
 // (CI sets it). On the server each run works in a schema of its own, dropped at the end.
@@ -33,3 +35,18 @@ if (url !== undefined && url !== "")
       };
     },
   });
+
+/** Opens an engine and migrates it for one test file; the returned getter gives the db inside tests. */
+export function migratedDb(open: () => Promise<{ db: Db; drop: () => Promise<void> }>): () => Db {
+  let db: Db | undefined;
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    ({ db, drop } = await open());
+    await migrate(db);
+  }, 60_000);
+  afterAll(async () => drop?.());
+  return () => {
+    if (db === undefined) throw new Error("the database is opened in beforeAll");
+    return db;
+  };
+}

@@ -7,9 +7,8 @@ import {
   stepMilestone,
   type Transfer,
 } from "@leakguard/domain";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Db } from "./db.js";
-import { engines } from "./engines.test-helper.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { engines, migratedDb } from "./engines.test-helper.js";
 import { balanceOf, ledgerTotals, postTransfers } from "./ledger.js";
 import { migrate } from "./migrate.js";
 
@@ -17,16 +16,10 @@ const USD = "USD" as Currency;
 const t0 = new Date("2026-03-02T09:00:00Z");
 
 describe.each(engines)("ledger on $name", ({ open }) => {
-  let db: Db;
-  let drop: () => Promise<void>;
-  beforeAll(async () => {
-    ({ db, drop } = await open());
-    await migrate(db);
-  }, 60_000);
-  afterAll(async () => drop?.());
+  const dbOf = migratedDb(open);
   beforeEach(async () => {
     // TRUNCATE fires no row trigger: the append-only rule holds for every statement a caller can send.
-    await db.exec("TRUNCATE ledger_transfers, ledger_accounts, idempotency_keys");
+    await dbOf().exec("TRUNCATE ledger_transfers, ledger_accounts, idempotency_keys");
   });
 
   const milestone = (id: string): Milestone => ({
@@ -48,30 +41,33 @@ describe.each(engines)("ledger on $name", ({ open }) => {
   }
 
   it("applies the migrations once", async () => {
-    expect(await migrate(db)).toEqual([]);
+    expect(await migrate(dbOf())).toEqual([]);
   });
 
   it("funds and releases a milestone, and the books balance", async () => {
     const funded = step(milestone("ms_a"), { type: "fund", by: "client" });
-    expect(await postTransfers(db, funded.transfers)).toMatchObject({ ok: true });
+    expect(await postTransfers(dbOf(), funded.transfers)).toMatchObject({ ok: true });
     const released = step(funded.m, { type: "approve", by: "client" });
-    expect(await postTransfers(db, released.transfers)).toMatchObject({ ok: true, value: { posted: 2 } });
-    expect(await balanceOf(db, accounts.pending("u_free"))).toBe(90_000n);
-    expect(await balanceOf(db, accounts.fees(USD))).toBe(10_000n);
-    expect(await balanceOf(db, accounts.escrow("ms_a"))).toBe(0n);
-    expect((await ledgerTotals(db)).balances).toBe(0n);
+    expect(await postTransfers(dbOf(), released.transfers)).toMatchObject({ ok: true, value: { posted: 2 } });
+    expect(await balanceOf(dbOf(), accounts.pending("u_free"))).toBe(90_000n);
+    expect(await balanceOf(dbOf(), accounts.fees(USD))).toBe(10_000n);
+    expect(await balanceOf(dbOf(), accounts.escrow("ms_a"))).toBe(0n);
+    expect((await ledgerTotals(dbOf())).balances).toBe(0n);
   });
 
   it("treats a replayed batch as done and refuses a half-written one", async () => {
     const funded = step(milestone("ms_b"), { type: "fund", by: "client" });
-    await postTransfers(db, funded.transfers);
-    expect(await postTransfers(db, funded.transfers)).toMatchObject({ ok: true, value: { already: true } });
+    await postTransfers(dbOf(), funded.transfers);
+    expect(await postTransfers(dbOf(), funded.transfers)).toMatchObject({
+      ok: true,
+      value: { already: true },
+    });
     const extra: Transfer = { ...(funded.transfers[0] as Transfer), id: "ms_b:other" };
-    expect(await postTransfers(db, [...funded.transfers, extra])).toMatchObject({
+    expect(await postTransfers(dbOf(), [...funded.transfers, extra])).toMatchObject({
       ok: false,
       code: "transfer_conflict",
     });
-    expect((await ledgerTotals(db)).transfers).toBe(1);
+    expect((await ledgerTotals(dbOf())).transfers).toBe(1);
   });
 
   it("writes nothing when a batch would overdraw an account", async () => {
@@ -79,27 +75,29 @@ describe.each(engines)("ledger on $name", ({ open }) => {
       type: "approve",
       by: "client",
     });
-    expect(await postTransfers(db, release.transfers)).toMatchObject({
+    expect(await postTransfers(dbOf(), release.transfers)).toMatchObject({
       ok: false,
       code: "insufficient_funds",
     });
-    expect(await ledgerTotals(db)).toMatchObject({ transfers: 0, balances: 0n });
+    expect(await ledgerTotals(dbOf())).toMatchObject({ transfers: 0, balances: 0n });
   });
 
   it("refuses to change or delete a ledger row", async () => {
-    await postTransfers(db, step(milestone("ms_d"), { type: "fund", by: "client" }).transfers);
-    await expect(db.query("UPDATE ledger_transfers SET amount = 1")).rejects.toThrow(/append-only/);
-    await expect(db.query("DELETE FROM ledger_transfers")).rejects.toThrow(/append-only/);
+    await postTransfers(dbOf(), step(milestone("ms_d"), { type: "fund", by: "client" }).transfers);
+    await expect(dbOf().query("UPDATE ledger_transfers SET amount = 1")).rejects.toThrow(/append-only/);
+    await expect(dbOf().query("DELETE FROM ledger_transfers")).rejects.toThrow(/append-only/);
   });
 
   it("releases once when the same approval arrives 20 times at once", async () => {
     const funded = step(milestone("ms_e"), { type: "fund", by: "client" });
-    await postTransfers(db, funded.transfers);
+    await postTransfers(dbOf(), funded.transfers);
     const release = step(funded.m, { type: "approve", by: "client" });
-    const results = await Promise.all(Array.from({ length: 20 }, () => postTransfers(db, release.transfers)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => postTransfers(dbOf(), release.transfers)),
+    );
     expect(results.filter((r) => r.ok && r.value.posted > 0)).toHaveLength(1);
     expect(results.every((r) => r.ok)).toBe(true);
-    expect(await balanceOf(db, accounts.pending("u_free"))).toBe(90_000n);
-    expect((await ledgerTotals(db)).balances).toBe(0n);
+    expect(await balanceOf(dbOf(), accounts.pending("u_free"))).toBe(90_000n);
+    expect((await ledgerTotals(dbOf())).balances).toBe(0n);
   });
 });
