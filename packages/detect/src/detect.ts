@@ -18,6 +18,7 @@ import {
   NEGATION_ENDS,
   SAMPLE_ENDS,
   SAMPLE_STARTS,
+  STRONG_NEGATION_ENDS,
   workIn,
 } from "./marks.js";
 import type { PhraseMatch } from "./phrases.js";
@@ -199,7 +200,7 @@ export function detect(original: string, ctx: DetectContext): Detection {
       add(detailRule(kind), kind, range, link.value, 0.95, [`${link.host} link`]);
     } else if (
       link.category === "personal" &&
-      (/contact|kontakt|contato|contacto|contatti|iletisim|book|call|links?$/.test(link.path) ||
+      (/contact|kontakt|contato|contacto|contatti|iletisim|book|call|hire|links?$/.test(link.path) ||
         a.lexicon.linkInBioHosts.has(link.host))
     ) {
       add("C1", "url", range, link.value, 0.75, ["personal contact page"]);
@@ -385,7 +386,7 @@ export function detect(original: string, ctx: DetectContext): Detection {
       holdsMethod(from, to) || anySet(verbEndsAt, from - 5, from + 1) || anySet(verbStartsAt, to - 1, to + 3);
     const usedAsVerb = (to: number): boolean => PRONOUNS.has(a.words[to] ?? "");
     // "I don't do PayPal or bank transfers": a method named right after a negation is refused, not offered.
-    const refused = (from: number): boolean => anyIn(marks, NEGATION_ENDS, from - 3, from);
+    const refused = (from: number): boolean => anyIn(marks, STRONG_NEGATION_ENDS, from - 3, from);
     const method = paymentWords.find(
       (m) =>
         (m.category === "strong" ? verbNear(m.from, m.to) || usedAsVerb(m.to) : adjacentVerb(m.from)) &&

@@ -26,7 +26,7 @@ export interface WordMarks {
 
 /** A negation phrase ends just before word w (its exclusive end is w). */
 export const NEGATION_ENDS = 1;
-/** The same without a bare "no" (Portuguese and Spanish "no zap" is "on WhatsApp"). */
+/** The same without short ones ("no", "na", "di": other words in other languages). */
 export const STRONG_NEGATION_ENDS = 2;
 export const STRONG_NEGATION_STARTS = 4;
 /** A call word ("call", "llámame") starts at w / ends just before w. */
@@ -51,8 +51,11 @@ export function markWords(
   for (const p of found.phrases) {
     if (p.category === "reported") reported = true;
     else if (p.category === "negation") {
-      flags[p.to] = (flags[p.to] ?? 0) | NEGATION_ENDS | (p.phrase === "no" ? 0 : STRONG_NEGATION_ENDS);
-      if (p.phrase !== "no") flags[p.from] = (flags[p.from] ?? 0) | STRONG_NEGATION_STARTS;
+      // One- and two-letter negations are other words elsewhere ("di" is "at" in Indonesian, "na" and "no"
+      // "in the" in Portuguese): they negate an intent phrase right after them, never a channel or a method.
+      const strong = p.phrase.length > 2;
+      flags[p.to] = (flags[p.to] ?? 0) | NEGATION_ENDS | (strong ? STRONG_NEGATION_ENDS : 0);
+      if (strong) flags[p.from] = (flags[p.from] ?? 0) | STRONG_NEGATION_STARTS;
     }
   }
   for (const c of found.calls) {

@@ -22,6 +22,8 @@ export interface DigitRun {
   lookalikes: boolean;
 }
 
+/** Written digits before a comma that make a whole number on their own. */
+const MIN_WHOLE_DIGITS = 7;
 const LOOKALIKE_DIGITS = /^[0-9oli|]+$/;
 const STOP_SYMBOLS = new Set([
   ":",
@@ -106,6 +108,12 @@ export function findDigitRuns(a: Analysis): DigitRun[] {
         tokens[i + 2]?.key === ")"
       ) {
         i += 2;
+        continue;
+      }
+      // "+44 7700 900 388, 1 reply fast": a comma after a whole written number ends it. (Spelled numbers
+      // are dictated in comma-separated groups, and "1,250,000" has too few digits before its first comma.)
+      if (c === "," && run !== null && run.spelledWords === 0 && run.digits.length >= MIN_WHOLE_DIGITS) {
+        endRun();
         continue;
       }
       if (run !== null && !STOP_SYMBOLS.has(c) && pendingSeps < 2) {

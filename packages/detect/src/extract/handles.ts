@@ -157,6 +157,29 @@ const NOT_A_NAME = new Set([
   "unavailable",
 ]);
 
+/** A user name ending at element `last`, read backwards over "_", "." and "-" written without spaces. */
+function readUsernameBefore(els: readonly Element[], last: number): { value: string; first: number } | null {
+  const end = els[last];
+  if (end?.type !== "word") return null;
+  let value = end.key;
+  let first = last;
+  for (;;) {
+    const sep = els[first - 1];
+    const word = els[first - 2];
+    if (
+      sep?.type !== "symbol" ||
+      word?.type !== "word" ||
+      !sep.literal ||
+      (sep.symbol !== "_" && sep.symbol !== "." && sep.symbol !== "-")
+    )
+      break;
+    if (sep.spaceBefore || els[first]?.spaceBefore === true) break;
+    value = `${word.key}${sep.symbol}${value}`;
+    first -= 2;
+  }
+  return USERNAME.test(value) ? { value, first } : null;
+}
+
 /** "I'm on Discord as x": the channel after a preposition, so "as" names an account, not a role ("Venmo as giving options"). */
 function prepositionBefore(a: Analysis, token: number): boolean {
   const prev = a.tokens[token - 1];
@@ -212,6 +235,26 @@ export function findHandles(a: Analysis, els: readonly Element[]): HandleCandida
     });
     for (let k = i; k < name.next; k++) taken.add(k);
   });
+
+  // "I'm ghostquill.writes on Discord": a name shaped like one, then "on" and the channel.
+  for (const m of a.channels) {
+    if (!USERNAME_KINDS.has(m.kind) || m.negated) continue;
+    const at = tokenElement[m.from] ?? -1;
+    const prep = els[at - 1];
+    if (at < 2 || prep?.type !== "word" || !a.lexicon.channelPrepositions.has(prep.key)) continue;
+    const name = readUsernameBefore(els, at - 2);
+    if (name === null || !/[\d_.]/.test(name.value) || /^\d/.test(name.value) || taken.has(name.first))
+      continue;
+    out.push({
+      kind: m.kind as HandleKind,
+      value: name.value,
+      from: els[name.first]?.from ?? 0,
+      to: els[at - 2]?.to ?? 0,
+      confidence: 0.85,
+      reasons: [`name before "on ${m.kind}"`],
+    });
+    for (let j = name.first; j <= at - 2; j++) taken.add(j);
+  }
 
   // "telegram: name", "my dc is name", "hmu on the ghost app, name".
   for (const m of a.channels) {
