@@ -1,5 +1,12 @@
 /** @leakguard/store: the PostgreSQL store (PGlite embedded, or a server), its migrations and repositories. */
 export { type Db, type DbOptions, openDb, type Queryable } from "./db.js";
-export { balanceOf, ledgerTotals, type PostCode, postTransfers, postTransfersIn } from "./ledger.js";
+export {
+  balanceOf,
+  ledgerTotals,
+  makeAvailable,
+  type PostCode,
+  postTransfers,
+  postTransfersIn,
+} from "./ledger.js";
 export { MIGRATIONS_DIR, migrate } from "./migrate.js";
 export { type ActCode, actOnMilestone, createFixedPriceContract, dueMilestones } from "./milestones.js";

@@ -1,6 +1,8 @@
 import {
   type AccountId,
+  accounts,
   applyTransfers,
+  type Currency,
   err,
   type LedgerCode,
   type Minor,
@@ -24,15 +26,17 @@ export type PostCode = LedgerCode | "transfer_conflict";
 export async function postTransfers(
   db: Db,
   transfers: readonly Transfer[],
+  at: Date = new Date(),
 ): Promise<Result<{ posted: number; already: boolean }, PostCode>> {
   if (transfers.length === 0) return ok({ posted: 0, already: false });
-  return db.transaction((tx) => postTransfersIn(tx, transfers));
+  return db.transaction((tx) => postTransfersIn(tx, transfers, at));
 }
 
 /** postTransfers inside a transaction the caller holds (with the rows it has locked). */
 export async function postTransfersIn(
   tx: Queryable,
   transfers: readonly Transfer[],
+  at: Date = new Date(),
 ): Promise<Result<{ posted: number; already: boolean }, PostCode>> {
   if (transfers.length === 0) return ok({ posted: 0, already: false });
   const accounts = new Map<string, string>();
@@ -68,8 +72,8 @@ export async function postTransfersIn(
   if (!next.ok) return next;
   for (const t of transfers)
     await tx.query(
-      "INSERT INTO ledger_transfers (id, debit, credit, amount, currency) VALUES ($1, $2, $3, $4, $5)",
-      [t.id, t.debit, t.credit, t.amount.toString(), t.currency],
+      "INSERT INTO ledger_transfers (id, debit, credit, amount, currency, posted_at) VALUES ($1, $2, $3, $4, $5, $6)",
+      [t.id, t.debit, t.credit, t.amount.toString(), t.currency, at],
     );
   for (const id of accountIds)
     await tx.query("UPDATE ledger_accounts SET balance = $2 WHERE id = $1", [
@@ -101,4 +105,43 @@ export async function ledgerTotals(
   ).rows[0];
   const t = (await db.query<{ n: string | number }>("SELECT COUNT(*) AS n FROM ledger_transfers")).rows[0];
   return { balances: BigInt(b?.total ?? "0"), accounts: Number(b?.n ?? 0), transfers: Number(t?.n ?? 0) };
+}
+
+/**
+ * The clock's job for released money: every release to a pending balance
+ * older than the pending period moves to the available balance, one transfer
+ * per release with an id derived from it, so a job run twice (or by two
+ * workers) moves nothing the second time.
+ */
+export async function makeAvailable(
+  db: Db,
+  now: Date,
+  pendingDays: number,
+  limit = 500,
+): Promise<Result<{ moved: number }, PostCode>> {
+  const cutoff = new Date(now.getTime() - pendingDays * 86_400_000);
+  const due = (
+    await db.query<{ id: string; credit: string; amount: string | number | bigint; currency: string }>(
+      `SELECT t.id, t.credit, t.amount, t.currency FROM ledger_transfers t
+       WHERE t.credit LIKE 'pending:%' AND t.posted_at <= $1
+         AND NOT EXISTS (SELECT 1 FROM ledger_transfers a WHERE a.id = t.id || ':available')
+       ORDER BY t.posted_at LIMIT $2`,
+      [cutoff, limit],
+    )
+  ).rows;
+  let moved = 0;
+  for (const row of due) {
+    const user = row.credit.slice("pending:".length);
+    const transfer: Transfer = {
+      id: `${row.id}:available`,
+      debit: accounts.pending(user),
+      credit: accounts.available(user),
+      amount: minor(BigInt(row.amount)),
+      currency: row.currency as Currency,
+    };
+    const r = await postTransfers(db, [transfer], now);
+    if (!r.ok) return r;
+    if (!r.value.already) moved++;
+  }
+  return ok({ moved });
 }

@@ -1,7 +1,7 @@
 import { accounts, type Currency, minor } from "@leakguard/domain";
 import { beforeEach, describe, expect, it } from "vitest";
 import { engines, migratedDb } from "./engines.test-helper.js";
-import { balanceOf, ledgerTotals } from "./ledger.js";
+import { balanceOf, ledgerTotals, makeAvailable } from "./ledger.js";
 import { actOnMilestone, createFixedPriceContract, dueMilestones } from "./milestones.js";
 
 const USD = "USD" as Currency;
@@ -87,5 +87,18 @@ describe.each(engines)("milestones on $name", ({ open }) => {
       code: "not_allowed_for_actor",
     });
     expect(await balanceOf(dbOf(), accounts.escrow(ms))).toBe(minor(0n));
+  });
+  it("makes released money available after the pending period, once", async () => {
+    await actOnMilestone(dbOf(), ms, { type: "fund", by: "client" }, t0);
+    await actOnMilestone(dbOf(), ms, { type: "approve", by: "client" }, t0);
+    const user = `u_free${n}`;
+    expect(await makeAvailable(dbOf(), days(4), 5)).toMatchObject({ ok: true, value: { moved: 0 } });
+    expect(await balanceOf(dbOf(), accounts.available(user))).toBe(0n);
+    expect(await makeAvailable(dbOf(), days(5), 5)).toMatchObject({ ok: true });
+    expect(await balanceOf(dbOf(), accounts.available(user))).toBe(90_000n);
+    expect(await balanceOf(dbOf(), accounts.pending(user))).toBe(0n);
+    // Run again, by the same job or another worker: nothing moves twice.
+    expect(await makeAvailable(dbOf(), days(6), 5)).toMatchObject({ ok: true, value: { moved: 0 } });
+    expect(await balanceOf(dbOf(), accounts.available(user))).toBe(90_000n);
   });
 });

@@ -97,7 +97,7 @@ export async function actOnMilestone(
     const step = stepMilestone(m, action, now, config);
     const result: Result<Milestone, ActCode> = await (async () => {
       if (!step.ok) return step;
-      const posted = await postTransfersIn(tx, step.value.transfers);
+      const posted = await postTransfersIn(tx, step.value.transfers, now);
       if (!posted.ok) return posted;
       await writeMilestone(tx, step.value.milestone, config);
       return ok(step.value.milestone);
