@@ -1,6 +1,7 @@
 import { accounts, type Currency, minor } from "@leakguard/domain";
 import { beforeEach, describe, expect, it } from "vitest";
 import { engines, migratedDb } from "./engines.test-helper.js";
+import { runDueJobs } from "./jobs.js";
 import { balanceOf, ledgerTotals, makeAvailable } from "./ledger.js";
 import { actOnMilestone, createFixedPriceContract, dueMilestones } from "./milestones.js";
 
@@ -100,5 +101,17 @@ describe.each(engines)("milestones on $name", ({ open }) => {
     // Run again, by the same job or another worker: nothing moves twice.
     expect(await makeAvailable(dbOf(), days(6), 5)).toMatchObject({ ok: true, value: { moved: 0 } });
     expect(await balanceOf(dbOf(), accounts.available(user))).toBe(90_000n);
+  });
+  it("runs what the clock owes once, also with two workers at the same time", async () => {
+    await actOnMilestone(dbOf(), ms, { type: "fund", by: "client" }, t0);
+    await actOnMilestone(dbOf(), ms, { type: "submit", by: "freelancer" }, t0);
+    const user = `u_free${n}`;
+    const [a, b] = await Promise.all([runDueJobs(dbOf(), days(14)), runDueJobs(dbOf(), days(14))]);
+    expect((a?.milestones ?? 0) + (b?.milestones ?? 0)).toBeGreaterThanOrEqual(1);
+    expect(await balanceOf(dbOf(), accounts.pending(user))).toBe(90_000n);
+    await Promise.all([runDueJobs(dbOf(), days(19)), runDueJobs(dbOf(), days(19))]);
+    expect(await balanceOf(dbOf(), accounts.available(user))).toBe(90_000n);
+    expect(await balanceOf(dbOf(), accounts.pending(user))).toBe(0n);
+    expect((await ledgerTotals(dbOf())).balances).toBe(0n);
   });
 });
