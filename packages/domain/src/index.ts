@@ -2,6 +2,14 @@
  * @leakguard/domain: money, the double-entry ledger, contracts and their
  * clocks, as pure functions. Time, ids and storage come in through ports.
  */
+export {
+  type Account,
+  type AccountCode,
+  type AccountStatus,
+  canAct,
+  type Role,
+  validateAccount,
+} from "./accounts.js";
 export { DEFAULT_CONFIG, type MarketplaceConfig } from "./config.js";
 export {
   type AccountId,
@@ -35,6 +43,12 @@ export {
   sum,
   ZERO,
 } from "./money.js";
-export { conversionFee, offPlatformWindowEnd } from "./relationship.js";
+export {
+  conversionFee,
+  inOffPlatformWindow,
+  mayPayOutside,
+  offPlatformWindowEnd,
+  type Relationship,
+} from "./relationship.js";
 export { err, ok, type Result } from "./result.js";
 export { addBusinessDays, addDays, addMonths, weekStart } from "./time.js";

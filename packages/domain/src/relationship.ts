@@ -24,3 +24,23 @@ export function conversionFee(
   const base = basisPoints(minor(highestHourlyRateMinor * BigInt(r.conversionHours)), r.conversionFeeBps);
   return minOf(maxOf(base, minor(r.conversionFeeMinMinor)), minor(r.conversionFeeMaxMinor));
 }
+
+/** The client-freelancer pair, created at their first contact on the platform. */
+export interface Relationship {
+  id: string;
+  clientId: string;
+  freelancerId: string;
+  identifiedAt: Date;
+  /** Set when the client paid the conversion fee: the pair may then work and pay outside. */
+  conversionPaidAt?: Date;
+}
+
+/** Whether this pair may pay outside the platform: only once the conversion fee is paid. */
+export function mayPayOutside(r: Pick<Relationship, "conversionPaidAt">): boolean {
+  return r.conversionPaidAt !== undefined;
+}
+
+/** Whether off-platform payment is still forbidden for the pair at `now` (the window, and no conversion paid). */
+export function inOffPlatformWindow(r: Relationship, now: Date, config: MarketplaceConfig): boolean {
+  return !mayPayOutside(r) && now.getTime() < offPlatformWindowEnd(r.identifiedAt, config).getTime();
+}

@@ -11,3 +11,12 @@ export {
 } from "./ledger.js";
 export { MIGRATIONS_DIR, migrate } from "./migrate.js";
 export { type ActCode, actOnMilestone, createFixedPriceContract, dueMilestones } from "./milestones.js";
+export {
+  createAccount,
+  getAccount,
+  messagesOf,
+  type PeopleCode,
+  relationshipFor,
+  type StoredMessage,
+  sendMessage,
+} from "./people.js";

@@ -1,0 +1,43 @@
+import { err, ok, type Result } from "./result.js";
+
+export type Role = "client" | "freelancer" | "agent" | "admin";
+export type AccountStatus = "active" | "restricted" | "suspended" | "removed";
+
+export interface Account {
+  id: string;
+  role: Role;
+  status: AccountStatus;
+  displayName: string;
+  /** ISO 3166-1 alpha-2, upper case ("GB"). */
+  country: string;
+  /** BCP 47 ("en-GB"). */
+  locale: string;
+}
+
+export type AccountCode = "invalid_role" | "invalid_country" | "invalid_locale" | "invalid_display_name";
+
+const ROLES: readonly Role[] = ["client", "freelancer", "agent", "admin"];
+
+/** Checks a new account's fields; the id and the status (active) are the caller's. */
+export function validateAccount(input: {
+  role: string;
+  displayName: string;
+  country: string;
+  locale: string;
+}): Result<Omit<Account, "id" | "status">, AccountCode> {
+  if (!ROLES.includes(input.role as Role))
+    return err("invalid_role", `role must be one of ${ROLES.join(", ")}, got "${input.role}"`);
+  const displayName = input.displayName.trim();
+  if (displayName.length === 0 || displayName.length > 80)
+    return err("invalid_display_name", "display name must be 1 to 80 characters");
+  if (!/^[A-Z]{2}$/.test(input.country))
+    return err("invalid_country", `country must be two upper-case letters, got "${input.country}"`);
+  if (!/^[a-z]{2,3}(-[A-Z]{2})?$/.test(input.locale))
+    return err("invalid_locale", `locale must look like "en" or "en-GB", got "${input.locale}"`);
+  return ok({ role: input.role as Role, displayName, country: input.country, locale: input.locale });
+}
+
+/** Who may send messages and move money: restricted accounts may read but not write. */
+export function canAct(account: Pick<Account, "status">): boolean {
+  return account.status === "active";
+}

@@ -1,0 +1,91 @@
+import { DEFAULT_CONFIG, inOffPlatformWindow } from "@leakguard/domain";
+import { describe, expect, it } from "vitest";
+import { engines, migratedDb } from "./engines.test-helper.js";
+import { createAccount, messagesOf, relationshipFor, sendMessage } from "./people.js";
+
+const t0 = new Date("2026-03-02T09:00:00Z");
+
+describe.each(engines)("accounts, pairs and messages on $name", ({ open }) => {
+  const dbOf = migratedDb(open);
+
+  it("creates accounts, refusing bad fields and duplicates with named codes", async () => {
+    expect(
+      await createAccount(dbOf(), "u_c1", {
+        role: "client",
+        displayName: "Ana",
+        country: "BR",
+        locale: "pt-BR",
+      }),
+    ).toMatchObject({
+      ok: true,
+    });
+    expect(
+      await createAccount(dbOf(), "u_c1", {
+        role: "client",
+        displayName: "Ana",
+        country: "BR",
+        locale: "pt-BR",
+      }),
+    ).toMatchObject({
+      ok: false,
+      code: "account_exists",
+    });
+    expect(
+      await createAccount(dbOf(), "u_x", { role: "boss", displayName: "X", country: "BR", locale: "pt" }),
+    ).toMatchObject({
+      ok: false,
+      code: "invalid_role",
+    });
+    expect(
+      await createAccount(dbOf(), "u_y", {
+        role: "client",
+        displayName: "Y",
+        country: "Brazil",
+        locale: "pt",
+      }),
+    ).toMatchObject({
+      ok: false,
+      code: "invalid_country",
+    });
+  });
+
+  it("creates the pair at first contact and keeps its first date", async () => {
+    await createAccount(dbOf(), "u_c2", {
+      role: "client",
+      displayName: "Cli",
+      country: "US",
+      locale: "en-US",
+    });
+    await createAccount(dbOf(), "u_f2", {
+      role: "freelancer",
+      displayName: "Fre",
+      country: "IN",
+      locale: "en-IN",
+    });
+    const first = await sendMessage(
+      dbOf(),
+      { id: "msg_1", senderId: "u_c2", recipientId: "u_f2", text: "hi" },
+      t0,
+    );
+    const later = new Date(t0.getTime() + 86_400_000);
+    await sendMessage(dbOf(), { id: "msg_2", senderId: "u_f2", recipientId: "u_c2", text: "hello" }, later);
+    expect(first).toMatchObject({ ok: true });
+    const pair = await relationshipFor(dbOf(), "u_c2", "u_f2", later);
+    expect(pair.ok && pair.value.identifiedAt.toISOString()).toBe(t0.toISOString());
+    expect(pair.ok && inOffPlatformWindow(pair.value, later, DEFAULT_CONFIG)).toBe(true);
+    const messages = await messagesOf(dbOf(), pair.ok ? pair.value.id : "");
+    expect(messages.map((m) => m.text)).toEqual(["hi", "hello"]);
+  });
+
+  it("refuses pairs that are not a client and a freelancer", async () => {
+    await createAccount(dbOf(), "u_c3", { role: "client", displayName: "C3", country: "US", locale: "en" });
+    await createAccount(dbOf(), "u_c4", { role: "client", displayName: "C4", country: "US", locale: "en" });
+    expect(
+      await sendMessage(dbOf(), { id: "msg_3", senderId: "u_c3", recipientId: "u_c4", text: "hi" }, t0),
+    ).toMatchObject({
+      ok: false,
+      code: "not_a_pair",
+    });
+    expect(await messagesOf(dbOf(), "rel_u_c3_u_c4")).toEqual([]);
+  });
+});

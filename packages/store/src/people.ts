@@ -1,0 +1,158 @@
+import {
+  type Account,
+  type AccountCode,
+  type AccountStatus,
+  err,
+  ok,
+  type Relationship,
+  type Result,
+  type Role,
+  validateAccount,
+} from "@leakguard/domain";
+import type { Db, Queryable } from "./db.js";
+
+export type PeopleCode =
+  | AccountCode
+  | "account_not_found"
+  | "account_exists"
+  | "not_a_pair"
+  | "account_cannot_act";
+
+export async function createAccount(
+  db: Queryable,
+  id: string,
+  input: { role: string; displayName: string; country: string; locale: string },
+): Promise<Result<Account, PeopleCode>> {
+  const valid = validateAccount(input);
+  if (!valid.ok) return valid;
+  const inserted = await db.query<{ id: string }>(
+    `INSERT INTO accounts (id, role, display_name, country, locale) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [id, valid.value.role, valid.value.displayName, valid.value.country, valid.value.locale],
+  );
+  if (inserted.rows.length === 0) return err("account_exists", `an account ${id} already exists`);
+  return ok({ id, status: "active", ...valid.value });
+}
+
+export async function getAccount(db: Queryable, id: string): Promise<Account | null> {
+  const row = (
+    await db.query<{
+      id: string;
+      role: string;
+      status: string;
+      display_name: string;
+      country: string;
+      locale: string;
+    }>("SELECT id, role, status, display_name, country, locale FROM accounts WHERE id = $1", [id])
+  ).rows[0];
+  return row === undefined
+    ? null
+    : {
+        id: row.id,
+        role: row.role as Role,
+        status: row.status as AccountStatus,
+        displayName: row.display_name,
+        country: row.country,
+        locale: row.locale,
+      };
+}
+
+/**
+ * The pair of a client and a freelancer, created at their first contact with
+ * `identifiedAt` = now; later calls return the same pair. Racing first
+ * contacts create one pair (the unique key decides; the loser reads it).
+ */
+export async function relationshipFor(
+  db: Queryable,
+  clientId: string,
+  freelancerId: string,
+  now: Date,
+): Promise<Result<Relationship, PeopleCode>> {
+  const [client, freelancer] = await Promise.all([getAccount(db, clientId), getAccount(db, freelancerId)]);
+  if (client === null || freelancer === null)
+    return err("account_not_found", `no account ${client === null ? clientId : freelancerId}`);
+  if (client.role !== "client" || freelancer.role !== "freelancer")
+    return err("not_a_pair", "a relationship is between a client and a freelancer");
+  await db.query(
+    `INSERT INTO relationships (id, client_id, freelancer_id, identified_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (client_id, freelancer_id) DO NOTHING`,
+    [`rel_${clientId}_${freelancerId}`, clientId, freelancerId, now],
+  );
+  const row = (
+    await db.query<{ id: string; identified_at: Date; conversion_paid_at: Date | null }>(
+      "SELECT id, identified_at, conversion_paid_at FROM relationships WHERE client_id = $1 AND freelancer_id = $2",
+      [clientId, freelancerId],
+    )
+  ).rows[0];
+  if (row === undefined) return err("not_a_pair", "the relationship could not be read back");
+  return ok({
+    id: row.id,
+    clientId,
+    freelancerId,
+    identifiedAt: new Date(row.identified_at),
+    ...(row.conversion_paid_at === null ? {} : { conversionPaidAt: new Date(row.conversion_paid_at) }),
+  });
+}
+
+export interface StoredMessage {
+  id: string;
+  relationshipId: string;
+  senderId: string;
+  text: string;
+  sentAt: Date;
+}
+
+/**
+ * Stores and delivers a message between the two sides of a pair, creating the
+ * pair at first contact. Only an active account may send. (The trust issue
+ * puts the scan before this.)
+ */
+export async function sendMessage(
+  db: Db,
+  message: { id: string; senderId: string; recipientId: string; text: string },
+  now: Date,
+): Promise<Result<StoredMessage, PeopleCode>> {
+  return db.transaction(async (tx) => {
+    const sender = await getAccount(tx, message.senderId);
+    if (sender === null) return err("account_not_found", `no account ${message.senderId}`);
+    if (sender.status !== "active")
+      return err("account_cannot_act", `account ${sender.id} is ${sender.status}`);
+    const [clientId, freelancerId] =
+      sender.role === "client"
+        ? [message.senderId, message.recipientId]
+        : [message.recipientId, message.senderId];
+    const pair = await relationshipFor(tx, clientId, freelancerId, now);
+    if (!pair.ok) return pair;
+    await tx.query(
+      "INSERT INTO messages (id, relationship_id, sender_id, text, sent_at) VALUES ($1, $2, $3, $4, $5)",
+      [message.id, pair.value.id, message.senderId, message.text, now],
+    );
+    return ok({
+      id: message.id,
+      relationshipId: pair.value.id,
+      senderId: message.senderId,
+      text: message.text,
+      sentAt: now,
+    });
+  });
+}
+
+/** A pair's messages, oldest first. */
+export async function messagesOf(
+  db: Queryable,
+  relationshipId: string,
+  limit = 200,
+): Promise<StoredMessage[]> {
+  return (
+    await db.query<{ id: string; relationship_id: string; sender_id: string; text: string; sent_at: Date }>(
+      "SELECT id, relationship_id, sender_id, text, sent_at FROM messages WHERE relationship_id = $1 ORDER BY sent_at, id LIMIT $2",
+      [relationshipId, limit],
+    )
+  ).rows.map((r) => ({
+    id: r.id,
+    relationshipId: r.relationship_id,
+    senderId: r.sender_id,
+    text: r.text,
+    sentAt: new Date(r.sent_at),
+  }));
+}
