@@ -16,6 +16,7 @@ export {
   getAccount,
   messagesOf,
   type PeopleCode,
+  payConversionFee,
   relationshipFor,
   type StoredMessage,
   sendMessage,

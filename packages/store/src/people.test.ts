@@ -1,7 +1,8 @@
-import { DEFAULT_CONFIG, inOffPlatformWindow } from "@leakguard/domain";
+import { accounts, type Currency, DEFAULT_CONFIG, inOffPlatformWindow } from "@leakguard/domain";
 import { describe, expect, it } from "vitest";
 import { engines, migratedDb } from "./engines.test-helper.js";
-import { createAccount, messagesOf, relationshipFor, sendMessage } from "./people.js";
+import { balanceOf } from "./ledger.js";
+import { createAccount, messagesOf, payConversionFee, relationshipFor, sendMessage } from "./people.js";
 
 const t0 = new Date("2026-03-02T09:00:00Z");
 
@@ -87,5 +88,28 @@ describe.each(engines)("accounts, pairs and messages on $name", ({ open }) => {
       code: "not_a_pair",
     });
     expect(await messagesOf(dbOf(), "rel_u_c3_u_c4")).toEqual([]);
+  });
+  it("records the conversion fee once, and the pair may then pay outside", async () => {
+    await createAccount(dbOf(), "u_c5", { role: "client", displayName: "C5", country: "US", locale: "en" });
+    await createAccount(dbOf(), "u_f5", {
+      role: "freelancer",
+      displayName: "F5",
+      country: "US",
+      locale: "en",
+    });
+    const pair = await relationshipFor(dbOf(), "u_c5", "u_f5", t0);
+    const id = pair.ok ? pair.value.id : "";
+    const later = new Date(t0.getTime() + 30 * 86_400_000);
+    expect(await payConversionFee(dbOf(), id, 5_000n, later)).toMatchObject({
+      ok: true,
+      value: { feeMinor: 1_404_000n, alreadyPaid: false },
+    });
+    expect(await payConversionFee(dbOf(), id, 5_000n, later)).toMatchObject({
+      ok: true,
+      value: { alreadyPaid: true },
+    });
+    expect(await balanceOf(dbOf(), accounts.fees("USD" as Currency))).toBe(1_404_000n);
+    const after = await relationshipFor(dbOf(), "u_c5", "u_f5", later);
+    expect(after.ok && inOffPlatformWindow(after.value, later, DEFAULT_CONFIG)).toBe(false);
   });
 });

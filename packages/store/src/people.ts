@@ -2,7 +2,13 @@ import {
   type Account,
   type AccountCode,
   type AccountStatus,
+  accounts,
+  type Currency,
+  conversionFee,
+  DEFAULT_CONFIG,
   err,
+  type MarketplaceConfig,
+  minor,
   ok,
   type Relationship,
   type Result,
@@ -10,6 +16,7 @@ import {
   validateAccount,
 } from "@leakguard/domain";
 import type { Db, Queryable } from "./db.js";
+import { type PostCode, postTransfersIn } from "./ledger.js";
 
 export type PeopleCode =
   | AccountCode
@@ -155,4 +162,47 @@ export async function messagesOf(
     text: r.text,
     sentAt: new Date(r.sent_at),
   }));
+}
+
+/**
+ * The client pays the conversion fee to take the pair off the platform: the
+ * fee moves from the outside world to the platform's fees (in USD, as the
+ * configuration states it), and the pair is marked converted, in one
+ * transaction. Paying twice moves nothing: the transfer id is the pair's.
+ */
+export async function payConversionFee(
+  db: Db,
+  relationshipId: string,
+  highestHourlyRateMinor: bigint,
+  now: Date,
+  config: MarketplaceConfig = DEFAULT_CONFIG,
+): Promise<Result<{ feeMinor: bigint; alreadyPaid: boolean }, PeopleCode | PostCode>> {
+  return db.transaction(async (tx) => {
+    const row = (
+      await tx.query<{ identified_at: Date; conversion_paid_at: Date | null }>(
+        "SELECT identified_at, conversion_paid_at FROM relationships WHERE id = $1 FOR UPDATE",
+        [relationshipId],
+      )
+    ).rows[0];
+    if (row === undefined) return err("not_a_pair", `no relationship ${relationshipId}`);
+    const fee = conversionFee(minor(highestHourlyRateMinor), new Date(row.identified_at), now, config);
+    if (row.conversion_paid_at !== null) return ok({ feeMinor: fee, alreadyPaid: true });
+    const USD = "USD" as Currency;
+    const posted = await postTransfersIn(
+      tx,
+      [
+        {
+          id: `${relationshipId}:conversion`,
+          debit: accounts.world(USD),
+          credit: accounts.fees(USD),
+          amount: fee,
+          currency: USD,
+        },
+      ],
+      now,
+    );
+    if (!posted.ok) return posted;
+    await tx.query("UPDATE relationships SET conversion_paid_at = $2 WHERE id = $1", [relationshipId, now]);
+    return ok({ feeMinor: fee, alreadyPaid: false });
+  });
 }
