@@ -11,6 +11,7 @@ export {
   validateAccount,
 } from "./accounts.js";
 export { DEFAULT_CONFIG, type MarketplaceConfig } from "./config.js";
+export { type TimeSegment, type UnprotectedReason, type WeeklyInvoice, weeklyInvoice } from "./hourly.js";
 export {
   type AccountId,
   accounts,

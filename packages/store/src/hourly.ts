@@ -1,0 +1,139 @@
+import {
+  type Currency,
+  DEFAULT_CONFIG,
+  err,
+  type MarketplaceConfig,
+  minor,
+  ok,
+  type Result,
+  type TimeSegment,
+  type WeeklyInvoice,
+  weeklyInvoice,
+  weekStart,
+} from "@leakguard/domain";
+import type { Db, Queryable } from "./db.js";
+
+export type HourlyCode =
+  | "contract_not_found"
+  | "segment_not_aligned"
+  | "invalid_activity"
+  | "segment_in_the_future";
+
+/** Creates an hourly contract with its rate (minor units per hour) and weekly limit. */
+export async function createHourlyContract(
+  db: Db,
+  contract: {
+    id: string;
+    clientId: string;
+    freelancerId: string;
+    currency: Currency;
+    hourlyRate: bigint;
+    weeklyLimitHours: number;
+  },
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query(
+      "INSERT INTO contracts (id, client_id, freelancer_id, kind, currency) VALUES ($1, $2, $3, 'hourly', $4)",
+      [contract.id, contract.clientId, contract.freelancerId, contract.currency],
+    );
+    await tx.query(
+      "INSERT INTO hourly_terms (contract_id, hourly_rate, weekly_limit_hours) VALUES ($1, $2, $3)",
+      [contract.id, contract.hourlyRate.toString(), contract.weeklyLimitHours],
+    );
+  });
+}
+
+/**
+ * Logs one segment. Segments start on the segment grid (10 minutes by default);
+ * logging the same segment again replaces nothing (the first entry stands).
+ */
+export async function logSegment(
+  db: Queryable,
+  contractId: string,
+  segment: TimeSegment,
+  now: Date,
+  config: MarketplaceConfig = DEFAULT_CONFIG,
+): Promise<Result<{ logged: boolean }, HourlyCode>> {
+  const step = config.hourly.segmentMinutes * 60_000;
+  if (segment.start.getTime() % step !== 0)
+    return err(
+      "segment_not_aligned",
+      `a segment starts on a ${config.hourly.segmentMinutes}-minute boundary`,
+    );
+  if (!Number.isInteger(segment.activity) || segment.activity < 0 || segment.activity > 100)
+    return err("invalid_activity", "activity is a whole number from 0 to 100");
+  if (segment.start.getTime() > now.getTime())
+    return err("segment_in_the_future", "time is logged once it has passed");
+  const inserted = await db.query<{ starts_at: Date }>(
+    `INSERT INTO time_segments (contract_id, starts_at, tracked, memo, activity) SELECT $1, $2, $3, $4, $5
+     WHERE EXISTS (SELECT 1 FROM hourly_terms WHERE contract_id = $1)
+     ON CONFLICT (contract_id, starts_at) DO NOTHING RETURNING starts_at`,
+    [contractId, segment.start, segment.tracked, segment.memo, segment.activity],
+  );
+  if (inserted.rows.length === 0) {
+    const exists =
+      (await db.query("SELECT 1 FROM hourly_terms WHERE contract_id = $1", [contractId])).rows.length > 0;
+    if (!exists) return err("contract_not_found", `no hourly contract ${contractId}`);
+    return ok({ logged: false });
+  }
+  return ok({ logged: true });
+}
+
+/**
+ * Issues the invoice of the week before `now` for every hourly contract, once:
+ * the row's key is the contract and the week, so a second run issues nothing.
+ * Returns the invoices issued by this call.
+ */
+export async function issueWeeklyInvoices(
+  db: Db,
+  now: Date,
+  config: MarketplaceConfig = DEFAULT_CONFIG,
+): Promise<{ contractId: string; invoice: WeeklyInvoice }[]> {
+  const thisWeek = weekStart(now);
+  const issueAt = new Date(thisWeek.getTime() + config.hourly.invoiceHourUtc * 3_600_000);
+  if (now.getTime() < issueAt.getTime()) return [];
+  const lastWeek = new Date(thisWeek.getTime() - 7 * 86_400_000);
+  const terms = (
+    await db.query<{ contract_id: string; hourly_rate: string | number; weekly_limit_hours: number }>(
+      `SELECT contract_id, hourly_rate, weekly_limit_hours FROM hourly_terms h
+       WHERE NOT EXISTS (SELECT 1 FROM weekly_invoices w WHERE w.contract_id = h.contract_id AND w.week_start = $1)`,
+      [lastWeek],
+    )
+  ).rows;
+  const issued: { contractId: string; invoice: WeeklyInvoice }[] = [];
+  for (const t of terms) {
+    const segments = (
+      await db.query<{ starts_at: Date; tracked: boolean; memo: string; activity: number }>(
+        "SELECT starts_at, tracked, memo, activity FROM time_segments WHERE contract_id = $1 AND starts_at >= $2 AND starts_at < $3",
+        [t.contract_id, lastWeek, thisWeek],
+      )
+    ).rows.map((r) => ({
+      start: new Date(r.starts_at),
+      tracked: r.tracked,
+      memo: r.memo,
+      activity: r.activity,
+    }));
+    const invoice = weeklyInvoice(
+      segments,
+      lastWeek,
+      minor(BigInt(t.hourly_rate)),
+      t.weekly_limit_hours,
+      config,
+    );
+    const inserted = await db.query(
+      `INSERT INTO weekly_invoices (contract_id, week_start, issued_at, dispute_until, billed, protected, unprotected)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (contract_id, week_start) DO NOTHING RETURNING contract_id`,
+      [
+        t.contract_id,
+        lastWeek,
+        invoice.issuedAt,
+        invoice.disputeUntil,
+        invoice.billedMinor.toString(),
+        invoice.protectedMinor.toString(),
+        JSON.stringify(invoice.unprotected, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
+      ],
+    );
+    if (inserted.rows.length > 0) issued.push({ contractId: t.contract_id, invoice });
+  }
+  return issued;
+}
