@@ -116,8 +116,9 @@ export function detect(original: string, ctx: DetectContext): Detection {
   // someone else's words. Negated and reported ones are dropped too.
   const marks = a.marks;
   /** A brand with a work noun near it is the subject of the work (A2): "integrate PayPal checkout", "a WhatsApp bot". */
+  // Work words around the brand, not inside it ("the app with the green icon" names WhatsApp; "icon" is no work there).
   const isSubjectOfWork = (fromWord: number, toWord: number, before = 5, after = 3): boolean =>
-    workIn(marks, fromWord - before - 1, toWord + after);
+    workIn(marks, fromWord - before - 1, fromWord - 1) || workIn(marks, toWord + 1, toWord + after);
   // "my WhatsApp is ..." is the sender's own account, whatever work is named around it.
   const isWorkMention = (c: ChannelMention): boolean =>
     !a.lexicon.firstPersonPossessives.has(a.tokens[c.from - 1]?.key ?? "") &&
@@ -180,7 +181,7 @@ export function detect(original: string, ctx: DetectContext): Detection {
       fromTok,
       (m) => apps.has(m.kind) && !everydayWord(a, m) && !isWorkMention(m),
     );
-    if (channel !== null && near(channel, fromTok, 8)) return channel.kind as HandleKind;
+    if (channel !== null && near(channel, fromTok, 16)) return channel.kind as HandleKind;
     if (a.channels.length === 0 && ctx.channelHint !== undefined && apps.has(ctx.channelHint))
       return ctx.channelHint as HandleKind;
     return null;

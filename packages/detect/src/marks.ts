@@ -12,7 +12,7 @@ import type { Token } from "./text/tokens.js";
 export interface WordMarks {
   /** Bit flags per word position (see the FLAG_ constants). */
   flags: Uint8Array;
-  /** Sentence number of each word (a full stop, "!", "?" or ";" ends one); empty when no check needs it. */
+  /** Sentence number of each word (a full stop, "!" or "?" ends one); empty when no check needs it. */
   sentence: Int32Array;
   /** Whether sentence s holds reported speech ("someone asked me to ..."). */
   reportedSentence: Uint8Array;
@@ -80,7 +80,8 @@ export function markWords(
         continue;
       }
       const k = tok.key;
-      if (k === "!" || k === "?" || k === ";" || (k === "." && tokens[t + 1]?.spaceBefore !== false)) s++;
+      // A semicolon joins two halves of one thought ("she wanted to pay by wire; I said no").
+      if (k === "!" || k === "?" || (k === "." && tokens[t + 1]?.spaceBefore !== false)) s++;
     }
     reportedSentence = new Uint8Array(s + 1);
     for (const p of found.phrases) if (p.category === "reported") reportedSentence[sentence[p.from] ?? 0] = 1;

@@ -100,6 +100,9 @@ const NOT_A_HANDLE = new Set([
 ]);
 /** Words before a user name to add or follow on a channel named earlier. */
 const ADD_WORDS = new Set(["add", "follow", "find", "search"]);
+/** Signs allowed between a channel and its handle, and those that mark the handle as one. */
+const CONNECTOR_SIGNS = new Set([":", "=", ",", "(", ")", "→", ">", "-"]);
+const MARKING_SIGNS = new Set([":", "=", "→", ">", "("]);
 const USERNAME = /^[a-z0-9][a-z0-9._-]{1,39}$/;
 /** Connectors that name a handle outright: "my skype is x", "mi usuario es x". */
 const NAMING = new Set([
@@ -267,13 +270,13 @@ export function findHandles(a: Analysis, els: readonly Element[]): HandleCandida
     // "I'm on Discord as pixelforge": "as" names the account without a possessive.
     let namedAs = false;
     let connectors = 0;
+    let parenMarked = false;
     while (k < els.length && connectors <= 4) {
       const e = els[k] as Element;
-      if (
-        e.type === "other" &&
-        (e.key === ":" || e.key === "=" || e.key === "," || e.key === "(" || e.key === ")")
-      ) {
-        if (e.key === ":" || e.key === "=") colon = true;
+      if (e.type === "other" && CONNECTOR_SIGNS.has(e.key)) {
+        // ":" "=" "→" "(" mark what follows as the name ("Discord (mirohex)", "d1sc0rd → novaframes").
+        if (e.key === "(") parenMarked = k === start;
+        else if (MARKING_SIGNS.has(e.key)) colon = true;
         k++;
         connectors++;
         continue;
@@ -303,6 +306,9 @@ export function findHandles(a: Analysis, els: readonly Element[]): HandleCandida
     const name = readUsername(els, hasAt ? k + 1 : k, !hasAt);
     if (name === null || NOT_A_HANDLE.has(name.value) || /^\d+$/.test(name.value.replace(/[-. ]/g, "")))
       continue;
+    // "Discord (mirohex)" marks the name only when the bracket closes right after it; "Venmo (through Braintree)" does not.
+    const closing = els[name.next];
+    if (parenMarked && closing?.type === "other" && closing.key === ")") colon = true;
     // Digits, "_" or "." mark a user name; so does one written with its letters apart ("m.a.y.a.l.u.x").
     const shaped = /[\d_.]/.test(name.value) || writtenApart(a, els, k, name.next);
     // "my Skype is sofialindqvist": named outright, by a possessive before the channel and "is" after it.
