@@ -1,0 +1,210 @@
+import fc from "fast-check";
+import type { FastifyInstance } from "fastify";
+import { beforeAll, describe, expect, it } from "vitest";
+import { engines, migratedDb } from "../../../packages/store/src/engines.test-helper.js";
+import { buildApp } from "./app.js";
+import { sha256Hex } from "./auth.js";
+import { type ErrorBody, STATUS_OF } from "./errors.js";
+
+const KEY = "lg_test_key";
+const bearer = { authorization: `Bearer ${KEY}` };
+const as = (id: string) => ({ ...bearer, "leakguard-act-as": id });
+
+describe.each(engines)("HTTP API on $name", ({ open }) => {
+  const db = migratedDb(open);
+  let app: FastifyInstance;
+  // A clock that ticks a second per reading, so messages sent one after another are ordered.
+  let tick = 0;
+  const clock = () => new Date(Date.UTC(2026, 10, 2, 10, 0, tick++));
+  beforeAll(async () => {
+    app = await buildApp({ db: db(), apiKeyHashes: [sha256Hex(KEY)], now: clock });
+    for (const [id, role] of [
+      ["cli_a", "client"],
+      ["cli_b", "client"],
+      ["fre_a", "freelancer"],
+      ["fre_b", "freelancer"],
+      ["agent_1", "agent"],
+    ] as const) {
+      const res = await app.inject({
+        method: "POST",
+        url: "/v1/accounts",
+        headers: bearer,
+        payload: { id, role, displayName: id, country: "US", locale: "en-US" },
+      });
+      expect(res.statusCode).toBe(201);
+    }
+  });
+
+  it("answers /healthz without a key, and serves its OpenAPI document and reference", async () => {
+    expect((await app.inject("/healthz")).json()).toEqual({ ok: true });
+    const doc = (await app.inject("/openapi.json")).json<{ paths: Record<string, unknown> }>();
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        "/v1/accounts",
+        "/v1/accounts/{id}",
+        "/v1/messages",
+        "/v1/relationships/{id}/messages",
+      ]),
+    );
+    expect((await app.inject("/docs/")).statusCode).toBe(200);
+  });
+
+  it("refuses calls without a known key, with a coded error", async () => {
+    const none = await app.inject("/v1/accounts/cli_a");
+    expect(none.statusCode).toBe(401);
+    expect(none.json<ErrorBody>().error.code).toBe("unauthenticated");
+    const wrong = await app.inject({ url: "/v1/accounts/cli_a", headers: { authorization: "Bearer nope" } });
+    expect(wrong.json<ErrorBody>().error.code).toBe("unauthenticated");
+    const ghost = await app.inject({ url: "/v1/accounts/cli_a", headers: as("ghost") });
+    expect(ghost.json<ErrorBody>().error.code).toBe("account_not_found");
+  });
+
+  it("says what to fix on a bad body, and writes nothing", async () => {
+    const res = await app.inject({
+      method: "POST",
+      url: "/v1/accounts",
+      headers: bearer,
+      payload: { id: "bad id", role: "client", displayName: "x", country: "US" },
+    });
+    expect(res.statusCode).toBe(400);
+    const body = res.json<ErrorBody>();
+    expect(body.error.code).toBe("invalid_request");
+    expect(JSON.stringify(body.error.details)).toContain("locale");
+    const domain = await app.inject({
+      method: "POST",
+      url: "/v1/accounts",
+      headers: bearer,
+      payload: { id: "bad_country", role: "client", displayName: "x", country: "Narnia", locale: "en-US" },
+    });
+    expect(domain.statusCode).toBe(422);
+    expect(domain.json<ErrorBody>().error.code).toBe("invalid_country");
+    expect((await app.inject({ url: "/v1/accounts/bad_country", headers: bearer })).statusCode).toBe(404);
+    const broken = await app.inject({
+      method: "POST",
+      url: "/v1/accounts",
+      headers: { ...bearer, "content-type": "application/json" },
+      payload: '{"id":',
+    });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json<ErrorBody>().error.code).toBe("invalid_request");
+  });
+
+  it("creates an account once; the second time is a conflict", async () => {
+    const again = await app.inject({
+      method: "POST",
+      url: "/v1/accounts",
+      headers: bearer,
+      payload: { id: "cli_a", role: "client", displayName: "again", country: "US", locale: "en-US" },
+    });
+    expect(again.statusCode).toBe(409);
+    expect(again.json<ErrorBody>().error.code).toBe("account_exists");
+    const byUser = await app.inject({
+      method: "POST",
+      url: "/v1/accounts",
+      headers: as("cli_a"),
+      payload: { id: "cli_z", role: "client", displayName: "z", country: "US", locale: "en-US" },
+    });
+    expect(byUser.json<ErrorBody>().error.code).toBe("forbidden");
+  });
+
+  it("lets a user read their own account but not another's; agents read any", async () => {
+    expect(
+      (await app.inject({ url: "/v1/accounts/fre_a", headers: as("fre_a") })).json<{ displayName: string }>()
+        .displayName,
+    ).toBe("fre_a");
+    expect((await app.inject({ url: "/v1/accounts/fre_b", headers: as("fre_a") })).statusCode).toBe(403);
+    expect((await app.inject({ url: "/v1/accounts/fre_b", headers: as("agent_1") })).statusCode).toBe(200);
+  });
+
+  it("delivers a message within a pair; a freelancer outside the pair cannot read the conversation", async () => {
+    const sent = await app.inject({
+      method: "POST",
+      url: "/v1/messages",
+      headers: as("cli_a"),
+      payload: { recipientId: "fre_a", text: "Hi, can you start Monday?" },
+    });
+    expect(sent.statusCode).toBe(201);
+    const { relationshipId } = sent.json<{ relationshipId: string }>();
+    const reply = await app.inject({
+      method: "POST",
+      url: "/v1/messages",
+      headers: as("fre_a"),
+      payload: { recipientId: "cli_a", text: "Yes." },
+    });
+    expect(reply.json<{ relationshipId: string }>().relationshipId).toBe(relationshipId);
+
+    const read = await app.inject({
+      url: `/v1/relationships/${relationshipId}/messages`,
+      headers: as("fre_a"),
+    });
+    expect(read.json<{ messages: { text: string }[] }>().messages.map((m) => m.text)).toEqual([
+      "Hi, can you start Monday?",
+      "Yes.",
+    ]);
+    for (const outsider of ["fre_b", "cli_b"]) {
+      const res = await app.inject({
+        url: `/v1/relationships/${relationshipId}/messages`,
+        headers: as(outsider),
+      });
+      expect(res.statusCode).toBe(404);
+      expect(res.json<ErrorBody>().error.code).toBe("not_found");
+    }
+    expect(
+      (await app.inject({ url: `/v1/relationships/${relationshipId}/messages`, headers: as("agent_1") }))
+        .statusCode,
+    ).toBe(200);
+
+    const notAPair = await app.inject({
+      method: "POST",
+      url: "/v1/messages",
+      headers: as("cli_a"),
+      payload: { recipientId: "cli_b", text: "hello" },
+    });
+    expect(notAPair.json<ErrorBody>().error.code).toBe("not_a_pair");
+    const noSender = await app.inject({
+      method: "POST",
+      url: "/v1/messages",
+      headers: bearer,
+      payload: { recipientId: "fre_a", text: "x" },
+    });
+    expect(noSender.json<ErrorBody>().error.code).toBe("invalid_request");
+  });
+
+  it("answers an unknown route with a coded 404", async () => {
+    const res = await app.inject({ url: "/v1/nothing-here", headers: bearer });
+    expect(res.statusCode).toBe(404);
+    expect(res.json<ErrorBody>().error.code).toBe("not_found");
+  });
+
+  it("never answers 500 to any body, however wrong", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("/v1/accounts", "/v1/messages"),
+        fc.oneof(
+          fc.json(),
+          fc.string(),
+          fc.anything().map((v) => JSON.stringify(v) ?? "null"),
+        ),
+        async (url, payload) => {
+          const res = await app.inject({
+            method: "POST",
+            url,
+            headers: { ...as("cli_b"), "content-type": "application/json" },
+            payload,
+          });
+          expect(res.statusCode).toBeLessThan(500);
+          expect(typeof res.json<ErrorBody>().error?.code === "string" || res.statusCode === 201).toBe(true);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe("the error table", () => {
+  it("gives every code a 4xx status except the server's own failure", () => {
+    for (const [code, status] of Object.entries(STATUS_OF))
+      if (code === "internal") expect(status).toBe(500);
+      else expect(status >= 400 && status < 500, code).toBe(true);
+  });
+});

@@ -1,0 +1,256 @@
+import { randomUUID } from "node:crypto";
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import { createAccount, type Db, getAccount, messagesOf, sendMessage } from "@leakguard/store";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
+import { z } from "zod";
+import { authenticate, type Caller } from "./auth.js";
+import { type ApiCode, errorBody, STATUS_OF } from "./errors.js";
+
+export interface AppOptions {
+  db: Db;
+  apiKeyHashes: readonly string[];
+  /** The clock every transition reads; tests pass their own. */
+  now?: () => Date;
+  logger?: boolean;
+}
+
+const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().describe("A stable code; see the error table in the README"),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .describe("Error");
+
+const Id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, '_' and '-' only");
+
+const AccountSchema = z.object({
+  id: z.string(),
+  role: z.enum(["client", "freelancer", "agent", "admin"]),
+  status: z.enum(["active", "restricted", "suspended", "removed"]),
+  displayName: z.string(),
+  country: z.string(),
+  locale: z.string(),
+});
+
+const MessageSchema = z.object({
+  id: z.string(),
+  relationshipId: z.string(),
+  senderId: z.string(),
+  text: z.string(),
+  sentAt: z.string().describe("ISO 8601, UTC"),
+});
+
+const errors = {
+  400: ErrorSchema,
+  401: ErrorSchema,
+  403: ErrorSchema,
+  404: ErrorSchema,
+  409: ErrorSchema,
+  422: ErrorSchema,
+};
+
+function fail(reply: FastifyReply, code: ApiCode, message: string, details?: unknown) {
+  return reply.code(STATUS_OF[code]).send(errorBody(code, message, details));
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    caller: Caller;
+  }
+}
+
+/**
+ * Builds the API without listening, so tests drive it with `inject()` and
+ * main.ts decides the port.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { db } = options;
+  const now = options.now ?? (() => new Date());
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 256 * 1024 });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  // No 500 on bad input: every framework error becomes a coded error body.
+  app.setErrorHandler((error, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error))
+      return fail(reply, "invalid_request", `the request does not match the schema`, error.validation);
+    const { statusCode: status = 500, message = "" } = error as { statusCode?: number; message?: string };
+    if (status === 413) return fail(reply, "payload_too_large", "the body is larger than 256 KiB");
+    if (status === 415) return fail(reply, "unsupported_media_type", "send JSON (application/json)");
+    if (status >= 400 && status < 500) return fail(reply, "invalid_request", message);
+    request.log.error(error);
+    return fail(
+      reply,
+      "internal",
+      "something went wrong on our side; the request changed nothing it did not finish",
+    );
+  });
+  app.setNotFoundHandler((request, reply) =>
+    fail(reply, "not_found", `no route ${request.method} ${request.url.split("?")[0]}`),
+  );
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: "Leakguard API",
+        version: "0.1.0",
+        description:
+          "Payment protection and circumvention detection for freelance marketplaces. Authenticate with `Authorization: Bearer <platform key>`; act as a user with `Leakguard-Act-As: <account id>`.",
+      },
+      components: {
+        securitySchemes: { platformKey: { type: "http", scheme: "bearer" } },
+      },
+      security: [{ platformKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: "/docs" });
+
+  const api = app.withTypeProvider<ZodTypeProvider>();
+
+  api.get("/openapi.json", { schema: { hide: true } }, () => Promise.resolve(app.swagger()));
+  api.get(
+    "/healthz",
+    { schema: { security: [], response: { 200: z.object({ ok: z.literal(true) }) } } },
+    () => Promise.resolve({ ok: true as const }),
+  );
+
+  await app.register(
+    (v1, _options, done) => {
+      const r = v1.withTypeProvider<ZodTypeProvider>();
+      r.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
+        const auth = await authenticate(db, request.headers, options.apiKeyHashes);
+        if (!auth.ok) return fail(reply, auth.code, auth.message);
+        request.caller = auth.caller;
+      });
+
+      r.post(
+        "/accounts",
+        {
+          schema: {
+            summary: "Create an account (platform only)",
+            body: z.object({
+              id: Id,
+              role: z.string(),
+              displayName: z.string(),
+              country: z.string(),
+              locale: z.string(),
+            }),
+            response: { 201: AccountSchema, ...errors },
+          },
+        },
+        async (request, reply) => {
+          if (request.caller.actingAs !== null)
+            return fail(reply, "forbidden", "accounts are created by the platform, not on behalf of a user");
+          const { id, ...fields } = request.body;
+          const created = await createAccount(db, id, fields);
+          if (!created.ok) return fail(reply, created.code, created.message);
+          return reply.code(201).send(created.value);
+        },
+      );
+
+      r.get(
+        "/accounts/:id",
+        {
+          schema: {
+            summary: "Read an account",
+            params: z.object({ id: Id }),
+            response: { 200: AccountSchema, ...errors },
+          },
+        },
+        async (request, reply) => {
+          const acting = request.caller.actingAs;
+          // A user reads only their own account; agents and admins read any.
+          if (
+            acting !== null &&
+            acting.id !== request.params.id &&
+            acting.role !== "agent" &&
+            acting.role !== "admin"
+          )
+            return fail(reply, "forbidden", "a user reads only their own account");
+          const account = await getAccount(db, request.params.id);
+          if (account === null) return fail(reply, "account_not_found", `no account ${request.params.id}`);
+          return account;
+        },
+      );
+
+      r.post(
+        "/messages",
+        {
+          schema: {
+            summary: "Send a message to the other side of a pair (acting as the sender)",
+            body: z.object({
+              recipientId: Id,
+              text: z.string().min(1).max(20_000),
+              id: Id.optional().describe("The message's id; a new one when left out"),
+            }),
+            response: { 201: MessageSchema, ...errors },
+          },
+        },
+        async (request, reply) => {
+          const sender = request.caller.actingAs;
+          if (sender === null) return fail(reply, "invalid_request", "name the sender in Leakguard-Act-As");
+          const sent = await sendMessage(
+            db,
+            {
+              id: request.body.id ?? `msg_${randomUUID()}`,
+              senderId: sender.id,
+              recipientId: request.body.recipientId,
+              text: request.body.text,
+            },
+            now(),
+          );
+          if (!sent.ok) return fail(reply, sent.code, sent.message);
+          return reply.code(201).send({ ...sent.value, sentAt: sent.value.sentAt.toISOString() });
+        },
+      );
+
+      r.get(
+        "/relationships/:id/messages",
+        {
+          schema: {
+            summary: "A pair's messages, oldest first",
+            params: z.object({ id: Id }),
+            response: { 200: z.object({ messages: z.array(MessageSchema) }), ...errors },
+          },
+        },
+        async (request, reply) => {
+          const acting = request.caller.actingAs;
+          const pair = (
+            await db.query<{ client_id: string; freelancer_id: string }>(
+              "SELECT client_id, freelancer_id FROM relationships WHERE id = $1",
+              [request.params.id],
+            )
+          ).rows[0];
+          const isSide =
+            acting !== null && (pair?.client_id === acting.id || pair?.freelancer_id === acting.id);
+          const isStaff = acting === null || acting.role === "agent" || acting.role === "admin";
+          // A user outside the pair learns nothing, not even that it exists.
+          if (pair === undefined || !(isSide || isStaff))
+            return fail(reply, "not_found", `no relationship ${request.params.id} you can see`);
+          const messages = await messagesOf(db, request.params.id);
+          return { messages: messages.map((m) => ({ ...m, sentAt: m.sentAt.toISOString() })) };
+        },
+      );
+      done();
+    },
+    { prefix: "/v1" },
+  );
+
+  return app;
+}

@@ -1,0 +1,47 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Account } from "@leakguard/domain";
+import { getAccount, type Queryable } from "@leakguard/store";
+import type { ApiCode } from "./errors.js";
+
+export const sha256Hex = (secret: string): string => createHash("sha256").update(secret).digest("hex");
+
+/** Who is calling: the platform itself (server to server), possibly acting as one of its users. */
+export type Caller = { kind: "platform"; actingAs: Account | null };
+
+export type AuthResult = { ok: true; caller: Caller } | { ok: false; code: ApiCode; message: string };
+
+function keyMatches(key: string, hashes: readonly string[]): boolean {
+  const digest = Buffer.from(sha256Hex(key), "hex");
+  // Every hash is compared (in constant time each) so the answer's timing does not say which one matched.
+  let found = false;
+  for (const h of hashes) if (timingSafeEqual(digest, Buffer.from(h, "hex"))) found = true;
+  return found;
+}
+
+/**
+ * A platform API key comes as `Authorization: Bearer <key>`; it may act as
+ * any user by naming it in `Leakguard-Act-As`.
+ */
+export async function authenticate(
+  db: Queryable,
+  headers: Record<string, string | string[] | undefined>,
+  apiKeyHashes: readonly string[],
+): Promise<AuthResult> {
+  const auth = headers.authorization;
+  if (typeof auth !== "string" || !auth.startsWith("Bearer "))
+    return {
+      ok: false,
+      code: "unauthenticated",
+      message: "send an API key as `Authorization: Bearer <key>`",
+    };
+  if (!keyMatches(auth.slice("Bearer ".length).trim(), apiKeyHashes))
+    return { ok: false, code: "unauthenticated", message: "the API key is not known" };
+  const actAs = headers["leakguard-act-as"];
+  if (actAs === undefined) return { ok: true, caller: { kind: "platform", actingAs: null } };
+  if (typeof actAs !== "string" || actAs === "")
+    return { ok: false, code: "invalid_request", message: "Leakguard-Act-As names one account id" };
+  const account = await getAccount(db, actAs);
+  if (account === null)
+    return { ok: false, code: "account_not_found", message: `Leakguard-Act-As names no account ${actAs}` };
+  return { ok: true, caller: { kind: "platform", actingAs: account } };
+}

@@ -1,0 +1,69 @@
+import type { ActCode, HourlyCode, PeopleCode, PostCode } from "@leakguard/store";
+
+/** Codes the HTTP edge itself returns, before any domain code runs. */
+export type EdgeCode =
+  | "invalid_request"
+  | "unauthenticated"
+  | "forbidden"
+  | "not_found"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "internal";
+
+export type ApiCode = EdgeCode | PeopleCode | ActCode | HourlyCode | PostCode;
+
+/**
+ * The one table from result codes to HTTP statuses. It is a total record over
+ * every code the domain and store can return, so a new code without a status
+ * fails the type check instead of becoming a 500.
+ */
+export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
+  invalid_request: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  internal: 500,
+  // accounts and pairs
+  invalid_role: 422,
+  invalid_country: 422,
+  invalid_locale: 422,
+  invalid_display_name: 422,
+  account_not_found: 404,
+  account_exists: 409,
+  not_a_pair: 422,
+  account_cannot_act: 403,
+  // milestones
+  not_allowed_for_actor: 403,
+  milestone_not_found: 404,
+  milestone_not_funded: 409,
+  milestone_already_funded: 409,
+  milestone_closed: 409,
+  milestone_frozen: 409,
+  milestone_not_submitted: 409,
+  no_refund_request: 409,
+  no_dispute: 409,
+  dispute_already_answered: 409,
+  split_out_of_range: 422,
+  nothing_due: 409,
+  idempotency_key_reused: 422,
+  // ledger
+  invalid_amount: 422,
+  same_account: 422,
+  insufficient_funds: 409,
+  transfer_conflict: 409,
+  // hourly
+  contract_not_found: 404,
+  segment_not_aligned: 422,
+  invalid_activity: 422,
+  segment_in_the_future: 422,
+});
+
+export interface ErrorBody {
+  error: { code: ApiCode; message: string; details?: unknown };
+}
+
+export function errorBody(code: ApiCode, message: string, details?: unknown): ErrorBody {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}

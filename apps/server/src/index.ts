@@ -1,0 +1,5 @@
+/** @leakguard/server: the HTTP API. */
+export { type AppOptions, buildApp } from "./app.js";
+export { sha256Hex } from "./auth.js";
+export { type ConfigResult, parseConfig, type ServerConfig } from "./config.js";
+export { type ApiCode, type EdgeCode, STATUS_OF } from "./errors.js";
