@@ -170,6 +170,29 @@ describe.each(engines)("HTTP API on $name", ({ open }) => {
     expect(noSender.json<ErrorBody>().error.code).toBe("invalid_request");
   });
 
+  it("delivers a message once when it is sent twice with one Idempotency-Key", async () => {
+    const send = (text: string) =>
+      app.inject({
+        method: "POST",
+        url: "/v1/messages",
+        headers: { ...as("cli_b"), "idempotency-key": "msg-key-0001" },
+        payload: { recipientId: "fre_b", text },
+      });
+    const first = await send("Is the logo ready?");
+    const again = await send("Is the logo ready?");
+    expect(first.statusCode).toBe(201);
+    expect(again.json()).toEqual(first.json());
+    const { relationshipId } = first.json<{ relationshipId: string }>();
+    const read = await app.inject({
+      url: `/v1/relationships/${relationshipId}/messages`,
+      headers: as("fre_b"),
+    });
+    expect(read.json<{ messages: unknown[] }>().messages).toHaveLength(1);
+    const other = await send("Something else");
+    expect(other.statusCode).toBe(422);
+    expect(other.json<ErrorBody>().error.code).toBe("message_id_reused");
+  });
+
   it("answers an unknown route with a coded 404", async () => {
     const res = await app.inject({ url: "/v1/nothing-here", headers: bearer });
     expect(res.statusCode).toBe(404);
@@ -179,7 +202,12 @@ describe.each(engines)("HTTP API on $name", ({ open }) => {
   it("never answers 500 to any body, however wrong", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom("/v1/accounts", "/v1/messages"),
+        fc.constantFrom(
+          "/v1/accounts",
+          "/v1/messages",
+          "/v1/contracts/fixed-price",
+          "/v1/milestones/ms_x/fund",
+        ),
         fc.oneof(
           fc.json(),
           fc.string(),
@@ -189,7 +217,7 @@ describe.each(engines)("HTTP API on $name", ({ open }) => {
           const res = await app.inject({
             method: "POST",
             url,
-            headers: { ...as("cli_b"), "content-type": "application/json" },
+            headers: { ...as("cli_b"), "content-type": "application/json", "idempotency-key": "fuzz-key-01" },
             payload,
           });
           expect(res.statusCode).toBeLessThan(500);

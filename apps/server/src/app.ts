@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import { createAccount, type Db, getAccount, messagesOf, sendMessage } from "@leakguard/store";
@@ -12,7 +12,8 @@ import {
 } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { authenticate, type Caller } from "./auth.js";
-import { type ApiCode, errorBody, STATUS_OF } from "./errors.js";
+import { errors, fail, Id, IdempotencyKey } from "./http.js";
+import { milestoneRoutes } from "./milestones.js";
 
 export interface AppOptions {
   db: Db;
@@ -21,22 +22,6 @@ export interface AppOptions {
   now?: () => Date;
   logger?: boolean;
 }
-
-const ErrorSchema = z
-  .object({
-    error: z.object({
-      code: z.string().describe("A stable code; see the error table in the README"),
-      message: z.string(),
-      details: z.unknown().optional(),
-    }),
-  })
-  .describe("Error");
-
-const Id = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, '_' and '-' only");
 
 const AccountSchema = z.object({
   id: z.string(),
@@ -55,17 +40,10 @@ const MessageSchema = z.object({
   sentAt: z.string().describe("ISO 8601, UTC"),
 });
 
-const errors = {
-  400: ErrorSchema,
-  401: ErrorSchema,
-  403: ErrorSchema,
-  404: ErrorSchema,
-  409: ErrorSchema,
-  422: ErrorSchema,
-};
-
-function fail(reply: FastifyReply, code: ApiCode, message: string, details?: unknown) {
-  return reply.code(STATUS_OF[code]).send(errorBody(code, message, details));
+/** A message's id: derived from the sender and their idempotency key, so a retry lands on the same row. */
+function messageId(senderId: string, idempotencyKey: string | undefined): string {
+  if (idempotencyKey === undefined) return `msg_${randomUUID()}`;
+  return `msg_${createHash("sha256").update(`${senderId}\n${idempotencyKey}`).digest("hex").slice(0, 32)}`;
 }
 
 declare module "fastify" {
@@ -194,10 +172,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         {
           schema: {
             summary: "Send a message to the other side of a pair (acting as the sender)",
+            description:
+              "With an `Idempotency-Key` header, sending the same message again delivers it once and returns the first answer; the same key for another message is `message_id_reused`.",
+            headers: z.object({ "idempotency-key": IdempotencyKey.optional() }),
             body: z.object({
               recipientId: Id,
               text: z.string().min(1).max(20_000),
-              id: Id.optional().describe("The message's id; a new one when left out"),
             }),
             response: { 201: MessageSchema, ...errors },
           },
@@ -208,7 +188,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           const sent = await sendMessage(
             db,
             {
-              id: request.body.id ?? `msg_${randomUUID()}`,
+              id: messageId(sender.id, request.headers["idempotency-key"]),
               senderId: sender.id,
               recipientId: request.body.recipientId,
               text: request.body.text,
@@ -247,6 +227,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           return { messages: messages.map((m) => ({ ...m, sentAt: m.sentAt.toISOString() })) };
         },
       );
+      milestoneRoutes(r, { db, now });
       done();
     },
     { prefix: "/v1" },

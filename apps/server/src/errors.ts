@@ -34,6 +34,7 @@ export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
   account_exists: 409,
   not_a_pair: 422,
   account_cannot_act: 403,
+  message_id_reused: 422,
   // milestones
   not_allowed_for_actor: 403,
   milestone_not_found: 404,

@@ -11,7 +11,13 @@ export {
   postTransfersIn,
 } from "./ledger.js";
 export { MIGRATIONS_DIR, migrate } from "./migrate.js";
-export { type ActCode, actOnMilestone, createFixedPriceContract, dueMilestones } from "./milestones.js";
+export {
+  type ActCode,
+  actOnMilestone,
+  createFixedPriceContract,
+  dueMilestones,
+  getMilestone,
+} from "./milestones.js";
 export {
   createAccount,
   getAccount,

@@ -122,11 +122,20 @@ export async function dueMilestones(db: Queryable, now: Date, limit = 100): Prom
   ).rows.map((r) => r.id);
 }
 
-async function lockMilestone(tx: Queryable, id: string): Promise<Milestone | null> {
+/** A milestone as it is now (read without a lock; its two sides never change). */
+export function getMilestone(db: Queryable, id: string): Promise<Milestone | null> {
+  return readMilestone(db, id, false);
+}
+
+function lockMilestone(tx: Queryable, id: string): Promise<Milestone | null> {
+  return readMilestone(tx, id, true);
+}
+
+async function readMilestone(tx: Queryable, id: string, lock: boolean): Promise<Milestone | null> {
   const row = (
     await tx.query<MilestoneRow>(
       `SELECT m.*, c.client_id, c.freelancer_id, c.currency FROM milestones m JOIN contracts c ON c.id = m.contract_id
-       WHERE m.id = $1 FOR UPDATE OF m`,
+       WHERE m.id = $1${lock ? " FOR UPDATE OF m" : ""}`,
       [id],
     )
   ).rows[0];

@@ -23,7 +23,8 @@ export type PeopleCode =
   | "account_not_found"
   | "account_exists"
   | "not_a_pair"
-  | "account_cannot_act";
+  | "account_cannot_act"
+  | "message_id_reused";
 
 export async function createAccount(
   db: Queryable,
@@ -130,10 +131,34 @@ export async function sendMessage(
         : [message.recipientId, message.senderId];
     const pair = await relationshipFor(tx, clientId, freelancerId, now);
     if (!pair.ok) return pair;
-    await tx.query(
-      "INSERT INTO messages (id, relationship_id, sender_id, text, sent_at) VALUES ($1, $2, $3, $4, $5)",
+    const inserted = await tx.query(
+      `INSERT INTO messages (id, relationship_id, sender_id, text, sent_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (id) DO NOTHING RETURNING id`,
       [message.id, pair.value.id, message.senderId, message.text, now],
     );
+    if (inserted.rows.length === 0) {
+      // The id was used: the same message sent again is delivered once and answered as the first time.
+      const first = (
+        await tx.query<{ relationship_id: string; sender_id: string; text: string; sent_at: Date }>(
+          "SELECT relationship_id, sender_id, text, sent_at FROM messages WHERE id = $1",
+          [message.id],
+        )
+      ).rows[0];
+      if (
+        first === undefined ||
+        first.relationship_id !== pair.value.id ||
+        first.sender_id !== message.senderId ||
+        first.text !== message.text
+      )
+        return err("message_id_reused", `message id ${message.id} was used for another message`);
+      return ok({
+        id: message.id,
+        relationshipId: first.relationship_id,
+        senderId: first.sender_id,
+        text: first.text,
+        sentAt: new Date(first.sent_at),
+      });
+    }
     return ok({
       id: message.id,
       relationshipId: pair.value.id,

@@ -1,0 +1,166 @@
+import { accounts, type Currency } from "@leakguard/domain";
+import { balanceOf } from "@leakguard/store";
+import type { FastifyInstance } from "fastify";
+import { beforeAll, describe, expect, it } from "vitest";
+import { engines, migratedDb } from "../../../packages/store/src/engines.test-helper.js";
+import { buildApp } from "./app.js";
+import { sha256Hex } from "./auth.js";
+import type { ErrorBody } from "./errors.js";
+
+const KEY = "lg_test_key";
+const as = (id: string, idempotencyKey?: string) => ({
+  authorization: `Bearer ${KEY}`,
+  "leakguard-act-as": id,
+  ...(idempotencyKey === undefined ? {} : { "idempotency-key": idempotencyKey }),
+});
+const USD = "USD" as Currency;
+interface MilestoneBody {
+  id: string;
+  status: string;
+  amount: string;
+}
+
+describe.each(engines)("fixed-price milestones over HTTP on $name", ({ name, open }) => {
+  const db = migratedDb(open);
+  let app: FastifyInstance;
+  let tick = 0;
+  beforeAll(async () => {
+    app = await buildApp({
+      db: db(),
+      apiKeyHashes: [sha256Hex(KEY)],
+      now: () => new Date(Date.UTC(2026, 10, 2, 10, 0, tick++)),
+    });
+    for (const [id, role] of [
+      ["cli_a", "client"],
+      ["cli_b", "client"],
+      ["fre_a", "freelancer"],
+      ["fre_b", "freelancer"],
+    ] as const)
+      await app.inject({
+        method: "POST",
+        url: "/v1/accounts",
+        headers: { authorization: `Bearer ${KEY}` },
+        payload: { id, role, displayName: id, country: "US", locale: "en-US" },
+      });
+  });
+
+  async function newMilestone(amount = "150000"): Promise<string> {
+    const res = await app.inject({
+      method: "POST",
+      url: "/v1/contracts/fixed-price",
+      headers: as("cli_a"),
+      payload: { freelancerId: "fre_a", currency: "USD", milestones: [{ amount }] },
+    });
+    expect(res.statusCode).toBe(201);
+    return res.json<{ milestones: MilestoneBody[] }>().milestones[0]?.id ?? "";
+  }
+  const act = (id: string, action: string, who: string, key: string, payload?: object) =>
+    app.inject({
+      method: "POST",
+      url: `/v1/milestones/${id}/${action}`,
+      headers: as(who, key),
+      ...(payload ? { payload } : {}),
+    });
+
+  it("funds once however often the same request is sent with one key", async () => {
+    const id = await newMilestone();
+    const first = await act(id, "fund", "cli_a", "fund-key-0001");
+    expect(first.statusCode).toBe(200);
+    expect(first.json<MilestoneBody>().status).toBe("funded");
+    const again = await act(id, "fund", "cli_a", "fund-key-0001");
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual(first.json());
+    expect(await balanceOf(db(), accounts.escrow(id))).toBe(150000n);
+    // The same key for another request is refused, and moves nothing.
+    const other = await act(id, "request-refund", "cli_a", "fund-key-0001");
+    expect(other.statusCode).toBe(422);
+    expect(other.json<ErrorBody>().error.code).toBe("idempotency_key_reused");
+    // A new key for the same action meets the state machine instead.
+    const twice = await act(id, "fund", "cli_a", "fund-key-0002");
+    expect(twice.json<ErrorBody>().error.code).toBe("milestone_already_funded");
+    expect(await balanceOf(db(), accounts.escrow(id))).toBe(150000n);
+  });
+
+  it("needs an Idempotency-Key to move money, and says so", async () => {
+    const id = await newMilestone();
+    const res = await app.inject({ method: "POST", url: `/v1/milestones/${id}/fund`, headers: as("cli_a") });
+    expect(res.statusCode).toBe(400);
+    expect(JSON.stringify(res.json<ErrorBody>().error.details)).toContain("idempotency-key");
+  });
+
+  it("keeps other clients and freelancers out of a milestone", async () => {
+    const id = await newMilestone();
+    await act(id, "fund", "cli_a", "auth-fund-01");
+    await act(id, "submit", "fre_a", "auth-submit-01");
+    const stranger = await act(id, "approve", "cli_b", "auth-approve-b");
+    expect(stranger.statusCode).toBe(404);
+    expect(stranger.json<ErrorBody>().error.code).toBe("milestone_not_found");
+    const read = await app.inject({ url: `/v1/milestones/${id}`, headers: as("fre_b") });
+    expect(read.statusCode).toBe(404);
+    // The freelancer cannot approve their own work.
+    const self = await act(id, "approve", "fre_a", "auth-approve-f");
+    expect(self.statusCode).toBe(403);
+    expect(self.json<ErrorBody>().error.code).toBe("not_allowed_for_actor");
+    expect(
+      (await app.inject({ url: `/v1/milestones/${id}`, headers: as("cli_a") })).json<MilestoneBody>().status,
+    ).toBe("submitted");
+  });
+
+  it("releases once when the same approval is sent 20 times at once", async () => {
+    const id = await newMilestone("100000");
+    await act(id, "fund", "cli_a", "race-fund-01");
+    await act(id, "submit", "fre_a", "race-submit-01");
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        act(id, "approve", "cli_a", `race-approve-${String(i).padStart(2, "0")}`),
+      ),
+    );
+    const released = answers.filter((r) => r.statusCode === 200);
+    expect(released).toHaveLength(1);
+    for (const r of answers.filter((a) => a.statusCode !== 200))
+      expect(r.json<ErrorBody>().error.code).toBe("milestone_closed");
+    expect(await balanceOf(db(), accounts.escrow(id))).toBe(0n);
+    expect(await balanceOf(db(), accounts.pending("fre_a"))).toBeGreaterThanOrEqual(90000n);
+    void name;
+  });
+
+  it("checks action bodies: an agent's split needs its amount, a refund answer its choice", async () => {
+    const id = await newMilestone();
+    await act(id, "fund", "cli_a", "body-fund-01");
+    await act(id, "request-refund", "cli_a", "body-refund-01");
+    const noChoice = await act(id, "answer-refund", "fre_a", "body-answer-01", {});
+    expect(noChoice.json<ErrorBody>().error.code).toBe("invalid_request");
+    const extra = await act(id, "answer-refund", "fre_a", "body-answer-02", { accept: true, tip: 5 });
+    expect(extra.statusCode).toBe(400);
+    const yes = await act(id, "answer-refund", "fre_a", "body-answer-03", { accept: true });
+    expect(yes.json<MilestoneBody>().status).toBe("refunded");
+    expect(await balanceOf(db(), accounts.escrow(id))).toBe(0n);
+    expect(await balanceOf(db(), accounts.world(USD))).toBeLessThan(0n);
+  });
+
+  it("refuses a contract that is not between a client and a freelancer, or with a bad amount", async () => {
+    const byFreelancer = await app.inject({
+      method: "POST",
+      url: "/v1/contracts/fixed-price",
+      headers: as("fre_a"),
+      payload: { freelancerId: "fre_b", currency: "USD", milestones: [{ amount: "100" }] },
+    });
+    expect(byFreelancer.json<ErrorBody>().error.code).toBe("forbidden");
+    for (const amount of ["0", "-5", "1.50", 150, "1e9"]) {
+      const res = await app.inject({
+        method: "POST",
+        url: "/v1/contracts/fixed-price",
+        headers: as("cli_a"),
+        payload: { freelancerId: "fre_a", currency: "USD", milestones: [{ amount }] },
+      });
+      expect(res.statusCode, String(amount)).toBe(400);
+    }
+    const ghost = await app.inject({
+      method: "POST",
+      url: "/v1/contracts/fixed-price",
+      headers: as("cli_a"),
+      payload: { freelancerId: "nobody", currency: "USD", milestones: [{ amount: "100" }] },
+    });
+    expect(ghost.json<ErrorBody>().error.code).toBe("account_not_found");
+  });
+});
