@@ -13,6 +13,7 @@ describe("server configuration", () => {
         databaseUrl: undefined,
         dataDir: "./.leakguard/data",
         apiKeyHashes: [],
+        seedDemo: true,
       },
     });
     if (parsed.ok) expect(Object.isFrozen(parsed.config)).toBe(true);

@@ -9,6 +9,8 @@ export interface ServerConfig {
   readonly dataDir: string;
   /** SHA-256 (hex) of the platform API keys; the keys themselves are never kept. */
   readonly apiKeyHashes: readonly string[];
+  /** Write the demo data on first start (LEAKGUARD_DEMO=0 turns it off). */
+  readonly seedDemo: boolean;
 }
 
 const Env = z.object({
@@ -26,6 +28,7 @@ const Env = z.object({
       "LEAKGUARD_API_KEY_HASHES is a comma-separated list of SHA-256 hex digests",
     )
     .optional(),
+  LEAKGUARD_DEMO: z.enum(["0", "1"], "LEAKGUARD_DEMO is 0 or 1").default("1"),
 });
 
 export type ConfigResult = { ok: true; config: ServerConfig } | { ok: false; problems: string[] };
@@ -44,6 +47,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       databaseUrl: e.DATABASE_URL,
       dataDir: e.LEAKGUARD_DATA_DIR,
       apiKeyHashes: Object.freeze(e.LEAKGUARD_API_KEY_HASHES?.split(",") ?? []),
+      seedDemo: e.LEAKGUARD_DEMO === "1",
     }),
   };
 }

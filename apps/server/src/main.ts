@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { migrate, openDb } from "@leakguard/store";
+import { issueWeeklyInvoices, migrate, openDb, runDueJobs } from "@leakguard/store";
 import { buildApp } from "./app.js";
 import { sha256Hex } from "./auth.js";
 import { parseConfig } from "./config.js";
+import { DEMO_ACCOUNTS, seedDemo } from "./seed.js";
 
 // The only place the server reads process.env: parsed once, frozen, passed down.
 const parsed = parseConfig(process.env);
@@ -29,6 +30,7 @@ const db = await openDb(
     : { engine: "postgres", url: config.databaseUrl },
 );
 const applied = await migrate(db);
+const seeded = config.seedDemo ? await seedDemo(db, new Date()) : false;
 const app = await buildApp({ db, apiKeyHashes, logger: false });
 const url = await app.listen({ host: config.host, port: config.port });
 
@@ -36,13 +38,37 @@ console.log(`Leakguard API on ${url} (reference: ${url}/docs, OpenAPI: ${url}/op
 console.log(
   `database: ${config.databaseUrl === undefined ? `PGlite in ${config.dataDir}` : "PostgreSQL"}; migrations applied now: ${applied.length}`,
 );
+if (config.seedDemo) {
+  console.log(
+    `demo data ${seeded ? "written now" : "already there"}; act as one of these with Leakguard-Act-As:`,
+  );
+  for (const a of DEMO_ACCOUNTS) console.log(`  ${a.id.padEnd(9)} ${a.role.padEnd(10)} ${a.displayName}`);
+  console.log(
+    `try: curl -H "Authorization: Bearer ${devKey ?? "<your key>"}" -H "Leakguard-Act-As: fre_maya" ${url}/v1/milestones/ms_demo_logo`,
+  );
+}
 if (devKey !== undefined)
   console.log(
     `platform API key for this run: ${devKey}\n  (set LEAKGUARD_API_KEY_HASHES to the SHA-256 of your own keys to fix them)`,
   );
 
+// The clock's jobs (auto-release, pending to available, dispute defaults, weekly invoices) run every
+// minute; each is safe to run twice, so a restart or a second server does no harm.
+const runClock = async () => {
+  try {
+    const now = new Date();
+    await runDueJobs(db, now);
+    await issueWeeklyInvoices(db, now);
+  } catch (error) {
+    console.error("clock run failed; retrying in a minute:", error);
+  }
+};
+await runClock();
+const clock = setInterval(() => void runClock(), 60_000);
+
 for (const signal of ["SIGINT", "SIGTERM"] as const)
   process.once(signal, () => {
+    clearInterval(clock);
     void app
       .close()
       .then(() => db.close())
