@@ -12,6 +12,7 @@ import {
 } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { authenticate, type Caller } from "./auth.js";
+import { hourlyRoutes } from "./hourly.js";
 import { errors, fail, Id, IdempotencyKey } from "./http.js";
 import { milestoneRoutes } from "./milestones.js";
 
@@ -228,6 +229,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         },
       );
       milestoneRoutes(r, { db, now });
+      hourlyRoutes(r, { db, now });
       done();
     },
     { prefix: "/v1" },

@@ -1,4 +1,13 @@
-import type { FastifyReply } from "fastify";
+import type { Actor } from "@leakguard/domain";
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyReply,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { type ApiCode, errorBody, STATUS_OF } from "./errors.js";
 
@@ -37,3 +46,29 @@ export const IdempotencyKey = z
   .min(8)
   .max(128)
   .regex(/^[\x21-\x7e]+$/, "visible ASCII, 8 to 128 characters (a UUID is a good key)");
+
+export type ZodApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+/** Minor units as a decimal string: JSON numbers lose precision past 2^53, money must not. */
+export const MinorUnits = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,17})$/, 'an amount in minor units, as a string of digits ("150000" is 1,500.00)');
+export const PositiveMinorUnits = MinorUnits.refine((s) => s !== "0", "an amount above zero");
+
+/** The caller's part in a milestone or contract: its client, its freelancer, an agent; the platform itself acts as the system. */
+export function actorFor(
+  acting: { id: string; role: string } | null,
+  m: { clientId: string; freelancerId: string },
+): Actor | null {
+  if (acting === null) return "system";
+  if (acting.id === m.clientId) return "client";
+  if (acting.id === m.freelancerId) return "freelancer";
+  if (acting.role === "agent" || acting.role === "admin") return "agent";
+  return null;
+}

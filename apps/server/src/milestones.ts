@@ -8,30 +8,17 @@ import {
   getMilestone,
   relationshipFor,
 } from "@leakguard/store";
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-} from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { errors, fail, Id, IdempotencyKey } from "./http.js";
-
-type ZodApp = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  ZodTypeProvider
->;
-
-/** Minor units as a decimal string: JSON numbers lose precision past 2^53, money must not. */
-const MinorUnits = z
-  .string()
-  .regex(/^(0|[1-9][0-9]{0,17})$/, 'an amount in minor units, as a string of digits ("150000" is 1,500.00)');
-const PositiveMinorUnits = MinorUnits.refine((s) => s !== "0", "an amount above zero");
+import {
+  actorFor,
+  errors,
+  fail,
+  Id,
+  IdempotencyKey,
+  MinorUnits,
+  PositiveMinorUnits,
+  type ZodApp,
+} from "./http.js";
 
 const MilestoneSchema = z.object({
   id: z.string(),
@@ -195,15 +182,6 @@ export function milestoneRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): v
       return milestoneJson(result.value);
     },
   );
-}
-
-/** The caller's part in a milestone: its client, its freelancer, an agent; the platform itself acts as the system. */
-function actorFor(acting: { id: string; role: string } | null, m: Milestone): Actor | null {
-  if (acting === null) return "system";
-  if (acting.id === m.clientId) return "client";
-  if (acting.id === m.freelancerId) return "freelancer";
-  if (acting.role === "agent" || acting.role === "admin") return "agent";
-  return null;
 }
 
 function toAction(

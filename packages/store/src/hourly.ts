@@ -137,3 +137,67 @@ export async function issueWeeklyInvoices(
   }
   return issued;
 }
+
+export interface StoredInvoice {
+  contractId: string;
+  weekStart: Date;
+  issuedAt: Date;
+  disputeUntil: Date;
+  billedMinor: bigint;
+  protectedMinor: bigint;
+  /** Why the rest is not protected: per reason, the segments and their amount (minor units). */
+  unprotected: Record<string, { segments: number; amountMinor: bigint }>;
+}
+
+/** A contract's issued weekly invoices, newest week first. */
+export async function invoicesOf(db: Queryable, contractId: string): Promise<StoredInvoice[]> {
+  const rows = (
+    await db.query<{
+      week_start: Date;
+      issued_at: Date;
+      dispute_until: Date;
+      billed: string | number;
+      protected: string | number;
+      unprotected: string | Record<string, { segments: number; amountMinor: string }>;
+    }>(
+      `SELECT week_start, issued_at, dispute_until, billed, protected, unprotected
+       FROM weekly_invoices WHERE contract_id = $1 ORDER BY week_start DESC`,
+      [contractId],
+    )
+  ).rows;
+  return rows.map((r) => {
+    // jsonb comes back parsed from the server and from PGlite alike; a string only from older drivers.
+    const reasons =
+      typeof r.unprotected === "string" ? (JSON.parse(r.unprotected) as typeof r.unprotected) : r.unprotected;
+    const unprotected: StoredInvoice["unprotected"] = {};
+    for (const [reason, v] of Object.entries(
+      reasons as Record<string, { segments: number; amountMinor: string }>,
+    ))
+      unprotected[reason] = { segments: v.segments, amountMinor: BigInt(v.amountMinor) };
+    return {
+      contractId,
+      weekStart: new Date(r.week_start),
+      issuedAt: new Date(r.issued_at),
+      disputeUntil: new Date(r.dispute_until),
+      billedMinor: BigInt(r.billed),
+      protectedMinor: BigInt(r.protected),
+      unprotected,
+    };
+  });
+}
+
+/** A contract's two sides and kind, for deciding who may see it. */
+export async function contractSides(
+  db: Queryable,
+  contractId: string,
+): Promise<{ clientId: string; freelancerId: string; kind: "fixed_price" | "hourly" } | null> {
+  const row = (
+    await db.query<{ client_id: string; freelancer_id: string; kind: "fixed_price" | "hourly" }>(
+      "SELECT client_id, freelancer_id, kind FROM contracts WHERE id = $1",
+      [contractId],
+    )
+  ).rows[0];
+  return row === undefined
+    ? null
+    : { clientId: row.client_id, freelancerId: row.freelancer_id, kind: row.kind };
+}

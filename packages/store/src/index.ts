@@ -1,6 +1,14 @@
 /** @leakguard/store: the PostgreSQL store (PGlite embedded, or a server), its migrations and repositories. */
 export { type Db, type DbOptions, openDb, type Queryable } from "./db.js";
-export { createHourlyContract, type HourlyCode, issueWeeklyInvoices, logSegment } from "./hourly.js";
+export {
+  contractSides,
+  createHourlyContract,
+  type HourlyCode,
+  invoicesOf,
+  issueWeeklyInvoices,
+  logSegment,
+  type StoredInvoice,
+} from "./hourly.js";
 export { type DueJobsReport, runDueJobs } from "./jobs.js";
 export {
   balanceOf,

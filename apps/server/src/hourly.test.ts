@@ -1,0 +1,93 @@
+import { issueWeeklyInvoices } from "@leakguard/store";
+import type { FastifyInstance } from "fastify";
+import { beforeAll, describe, expect, it } from "vitest";
+import { engines, migratedDb } from "../../../packages/store/src/engines.test-helper.js";
+import { buildApp } from "./app.js";
+import { sha256Hex } from "./auth.js";
+import type { ErrorBody } from "./errors.js";
+
+const KEY = "lg_test_key";
+const as = (id: string) => ({ authorization: `Bearer ${KEY}`, "leakguard-act-as": id });
+const NOW = new Date("2026-11-26T15:00:00Z");
+
+describe.each(engines)("hourly contracts over HTTP on $name", ({ open }) => {
+  const db = migratedDb(open);
+  let app: FastifyInstance;
+  let contractId = "";
+  beforeAll(async () => {
+    app = await buildApp({ db: db(), apiKeyHashes: [sha256Hex(KEY)], now: () => NOW });
+    for (const [id, role] of [
+      ["cli_h", "client"],
+      ["fre_h", "freelancer"],
+      ["fre_x", "freelancer"],
+    ] as const)
+      await app.inject({
+        method: "POST",
+        url: "/v1/accounts",
+        headers: { authorization: `Bearer ${KEY}` },
+        payload: { id, role, displayName: id, country: "US", locale: "en-US" },
+      });
+    const made = await app.inject({
+      method: "POST",
+      url: "/v1/contracts/hourly",
+      headers: as("cli_h"),
+      payload: { freelancerId: "fre_h", currency: "USD", hourlyRate: "6000", weeklyLimitHours: 10 },
+    });
+    expect(made.statusCode).toBe(201);
+    contractId = made.json<{ id: string }>().id;
+  });
+
+  const log = (who: string, start: string, tracked = true, memo = "checkout flow", activity = 60) =>
+    app.inject({
+      method: "POST",
+      url: `/v1/contracts/${contractId}/time`,
+      headers: as(who),
+      payload: { start, tracked, memo, activity },
+    });
+
+  it("logs a segment once, and only the freelancer logs", async () => {
+    const first = await log("fre_h", "2026-11-17T09:00:00Z");
+    expect(first.json<{ logged: boolean }>()).toEqual({ logged: true });
+    expect((await log("fre_h", "2026-11-17T09:00:00Z")).json<{ logged: boolean }>()).toEqual({
+      logged: false,
+    });
+    const byClient = await log("cli_h", "2026-11-17T09:10:00Z");
+    expect(byClient.statusCode).toBe(403);
+    const stranger = await log("fre_x", "2026-11-17T09:10:00Z");
+    expect(stranger.statusCode).toBe(404);
+    expect(stranger.json<ErrorBody>().error.code).toBe("contract_not_found");
+  });
+
+  it("says what is wrong with a segment", async () => {
+    const off = await log("fre_h", "2026-11-17T09:05:00Z");
+    expect(off.statusCode).toBe(422);
+    expect(off.json<ErrorBody>().error.code).toBe("segment_not_aligned");
+    const future = await log("fre_h", "2026-12-01T09:00:00Z");
+    expect(future.json<ErrorBody>().error.code).toBe("segment_in_the_future");
+    const noDate = await log("fre_h", "next tuesday");
+    expect(noDate.statusCode).toBe(400);
+  });
+
+  it("shows each invoice's protected amount and why the rest is not, to the pair only", async () => {
+    await log("fre_h", "2026-11-17T09:10:00Z", false, "by hand", 0);
+    await log("fre_h", "2026-11-17T09:20:00Z", true, "", 50);
+    await issueWeeklyInvoices(db(), NOW);
+    const res = await app.inject({ url: `/v1/contracts/${contractId}/invoices`, headers: as("cli_h") });
+    expect(res.statusCode).toBe(200);
+    const [invoice] = res.json<{
+      invoices: {
+        billed: string;
+        protected: string;
+        unprotected: Record<string, { segments: number; amount: string }>;
+      }[];
+    }>().invoices;
+    // Three segments at 60.00/h: 10.00 each; only the tracked one with a memo and activity is protected.
+    expect(invoice?.billed).toBe("3000");
+    expect(invoice?.protected).toBe("1000");
+    expect(invoice?.unprotected.manual_time).toEqual({ segments: 1, amount: "1000" });
+    expect(invoice?.unprotected.no_memo).toEqual({ segments: 1, amount: "1000" });
+    expect(
+      (await app.inject({ url: `/v1/contracts/${contractId}/invoices`, headers: as("fre_x") })).statusCode,
+    ).toBe(404);
+  });
+});
