@@ -15,6 +15,7 @@ import { authenticate, type Caller } from "./auth.js";
 import { hourlyRoutes } from "./hourly.js";
 import { errors, fail, Id, IdempotencyKey } from "./http.js";
 import { milestoneRoutes } from "./milestones.js";
+import { relationshipRoutes } from "./relationships.js";
 
 export interface AppOptions {
   db: Db;
@@ -230,6 +231,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       );
       milestoneRoutes(r, { db, now });
       hourlyRoutes(r, { db, now });
+      relationshipRoutes(r, { db, now });
       done();
     },
     { prefix: "/v1" },

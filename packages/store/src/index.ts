@@ -27,8 +27,11 @@ export {
   getMilestone,
 } from "./milestones.js";
 export {
+  balancesOf,
   createAccount,
   getAccount,
+  getRelationship,
+  highestHourlyRate,
   messagesOf,
   type PeopleCode,
   payConversionFee,

@@ -231,3 +231,64 @@ export async function payConversionFee(
     return ok({ feeMinor: fee, alreadyPaid: false });
   });
 }
+
+/** A pair by its id, or null. */
+export async function getRelationship(db: Queryable, id: string): Promise<Relationship | null> {
+  const row = (
+    await db.query<{
+      id: string;
+      client_id: string;
+      freelancer_id: string;
+      identified_at: Date;
+      conversion_paid_at: Date | null;
+    }>(
+      "SELECT id, client_id, freelancer_id, identified_at, conversion_paid_at FROM relationships WHERE id = $1",
+      [id],
+    )
+  ).rows[0];
+  if (row === undefined) return null;
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    freelancerId: row.freelancer_id,
+    identifiedAt: new Date(row.identified_at),
+    ...(row.conversion_paid_at === null ? {} : { conversionPaidAt: new Date(row.conversion_paid_at) }),
+  };
+}
+
+/** The pair's highest hourly rate over its hourly contracts (minor units per hour), 0 without any. */
+export async function highestHourlyRate(
+  db: Queryable,
+  clientId: string,
+  freelancerId: string,
+): Promise<bigint> {
+  const row = (
+    await db.query<{ rate: string | null }>(
+      `SELECT MAX(h.hourly_rate)::text AS rate FROM hourly_terms h JOIN contracts c ON c.id = h.contract_id
+       WHERE c.client_id = $1 AND c.freelancer_id = $2`,
+      [clientId, freelancerId],
+    )
+  ).rows[0];
+  return BigInt(row?.rate ?? 0);
+}
+
+/** A user's money on the platform: pending (released, waiting out the period) and available. */
+export async function balancesOf(
+  db: Queryable,
+  userId: string,
+): Promise<{ pending: bigint; available: bigint; currency: string }[]> {
+  const rows = (
+    await db.query<{ id: string; currency: string; balance: string }>(
+      "SELECT id, currency, balance::text AS balance FROM ledger_accounts WHERE id = $1 OR id = $2 ORDER BY id",
+      [accounts.pending(userId), accounts.available(userId)],
+    )
+  ).rows;
+  const byCurrency = new Map<string, { pending: bigint; available: bigint; currency: string }>();
+  for (const r of rows) {
+    const entry = byCurrency.get(r.currency) ?? { pending: 0n, available: 0n, currency: r.currency };
+    if (r.id.startsWith("pending:")) entry.pending += BigInt(r.balance);
+    else entry.available += BigInt(r.balance);
+    byCurrency.set(r.currency, entry);
+  }
+  return [...byCurrency.values()];
+}
