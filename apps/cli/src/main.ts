@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { once } from "node:events";
-import { createReadStream } from "node:fs";
+import { createReadStream, mkdirSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Stage } from "@leakguard/detect";
 import { Command, InvalidArgumentError } from "commander";
@@ -44,6 +44,43 @@ program
       return;
     }
     if (opts.summary === true) process.stderr.write(`${JSON.stringify(summary, null, 2)}\n`);
+  });
+
+program
+  .command("migrate")
+  .description(
+    "Apply the store's pending migrations: to DATABASE_URL when set, else the embedded PGlite in LEAKGUARD_DATA_DIR (./.leakguard/data). The server also runs them on start.",
+  )
+  .action(async () => {
+    // Loaded here so `leakguard scan` does not pay for the database and server modules.
+    const { parseConfig } = await import("@leakguard/server");
+    const { migrate, openDb } = await import("@leakguard/store");
+    const parsed = parseConfig(process.env);
+    if (!parsed.ok) {
+      process.stderr.write(`leakguard migrate: bad configuration\n  ${parsed.problems.join("\n  ")}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const { databaseUrl, dataDir } = parsed.config;
+    if (databaseUrl === undefined) mkdirSync(dataDir, { recursive: true });
+    const where = databaseUrl === undefined ? `PGlite in ${dataDir}` : "PostgreSQL at DATABASE_URL";
+    let db: Awaited<ReturnType<typeof openDb>> | undefined;
+    try {
+      db = await openDb(
+        databaseUrl === undefined ? { engine: "pglite", dataDir } : { engine: "postgres", url: databaseUrl },
+      );
+      const applied = await migrate(db);
+      process.stdout.write(
+        applied.length === 0
+          ? `${where}: up to date\n`
+          : `${where}: applied ${applied.length} migration(s)\n${applied.map((m) => `  ${m}\n`).join("")}`,
+      );
+    } catch (err) {
+      process.stderr.write(`leakguard migrate: ${where}: ${(err as Error).message}\n`);
+      process.exitCode = 2;
+    } finally {
+      await db?.close();
+    }
   });
 
 function parseStage(value: string): Stage {
