@@ -89,7 +89,15 @@ describe.each(engines)("HTTP API on $name", ({ open }) => {
     expect(broken.json<ErrorBody>().error.code).toBe("invalid_request");
   });
 
-  it("creates an account once; the second time is a conflict", async () => {
+  it("creates an account once: the same account again is answered alike, another under its id is a conflict", async () => {
+    const replay = await app.inject({
+      method: "POST",
+      url: "/v1/accounts",
+      headers: bearer,
+      payload: { id: "cli_a", role: "client", displayName: "cli_a", country: "US", locale: "en-US" },
+    });
+    expect(replay.statusCode).toBe(201);
+    expect(replay.json<{ displayName: string }>().displayName).toBe("cli_a");
     const again = await app.inject({
       method: "POST",
       url: "/v1/accounts",

@@ -139,6 +139,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             return fail(reply, "forbidden", "accounts are created by the platform, not on behalf of a user");
           const { id, ...fields } = request.body;
           const created = await createAccount(db, id, fields);
+          if (!created.ok && created.code === "account_exists") {
+            // The id is the key: the same account sent again is answered as the first time.
+            const existing = await getAccount(db, id);
+            const same =
+              existing !== null &&
+              existing.role === fields.role &&
+              existing.displayName === fields.displayName.trim() &&
+              existing.country === fields.country &&
+              existing.locale === fields.locale;
+            if (same) return reply.code(201).send({ ...existing, status: "active" as const });
+          }
           if (!created.ok) return fail(reply, created.code, created.message);
           return reply.code(201).send(created.value);
         },

@@ -45,6 +45,20 @@ describe.each(engines)("hourly contracts over HTTP on $name", ({ open }) => {
       payload: { start, tracked, memo, activity },
     });
 
+  it("opens one hourly contract for a creation sent twice with one key", async () => {
+    const create = (rate: string) =>
+      app.inject({
+        method: "POST",
+        url: "/v1/contracts/hourly",
+        headers: { ...as("cli_h"), "idempotency-key": "hourly-key-01" },
+        payload: { freelancerId: "fre_h", currency: "USD", hourlyRate: rate, weeklyLimitHours: 10 },
+      });
+    const first = await create("6000");
+    expect(first.statusCode).toBe(201);
+    expect((await create("6000")).json()).toEqual(first.json());
+    expect((await create("7000")).json<ErrorBody>().error.code).toBe("idempotency_key_reused");
+  });
+
   it("logs a segment once, and only the freelancer logs", async () => {
     const first = await log("fre_h", "2026-11-17T09:00:00Z");
     expect(first.json<{ logged: boolean }>()).toEqual({ logged: true });

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Currency } from "@leakguard/domain";
 import {
   contractSides,
@@ -9,7 +8,17 @@ import {
   relationshipFor,
 } from "@leakguard/store";
 import { z } from "zod";
-import { actorFor, errors, fail, Id, PositiveMinorUnits, type ZodApp } from "./http.js";
+import { createOnce } from "./create-once.js";
+import {
+  actorFor,
+  creationId,
+  errors,
+  fail,
+  Id,
+  IdempotencyKey,
+  PositiveMinorUnits,
+  type ZodApp,
+} from "./http.js";
 
 const InvoiceSchema = z.object({
   weekStart: z.string(),
@@ -30,6 +39,9 @@ export function hourlyRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): void
     {
       schema: {
         summary: "Create an hourly contract (acting as the client)",
+        description:
+          "With an `Idempotency-Key`, a retry answers with the same contract; the same key for other terms is `idempotency_key_reused`.",
+        headers: z.object({ "idempotency-key": IdempotencyKey.optional() }),
         body: z.object({
           freelancerId: Id,
           currency: z.string().regex(/^[A-Z]{3}$/, "an ISO 4217 code such as USD"),
@@ -45,15 +57,26 @@ export function hourlyRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): void
       if (client.role !== "client") return fail(reply, "forbidden", "only a client opens a contract");
       const pair = await relationshipFor(db, client.id, request.body.freelancerId, now());
       if (!pair.ok) return fail(reply, pair.code, pair.message);
-      const id = `ctr_${randomUUID()}`;
-      await createHourlyContract(db, {
-        id,
-        clientId: client.id,
-        freelancerId: request.body.freelancerId,
-        currency: request.body.currency as Currency,
-        hourlyRate: BigInt(request.body.hourlyRate),
-        weeklyLimitHours: request.body.weeklyLimitHours,
-      });
+      const id = creationId("ctr", client.id, request.headers["idempotency-key"]);
+      const hourlyRate = BigInt(request.body.hourlyRate);
+      const terms = await createOnce(db, id, () =>
+        createHourlyContract(db, {
+          id,
+          clientId: client.id,
+          freelancerId: request.body.freelancerId,
+          currency: request.body.currency as Currency,
+          hourlyRate,
+          weeklyLimitHours: request.body.weeklyLimitHours,
+        }),
+      );
+      const same =
+        terms?.kind === "hourly" &&
+        terms.freelancerId === request.body.freelancerId &&
+        terms.currency === request.body.currency &&
+        terms.hourlyRate === hourlyRate &&
+        terms.weeklyLimitHours === request.body.weeklyLimitHours;
+      if (!same)
+        return fail(reply, "idempotency_key_reused", "this Idempotency-Key created another contract");
       return reply.code(201).send({ id });
     },
   );

@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from "node:crypto";
 import type { Actor } from "@leakguard/domain";
 import type {
   FastifyBaseLogger,
@@ -71,4 +72,18 @@ export function actorFor(
   if (acting.id === m.freelancerId) return "freelancer";
   if (acting.role === "agent" || acting.role === "admin") return "agent";
   return null;
+}
+
+/**
+ * The id of a created record: derived from its creator and their idempotency
+ * key when there is one, so a retried creation lands on the same row.
+ */
+export function creationId(prefix: string, creatorId: string, idempotencyKey: string | undefined): string {
+  if (idempotencyKey === undefined) return `${prefix}_${randomUUID()}`;
+  return `${prefix}_${createHash("sha256").update(`${creatorId}\n${idempotencyKey}`).digest("hex").slice(0, 32)}`;
+}
+
+/** A PostgreSQL unique violation (both engines report SQLSTATE 23505): a racing twin got there first. */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "23505";
 }

@@ -81,6 +81,34 @@ describe.each(engines)("fixed-price milestones over HTTP on $name", ({ name, ope
     expect(await balanceOf(db(), accounts.escrow(id))).toBe(150000n);
   });
 
+  it("opens one contract for a creation sent twice, or twice at once, with one key", async () => {
+    const create = (key: string, amount = "5000") =>
+      app.inject({
+        method: "POST",
+        url: "/v1/contracts/fixed-price",
+        headers: as("cli_a", key),
+        payload: { freelancerId: "fre_a", currency: "USD", milestones: [{ amount }, { amount: "700" }] },
+      });
+    const first = await create("create-key-01");
+    const again = await create("create-key-01");
+    expect(first.statusCode).toBe(201);
+    expect(again.json()).toEqual(first.json());
+    const twins = await Promise.all([create("create-key-02"), create("create-key-02")]);
+    expect(twins.map((t) => t.statusCode)).toEqual([201, 201]);
+    expect(twins[0]?.json<{ id: string }>().id).toBe(twins[1]?.json<{ id: string }>().id);
+    const other = await create("create-key-01", "9999");
+    expect(other.statusCode).toBe(422);
+    expect(other.json<ErrorBody>().error.code).toBe("idempotency_key_reused");
+    const { id } = first.json<{ id: string }>();
+    expect(
+      (
+        await db().query<{ n: string }>("SELECT COUNT(*)::text AS n FROM milestones WHERE contract_id = $1", [
+          id,
+        ])
+      ).rows[0]?.n,
+    ).toBe("2");
+  });
+
   it("needs an Idempotency-Key to move money, and says so", async () => {
     const id = await newMilestone();
     const res = await app.inject({ method: "POST", url: `/v1/milestones/${id}/fund`, headers: as("cli_a") });

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Actor, Currency, Milestone, MilestoneAction } from "@leakguard/domain";
 import { minor } from "@leakguard/domain";
 import {
@@ -9,8 +8,10 @@ import {
   relationshipFor,
 } from "@leakguard/store";
 import { z } from "zod";
+import { createOnce } from "./create-once.js";
 import {
   actorFor,
+  creationId,
   errors,
   fail,
   Id,
@@ -79,6 +80,9 @@ export function milestoneRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): v
     {
       schema: {
         summary: "Create a fixed-price contract with its milestones, unfunded (acting as the client)",
+        description:
+          "With an `Idempotency-Key`, a retry answers with the same contract instead of opening a second; the same key for other terms is `idempotency_key_reused`.",
+        headers: z.object({ "idempotency-key": IdempotencyKey.optional() }),
         body: z.object({
           freelancerId: Id,
           currency: z.string().regex(/^[A-Z]{3}$/, "an ISO 4217 code such as USD"),
@@ -100,17 +104,27 @@ export function milestoneRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): v
       // The pair is made (or found) first: it checks both accounts and their roles.
       const pair = await relationshipFor(db, client.id, request.body.freelancerId, now());
       if (!pair.ok) return fail(reply, pair.code, pair.message);
-      const id = `ctr_${randomUUID()}`;
-      const milestones = request.body.milestones.map((m) => ({
-        id: `ms_${randomUUID()}`,
+      const id = creationId("ctr", client.id, request.headers["idempotency-key"]);
+      const milestones = request.body.milestones.map((m, i) => ({
+        id: `${id}_m${String(i + 1).padStart(2, "0")}`,
         amount: BigInt(m.amount),
       }));
       const currency = request.body.currency as Currency;
-      await createFixedPriceContract(
-        db,
-        { id, clientId: client.id, freelancerId: request.body.freelancerId, currency },
-        milestones,
+      const terms = await createOnce(db, id, () =>
+        createFixedPriceContract(
+          db,
+          { id, clientId: client.id, freelancerId: request.body.freelancerId, currency },
+          milestones,
+        ),
       );
+      const same =
+        terms?.kind === "fixed_price" &&
+        terms.freelancerId === request.body.freelancerId &&
+        terms.currency === currency &&
+        terms.milestones.length === milestones.length &&
+        terms.milestones.every((m, i) => m.id === milestones[i]?.id && m.amount === milestones[i]?.amount);
+      if (!same)
+        return fail(reply, "idempotency_key_reused", "this Idempotency-Key created another contract");
       return reply.code(201).send({
         id,
         milestones: milestones.map((m) =>

@@ -201,3 +201,46 @@ export async function contractSides(
     ? null
     : { clientId: row.client_id, freelancerId: row.freelancer_id, kind: row.kind };
 }
+
+/** What a contract was created with, to answer a retried creation with the same contract. */
+export interface ContractTerms {
+  clientId: string;
+  freelancerId: string;
+  kind: "fixed_price" | "hourly";
+  currency: string;
+  milestones: { id: string; amount: bigint }[];
+  hourlyRate?: bigint;
+  weeklyLimitHours?: number;
+}
+
+export async function contractTerms(db: Queryable, contractId: string): Promise<ContractTerms | null> {
+  const c = (
+    await db.query<{
+      client_id: string;
+      freelancer_id: string;
+      kind: "fixed_price" | "hourly";
+      currency: string;
+    }>("SELECT client_id, freelancer_id, kind, currency FROM contracts WHERE id = $1", [contractId])
+  ).rows[0];
+  if (c === undefined) return null;
+  const milestones = (
+    await db.query<{ id: string; amount: string }>(
+      "SELECT id, amount::text AS amount FROM milestones WHERE contract_id = $1 ORDER BY id",
+      [contractId],
+    )
+  ).rows.map((m) => ({ id: m.id, amount: BigInt(m.amount) }));
+  const h = (
+    await db.query<{ hourly_rate: string; weekly_limit_hours: number }>(
+      "SELECT hourly_rate::text AS hourly_rate, weekly_limit_hours FROM hourly_terms WHERE contract_id = $1",
+      [contractId],
+    )
+  ).rows[0];
+  return {
+    clientId: c.client_id,
+    freelancerId: c.freelancer_id,
+    kind: c.kind,
+    currency: c.currency.trim(),
+    milestones,
+    ...(h === undefined ? {} : { hourlyRate: BigInt(h.hourly_rate), weeklyLimitHours: h.weekly_limit_hours }),
+  };
+}

@@ -1,7 +1,9 @@
 /** @leakguard/store: the PostgreSQL store (PGlite embedded, or a server), its migrations and repositories. */
 export { type Db, type DbOptions, openDb, type Queryable } from "./db.js";
 export {
+  type ContractTerms,
   contractSides,
+  contractTerms,
   createHourlyContract,
   type HourlyCode,
   invoicesOf,
