@@ -1,7 +1,16 @@
 import { createHash, randomUUID } from "node:crypto";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
-import { createAccount, type Db, getAccount, messagesOf, sendMessage } from "@leakguard/store";
+import {
+  createAccount,
+  type Db,
+  getAccount,
+  messagesOf,
+  sendMessage,
+  setPassword,
+  signIn,
+  signOut,
+} from "@leakguard/store";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import {
   hasZodFastifySchemaValidationErrors,
@@ -110,11 +119,30 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     () => Promise.resolve({ ok: true as const }),
   );
 
+  api.post(
+    "/v1/sessions",
+    {
+      schema: {
+        summary: "Sign a person in: a session token for `Authorization: Bearer`",
+        security: [],
+        body: z.object({ accountId: Id, password: z.string().max(200) }),
+        response: { 201: z.object({ token: z.string(), expiresAt: z.string() }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const session = await signIn(db, request.body.accountId, request.body.password, now());
+      if (!session.ok) return fail(reply, session.code, session.message);
+      return reply
+        .code(201)
+        .send({ token: session.value.token, expiresAt: session.value.expiresAt.toISOString() });
+    },
+  );
+
   await app.register(
     (v1, _options, done) => {
       const r = v1.withTypeProvider<ZodTypeProvider>();
       r.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
-        const auth = await authenticate(db, request.headers, options.apiKeyHashes);
+        const auth = await authenticate(db, request.headers, options.apiKeyHashes, now());
         if (!auth.ok) return fail(reply, auth.code, auth.message);
         request.caller = auth.caller;
       });
@@ -130,6 +158,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
               displayName: z.string(),
               country: z.string(),
               locale: z.string(),
+              password: z
+                .string()
+                .optional()
+                .describe("lets the person sign in (POST /v1/sessions); kept only as a hash"),
             }),
             response: { 201: AccountSchema, ...errors },
           },
@@ -137,8 +169,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         async (request, reply) => {
           if (request.caller.actingAs !== null)
             return fail(reply, "forbidden", "accounts are created by the platform, not on behalf of a user");
-          const { id, ...fields } = request.body;
+          const { id, password, ...fields } = request.body;
+          // The password is checked before anything is written, so a bad one leaves no account behind.
+          if (password !== undefined && (password.length < 10 || password.length > 200))
+            return fail(reply, "invalid_password", "a password has 10 to 200 characters");
           const created = await createAccount(db, id, fields);
+          if (created.ok && password !== undefined) await setPassword(db, id, password);
           if (!created.ok && created.code === "account_exists") {
             // The id is the key: the same account sent again is answered as the first time.
             const existing = await getAccount(db, id);
@@ -238,6 +274,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             return fail(reply, "not_found", `no relationship ${request.params.id} you can see`);
           const messages = await messagesOf(db, request.params.id);
           return { messages: messages.map((m) => ({ ...m, sentAt: m.sentAt.toISOString() })) };
+        },
+      );
+      r.delete(
+        "/sessions/current",
+        {
+          schema: {
+            summary: "Sign out: end the session used for this call",
+            response: { 204: z.null(), ...errors },
+          },
+        },
+        async (request, reply) => {
+          if (request.caller.kind !== "session")
+            return fail(reply, "invalid_request", "sign out with the session token, not an API key");
+          const token = (request.headers.authorization ?? "").slice("Bearer ".length).trim();
+          await signOut(db, token);
+          return reply.code(204).send(null);
         },
       );
       milestoneRoutes(r, { db, now });

@@ -1,4 +1,4 @@
-import type { ActCode, HourlyCode, PeopleCode, PostCode } from "@leakguard/store";
+import type { ActCode, HourlyCode, PeopleCode, PostCode, SessionCode } from "@leakguard/store";
 
 /** Codes the HTTP edge itself returns, before any domain code runs. */
 export type EdgeCode =
@@ -10,7 +10,7 @@ export type EdgeCode =
   | "unsupported_media_type"
   | "internal";
 
-export type ApiCode = EdgeCode | PeopleCode | ActCode | HourlyCode | PostCode;
+export type ApiCode = EdgeCode | PeopleCode | ActCode | HourlyCode | PostCode | SessionCode;
 
 /**
  * The one table from result codes to HTTP statuses. It is a total record over
@@ -35,6 +35,9 @@ export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
   not_a_pair: 422,
   account_cannot_act: 403,
   message_id_reused: 422,
+  // sessions
+  invalid_password: 422,
+  wrong_credentials: 401,
   // milestones
   not_allowed_for_actor: 403,
   milestone_not_found: 404,

@@ -5,7 +5,7 @@ import { issueWeeklyInvoices, migrate, openDb, runDueJobs } from "@leakguard/sto
 import { buildApp } from "./app.js";
 import { sha256Hex } from "./auth.js";
 import { parseConfig } from "./config.js";
-import { DEMO_ACCOUNTS, seedDemo } from "./seed.js";
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from "./seed.js";
 
 // The only place the server reads process.env: parsed once, frozen, passed down.
 const parsed = parseConfig(process.env);
@@ -40,7 +40,7 @@ console.log(
 );
 if (config.seedDemo) {
   console.log(
-    `demo data ${seeded ? "written now" : "already there"}; act as one of these with Leakguard-Act-As:`,
+    `demo data ${seeded ? "written now" : "already there"}; sign in as one of these with password "${DEMO_PASSWORD}" (POST /v1/sessions), or act as one with the key and Leakguard-Act-As:`,
   );
   for (const a of DEMO_ACCOUNTS) console.log(`  ${a.id.padEnd(9)} ${a.role.padEnd(10)} ${a.displayName}`);
   console.log(

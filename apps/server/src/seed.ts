@@ -8,7 +8,11 @@ import {
   getAccount,
   logSegment,
   sendMessage,
+  setPassword,
 } from "@leakguard/store";
+
+/** Every demo account signs in with this password (POST /v1/sessions). */
+export const DEMO_PASSWORD = "leakguard-demo";
 
 export const DEMO_ACCOUNTS = [
   {
@@ -37,6 +41,7 @@ export async function seedDemo(db: Db, now: Date): Promise<boolean> {
   for (const { id, ...fields } of DEMO_ACCOUNTS) {
     const made = await createAccount(db, id, fields);
     if (!made.ok) throw new Error(`demo account ${id}: ${made.message}`);
+    await setPassword(db, id, DEMO_PASSWORD);
   }
 
   // A conversation, the last message a red flag the trust side will catch.

@@ -41,3 +41,10 @@ export {
   type StoredMessage,
   sendMessage,
 } from "./people.js";
+export {
+  type SessionCode,
+  sessionAccount,
+  setPassword,
+  signIn,
+  signOut,
+} from "./sessions.js";
