@@ -1,4 +1,11 @@
-import type { ActCode, HourlyCode, PeopleCode, PostCode, SessionCode } from "@leakguard/store";
+import type {
+  ActCode,
+  HourlyCode,
+  InvoiceActCode,
+  PeopleCode,
+  PostCode,
+  SessionCode,
+} from "@leakguard/store";
 
 /** Codes the HTTP edge itself returns, before any domain code runs. */
 export type EdgeCode =
@@ -10,7 +17,7 @@ export type EdgeCode =
   | "unsupported_media_type"
   | "internal";
 
-export type ApiCode = EdgeCode | PeopleCode | ActCode | HourlyCode | PostCode | SessionCode;
+export type ApiCode = EdgeCode | PeopleCode | ActCode | HourlyCode | PostCode | SessionCode | InvoiceActCode;
 
 /**
  * The one table from result codes to HTTP statuses. It is a total record over
@@ -62,6 +69,10 @@ export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
   segment_not_aligned: 422,
   invalid_activity: 422,
   segment_in_the_future: 422,
+  invoice_not_found: 404,
+  invoice_already_disputed: 409,
+  dispute_window_closed: 409,
+  answer_window_closed: 409,
 });
 
 export interface ErrorBody {

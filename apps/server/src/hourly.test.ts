@@ -1,4 +1,4 @@
-import { issueWeeklyInvoices } from "@leakguard/store";
+import { issueWeeklyInvoices, lapseInvoiceDisputes } from "@leakguard/store";
 import type { FastifyInstance } from "fastify";
 import { beforeAll, describe, expect, it } from "vitest";
 import { engines, migratedDb } from "../../../packages/store/src/engines.test-helper.js";
@@ -103,5 +103,65 @@ describe.each(engines)("hourly contracts over HTTP on $name", ({ open }) => {
     expect(
       (await app.inject({ url: `/v1/contracts/${contractId}/invoices`, headers: as("fre_x") })).statusCode,
     ).toBe(404);
+  });
+
+  it("lets the client dispute an invoice once and the freelancer answer once", async () => {
+    const dispute = (who: string, payload?: object) =>
+      app.inject({
+        method: "POST",
+        url: `/v1/contracts/${contractId}/invoices/2026-11-16/dispute`,
+        headers: as(who),
+        ...(payload ? { payload } : {}),
+      });
+    const opened = await dispute("cli_h");
+    expect(opened.statusCode).toBe(200);
+    expect(opened.json<{ answerBy: string }>().answerBy).toBe("2026-11-29T15:00:00.000Z");
+    expect((await dispute("cli_h")).json<ErrorBody>().error.code).toBe("invoice_already_disputed");
+    expect((await dispute("fre_x", { accept: true })).statusCode).toBe(404);
+    expect((await dispute("fre_h")).json<ErrorBody>().error.code).toBe("invalid_request");
+    const answered = await dispute("fre_h", { accept: false });
+    expect(answered.json<{ outcome: string }>().outcome).toBe("contested");
+    expect((await dispute("fre_h", { accept: true })).json<ErrorBody>().error.code).toBe(
+      "dispute_already_answered",
+    );
+    const listed = await app.inject({ url: `/v1/contracts/${contractId}/invoices`, headers: as("fre_h") });
+    expect(
+      listed.json<{ invoices: { dispute?: { outcome?: string } }[] }>().invoices[0]?.dispute?.outcome,
+    ).toBe("contested");
+    const noInvoice = await app.inject({
+      method: "POST",
+      url: `/v1/contracts/${contractId}/invoices/2026-11-09/dispute`,
+      headers: as("cli_h"),
+    });
+    expect(noInvoice.json<ErrorBody>().error.code).toBe("invoice_not_found");
+  });
+
+  it("lapses a dispute the freelancer leaves unanswered, once", async () => {
+    const made = await app.inject({
+      method: "POST",
+      url: "/v1/contracts/hourly",
+      headers: as("cli_h"),
+      payload: { freelancerId: "fre_h", currency: "USD", hourlyRate: "5000", weeklyLimitHours: 10 },
+    });
+    const id = made.json<{ id: string }>().id;
+    await app.inject({
+      method: "POST",
+      url: `/v1/contracts/${id}/time`,
+      headers: as("fre_h"),
+      payload: { start: "2026-11-18T10:00:00Z", tracked: true, memo: "db", activity: 70 },
+    });
+    await issueWeeklyInvoices(db(), NOW);
+    await app.inject({
+      method: "POST",
+      url: `/v1/contracts/${id}/invoices/2026-11-16/dispute`,
+      headers: as("cli_h"),
+    });
+    const later = new Date(NOW.getTime() + 4 * 86_400_000);
+    expect(await lapseInvoiceDisputes(db(), later)).toBe(1);
+    expect(await lapseInvoiceDisputes(db(), later)).toBe(0);
+    const listed = await app.inject({ url: `/v1/contracts/${id}/invoices`, headers: as("cli_h") });
+    expect(
+      listed.json<{ invoices: { dispute?: { outcome?: string } }[] }>().invoices[0]?.dispute?.outcome,
+    ).toBe("lapsed");
   });
 });

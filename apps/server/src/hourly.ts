@@ -1,5 +1,6 @@
-import type { Currency } from "@leakguard/domain";
+import type { Currency, InvoiceDispute } from "@leakguard/domain";
 import {
+  actOnInvoiceDispute,
   contractSides,
   createHourlyContract,
   type Db,
@@ -20,6 +21,25 @@ import {
   type ZodApp,
 } from "./http.js";
 
+const DisputeSchema = z.object({
+  openedAt: z.string(),
+  answerBy: z.string().describe("the freelancer answers by then; silence lapses in the client's favour"),
+  outcome: z.enum(["accepted", "contested", "lapsed"]).optional(),
+  closedAt: z.string().optional(),
+});
+
+function disputeJson(d: InvoiceDispute): z.infer<typeof DisputeSchema> {
+  return {
+    openedAt: d.openedAt.toISOString(),
+    answerBy: d.answerBy.toISOString(),
+    ...(d.outcome === undefined ? {} : { outcome: d.outcome }),
+    ...(d.closedAt === undefined ? {} : { closedAt: d.closedAt.toISOString() }),
+  };
+}
+
+/** A billing week by its Monday, "2026-11-16". */
+const Week = z.iso.date().describe("the billing week's Monday, YYYY-MM-DD");
+
 const InvoiceSchema = z.object({
   weekStart: z.string(),
   issuedAt: z.string(),
@@ -29,6 +49,7 @@ const InvoiceSchema = z.object({
   unprotected: z
     .record(z.string(), z.object({ segments: z.number(), amount: z.string() }))
     .describe("why the rest is not protected: per reason, its segments and amount"),
+  dispute: DisputeSchema.optional(),
 });
 
 export function hourlyRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): void {
@@ -133,6 +154,7 @@ export function hourlyRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): void
           disputeUntil: i.disputeUntil.toISOString(),
           billed: i.billedMinor.toString(),
           protected: i.protectedMinor.toString(),
+          ...(i.dispute === undefined ? {} : { dispute: disputeJson(i.dispute) }),
           unprotected: Object.fromEntries(
             Object.entries(i.unprotected).map(([reason, v]) => [
               reason,
@@ -141,6 +163,46 @@ export function hourlyRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): void
           ),
         })),
       };
+    },
+  );
+
+  r.post(
+    "/contracts/:id/invoices/:week/dispute",
+    {
+      schema: {
+        summary:
+          "Dispute a weekly invoice (the client, until the Friday after issue) or answer it (the freelancer, `{accept}`)",
+        params: z.object({ id: Id, week: Week }),
+        body: z.object({ accept: z.boolean().optional() }).strict().nullish(),
+        response: { 200: DisputeSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const sides = await contractSides(db, request.params.id);
+      const part = sides === null ? null : actorFor(request.caller.actingAs, sides);
+      if (sides === null || sides.kind !== "hourly" || part === null)
+        return fail(reply, "contract_not_found", `no hourly contract ${request.params.id} you can see`);
+      const accept = request.body?.accept;
+      // The client opens a dispute; the freelancer answers it with {accept}.
+      if (part === "client" && accept !== undefined)
+        return fail(
+          reply,
+          "invalid_request",
+          "the client opens a dispute with no body; the freelancer answers with {accept}",
+        );
+      if (part === "freelancer" && accept === undefined)
+        return fail(reply, "invalid_request", 'the freelancer answers with {"accept": true|false}');
+      if (part !== "client" && part !== "freelancer")
+        return fail(
+          reply,
+          "not_allowed_for_actor",
+          "invoice disputes are between the contract's client and freelancer",
+        );
+      const act = part === "client" ? "open" : accept === true ? "accept" : "contest";
+      const week = new Date(`${request.params.week}T00:00:00Z`);
+      const result = await actOnInvoiceDispute(db, request.params.id, week, act, now());
+      if (!result.ok) return fail(reply, result.code, result.message);
+      return disputeJson(result.value);
     },
   );
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { issueWeeklyInvoices, migrate, openDb, runDueJobs } from "@leakguard/store";
+import { issueWeeklyInvoices, lapseInvoiceDisputes, migrate, openDb, runDueJobs } from "@leakguard/store";
 import { buildApp } from "./app.js";
 import { sha256Hex } from "./auth.js";
 import { parseConfig } from "./config.js";
@@ -59,6 +59,7 @@ const runClock = async () => {
     const now = new Date();
     await runDueJobs(db, now);
     await issueWeeklyInvoices(db, now);
+    await lapseInvoiceDisputes(db, now);
   } catch (error) {
     console.error("clock run failed; retrying in a minute:", error);
   }

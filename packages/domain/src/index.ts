@@ -13,6 +13,13 @@ export {
 export { DEFAULT_CONFIG, type MarketplaceConfig } from "./config.js";
 export { type TimeSegment, type UnprotectedReason, type WeeklyInvoice, weeklyInvoice } from "./hourly.js";
 export {
+  answerInvoiceDispute,
+  type InvoiceDispute,
+  type InvoiceDisputeCode,
+  lapseInvoiceDispute,
+  openInvoiceDispute,
+} from "./invoice-dispute.js";
+export {
   type AccountId,
   accounts,
   applyTransfers,

@@ -1,10 +1,15 @@
 import {
+  answerInvoiceDispute,
   type Currency,
   DEFAULT_CONFIG,
   err,
+  type InvoiceDispute,
+  type InvoiceDisputeCode,
+  lapseInvoiceDispute,
   type MarketplaceConfig,
   minor,
   ok,
+  openInvoiceDispute,
   type Result,
   type TimeSegment,
   type WeeklyInvoice,
@@ -147,6 +152,7 @@ export interface StoredInvoice {
   protectedMinor: bigint;
   /** Why the rest is not protected: per reason, the segments and their amount (minor units). */
   unprotected: Record<string, { segments: number; amountMinor: bigint }>;
+  dispute?: InvoiceDispute;
 }
 
 /** A contract's issued weekly invoices, newest week first. */
@@ -159,8 +165,13 @@ export async function invoicesOf(db: Queryable, contractId: string): Promise<Sto
       billed: string | number;
       protected: string | number;
       unprotected: string | Record<string, { segments: number; amountMinor: string }>;
+      dispute_opened_at: Date | null;
+      dispute_answer_by: Date | null;
+      dispute_outcome: "accepted" | "contested" | "lapsed" | null;
+      dispute_closed_at: Date | null;
     }>(
-      `SELECT week_start, issued_at, dispute_until, billed, protected, unprotected
+      `SELECT week_start, issued_at, dispute_until, billed, protected, unprotected,
+         dispute_opened_at, dispute_answer_by, dispute_outcome, dispute_closed_at
        FROM weekly_invoices WHERE contract_id = $1 ORDER BY week_start DESC`,
       [contractId],
     )
@@ -170,6 +181,7 @@ export async function invoicesOf(db: Queryable, contractId: string): Promise<Sto
     const reasons =
       typeof r.unprotected === "string" ? (JSON.parse(r.unprotected) as typeof r.unprotected) : r.unprotected;
     const unprotected: StoredInvoice["unprotected"] = {};
+    const dispute = disputeOf(r);
     for (const [reason, v] of Object.entries(
       reasons as Record<string, { segments: number; amountMinor: string }>,
     ))
@@ -182,6 +194,7 @@ export async function invoicesOf(db: Queryable, contractId: string): Promise<Sto
       billedMinor: BigInt(r.billed),
       protectedMinor: BigInt(r.protected),
       unprotected,
+      ...(dispute === undefined ? {} : { dispute }),
     };
   });
 }
@@ -243,4 +256,92 @@ export async function contractTerms(db: Queryable, contractId: string): Promise<
     milestones,
     ...(h === undefined ? {} : { hourlyRate: BigInt(h.hourly_rate), weeklyLimitHours: h.weekly_limit_hours }),
   };
+}
+
+export type InvoiceActCode = InvoiceDisputeCode | "invoice_not_found";
+
+interface DisputeRow extends Record<string, unknown> {
+  dispute_until: Date;
+  dispute_opened_at: Date | null;
+  dispute_answer_by: Date | null;
+  dispute_outcome: "accepted" | "contested" | "lapsed" | null;
+  dispute_closed_at: Date | null;
+}
+
+function disputeOf(row: DisputeRow): InvoiceDispute | undefined {
+  if (row.dispute_opened_at === null || row.dispute_answer_by === null) return undefined;
+  return {
+    openedAt: new Date(row.dispute_opened_at),
+    answerBy: new Date(row.dispute_answer_by),
+    ...(row.dispute_outcome === null ? {} : { outcome: row.dispute_outcome }),
+    ...(row.dispute_closed_at === null ? {} : { closedAt: new Date(row.dispute_closed_at) }),
+  };
+}
+
+async function writeDispute(tx: Queryable, contractId: string, week: Date, d: InvoiceDispute): Promise<void> {
+  await tx.query(
+    `UPDATE weekly_invoices SET dispute_opened_at = $3, dispute_answer_by = $4, dispute_outcome = $5, dispute_closed_at = $6
+     WHERE contract_id = $1 AND week_start = $2`,
+    [contractId, week, d.openedAt, d.answerBy, d.outcome ?? null, d.closedAt ?? null],
+  );
+}
+
+/**
+ * The client disputes (`open`) or the freelancer answers (`accept`/`contest`)
+ * one weekly invoice, under the invoice row's lock so two answers cannot both win.
+ */
+export async function actOnInvoiceDispute(
+  db: Db,
+  contractId: string,
+  week: Date,
+  act: "open" | "accept" | "contest",
+  now: Date,
+  config: MarketplaceConfig = DEFAULT_CONFIG,
+): Promise<Result<InvoiceDispute, InvoiceActCode>> {
+  return db.transaction(async (tx) => {
+    const row = (
+      await tx.query<DisputeRow>(
+        `SELECT dispute_until, dispute_opened_at, dispute_answer_by, dispute_outcome, dispute_closed_at
+         FROM weekly_invoices WHERE contract_id = $1 AND week_start = $2 FOR UPDATE`,
+        [contractId, week],
+      )
+    ).rows[0];
+    if (row === undefined)
+      return err("invoice_not_found", `no invoice for the week of ${week.toISOString()}`);
+    const current = disputeOf(row);
+    const next =
+      act === "open"
+        ? openInvoiceDispute({ disputeUntil: new Date(row.dispute_until), dispute: current }, now, config)
+        : answerInvoiceDispute(current, act === "accept", now);
+    if (!next.ok) return next;
+    await writeDispute(tx, contractId, week, next.value);
+    return next;
+  });
+}
+
+/** The clock: lapses every dispute left unanswered past its time, once. Returns how many it lapsed. */
+export async function lapseInvoiceDisputes(db: Db, now: Date): Promise<number> {
+  const due = (
+    await db.query<{ contract_id: string; week_start: Date }>(
+      `SELECT contract_id, week_start FROM weekly_invoices
+       WHERE dispute_opened_at IS NOT NULL AND dispute_outcome IS NULL AND dispute_answer_by < $1`,
+      [now],
+    )
+  ).rows;
+  let lapsed = 0;
+  for (const d of due)
+    await db.transaction(async (tx) => {
+      const row = (
+        await tx.query<DisputeRow>(
+          `SELECT dispute_until, dispute_opened_at, dispute_answer_by, dispute_outcome, dispute_closed_at
+           FROM weekly_invoices WHERE contract_id = $1 AND week_start = $2 FOR UPDATE`,
+          [d.contract_id, d.week_start],
+        )
+      ).rows[0];
+      const next = row === undefined ? null : lapseInvoiceDispute(disputeOf(row), now);
+      if (next === null) return;
+      await writeDispute(tx, d.contract_id, new Date(d.week_start), next);
+      lapsed++;
+    });
+  return lapsed;
 }

@@ -1,13 +1,16 @@
 /** @leakguard/store: the PostgreSQL store (PGlite embedded, or a server), its migrations and repositories. */
 export { type Db, type DbOptions, openDb, type Queryable } from "./db.js";
 export {
+  actOnInvoiceDispute,
   type ContractTerms,
   contractSides,
   contractTerms,
   createHourlyContract,
   type HourlyCode,
+  type InvoiceActCode,
   invoicesOf,
   issueWeeklyInvoices,
+  lapseInvoiceDisputes,
   logSegment,
   type StoredInvoice,
 } from "./hourly.js";
