@@ -22,7 +22,7 @@ import {
 import { z } from "zod";
 import { authenticate, type Caller } from "./auth.js";
 import { hourlyRoutes } from "./hourly.js";
-import { errors, fail, Id, IdempotencyKey } from "./http.js";
+import { errors, fail, Id, IdempotencyKey, mayReadAccount } from "./http.js";
 import { milestoneRoutes } from "./milestones.js";
 import { relationshipRoutes } from "./relationships.js";
 
@@ -203,12 +203,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         async (request, reply) => {
           const acting = request.caller.actingAs;
           // A user reads only their own account; agents and admins read any.
-          if (
-            acting !== null &&
-            acting.id !== request.params.id &&
-            acting.role !== "agent" &&
-            acting.role !== "admin"
-          )
+          if (!mayReadAccount(acting, request.params.id))
             return fail(reply, "forbidden", "a user reads only their own account");
           const account = await getAccount(db, request.params.id);
           if (account === null) return fail(reply, "account_not_found", `no account ${request.params.id}`);

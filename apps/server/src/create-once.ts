@@ -1,4 +1,6 @@
-import { type ContractTerms, contractTerms, type Db } from "@leakguard/store";
+import type { Account } from "@leakguard/domain";
+import { type ContractTerms, contractTerms, type Db, relationshipFor } from "@leakguard/store";
+import type { ApiCode } from "./errors.js";
 import { isUniqueViolation } from "./http.js";
 
 /**
@@ -19,4 +21,23 @@ export async function createOnce(
       if (!isUniqueViolation(error)) throw error;
     }
   return contractTerms(db, id);
+}
+
+/**
+ * The client opening a contract with a freelancer: the caller must be a
+ * client, and the pair is made (or found) first, which checks both accounts
+ * and their roles.
+ */
+export async function openingClient(
+  db: Db,
+  acting: Account | null,
+  freelancerId: string,
+  now: Date,
+): Promise<{ ok: true; client: Account } | { ok: false; code: ApiCode; message: string }> {
+  if (acting === null)
+    return { ok: false, code: "invalid_request", message: "name the client in Leakguard-Act-As" };
+  if (acting.role !== "client")
+    return { ok: false, code: "forbidden", message: "only a client opens a contract" };
+  const pair = await relationshipFor(db, acting.id, freelancerId, now);
+  return pair.ok ? { ok: true, client: acting } : pair;
 }

@@ -2,12 +2,9 @@ import { issueWeeklyInvoices, lapseInvoiceDisputes } from "@leakguard/store";
 import type { FastifyInstance } from "fastify";
 import { beforeAll, describe, expect, it } from "vitest";
 import { engines, migratedDb } from "../../../packages/store/src/engines.test-helper.js";
-import { buildApp } from "./app.js";
-import { sha256Hex } from "./auth.js";
 import type { ErrorBody } from "./errors.js";
+import { as, testApp } from "./test-app.test-helper.js";
 
-const KEY = "lg_test_key";
-const as = (id: string) => ({ authorization: `Bearer ${KEY}`, "leakguard-act-as": id });
 const NOW = new Date("2026-11-26T15:00:00Z");
 
 describe.each(engines)("hourly contracts over HTTP on $name", ({ open }) => {
@@ -15,18 +12,11 @@ describe.each(engines)("hourly contracts over HTTP on $name", ({ open }) => {
   let app: FastifyInstance;
   let contractId = "";
   beforeAll(async () => {
-    app = await buildApp({ db: db(), apiKeyHashes: [sha256Hex(KEY)], now: () => NOW });
-    for (const [id, role] of [
+    app = await testApp(db(), () => NOW, [
       ["cli_h", "client"],
       ["fre_h", "freelancer"],
       ["fre_x", "freelancer"],
-    ] as const)
-      await app.inject({
-        method: "POST",
-        url: "/v1/accounts",
-        headers: { authorization: `Bearer ${KEY}` },
-        payload: { id, role, displayName: id, country: "US", locale: "en-US" },
-      });
+    ]);
     const made = await app.inject({
       method: "POST",
       url: "/v1/contracts/hourly",

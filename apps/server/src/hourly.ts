@@ -6,12 +6,12 @@ import {
   type Db,
   invoicesOf,
   logSegment,
-  relationshipFor,
 } from "@leakguard/store";
 import { z } from "zod";
-import { createOnce } from "./create-once.js";
+import { createOnce, openingClient } from "./create-once.js";
 import {
   actorFor,
+  CurrencyCode,
   creationId,
   errors,
   fail,
@@ -65,7 +65,7 @@ export function hourlyRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): void
         headers: z.object({ "idempotency-key": IdempotencyKey.optional() }),
         body: z.object({
           freelancerId: Id,
-          currency: z.string().regex(/^[A-Z]{3}$/, "an ISO 4217 code such as USD"),
+          currency: CurrencyCode,
           hourlyRate: PositiveMinorUnits.describe("minor units per hour"),
           weeklyLimitHours: z.number().int().min(1).max(168),
         }),
@@ -73,11 +73,9 @@ export function hourlyRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): void
       },
     },
     async (request, reply) => {
-      const client = request.caller.actingAs;
-      if (client === null) return fail(reply, "invalid_request", "name the client in Leakguard-Act-As");
-      if (client.role !== "client") return fail(reply, "forbidden", "only a client opens a contract");
-      const pair = await relationshipFor(db, client.id, request.body.freelancerId, now());
-      if (!pair.ok) return fail(reply, pair.code, pair.message);
+      const opening = await openingClient(db, request.caller.actingAs, request.body.freelancerId, now());
+      if (!opening.ok) return fail(reply, opening.code, opening.message);
+      const client = opening.client;
       const id = creationId("ctr", client.id, request.headers["idempotency-key"]);
       const hourlyRate = BigInt(request.body.hourlyRate);
       const terms = await createOnce(db, id, () =>

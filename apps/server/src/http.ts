@@ -87,3 +87,10 @@ export function creationId(prefix: string, creatorId: string, idempotencyKey: st
 export function isUniqueViolation(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "23505";
 }
+
+/** A user reads only their own account and money; agents, admins and the platform read any. */
+export function mayReadAccount(acting: { id: string; role: string } | null, accountId: string): boolean {
+  return acting === null || acting.id === accountId || acting.role === "agent" || acting.role === "admin";
+}
+
+export const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, "an ISO 4217 code such as USD");

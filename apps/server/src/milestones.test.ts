@@ -3,16 +3,9 @@ import { balanceOf } from "@leakguard/store";
 import type { FastifyInstance } from "fastify";
 import { beforeAll, describe, expect, it } from "vitest";
 import { engines, migratedDb } from "../../../packages/store/src/engines.test-helper.js";
-import { buildApp } from "./app.js";
-import { sha256Hex } from "./auth.js";
 import type { ErrorBody } from "./errors.js";
+import { as, testApp } from "./test-app.test-helper.js";
 
-const KEY = "lg_test_key";
-const as = (id: string, idempotencyKey?: string) => ({
-  authorization: `Bearer ${KEY}`,
-  "leakguard-act-as": id,
-  ...(idempotencyKey === undefined ? {} : { "idempotency-key": idempotencyKey }),
-});
 const USD = "USD" as Currency;
 interface MilestoneBody {
   id: string;
@@ -25,23 +18,12 @@ describe.each(engines)("fixed-price milestones over HTTP on $name", ({ name, ope
   let app: FastifyInstance;
   let tick = 0;
   beforeAll(async () => {
-    app = await buildApp({
-      db: db(),
-      apiKeyHashes: [sha256Hex(KEY)],
-      now: () => new Date(Date.UTC(2026, 10, 2, 10, 0, tick++)),
-    });
-    for (const [id, role] of [
+    app = await testApp(db(), () => new Date(Date.UTC(2026, 10, 2, 10, 0, tick++)), [
       ["cli_a", "client"],
       ["cli_b", "client"],
       ["fre_a", "freelancer"],
       ["fre_b", "freelancer"],
-    ] as const)
-      await app.inject({
-        method: "POST",
-        url: "/v1/accounts",
-        headers: { authorization: `Bearer ${KEY}` },
-        payload: { id, role, displayName: id, country: "US", locale: "en-US" },
-      });
+    ]);
   });
 
   async function newMilestone(amount = "150000"): Promise<string> {

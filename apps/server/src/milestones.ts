@@ -1,16 +1,11 @@
 import type { Actor, Currency, Milestone, MilestoneAction } from "@leakguard/domain";
 import { minor } from "@leakguard/domain";
-import {
-  actOnMilestone,
-  createFixedPriceContract,
-  type Db,
-  getMilestone,
-  relationshipFor,
-} from "@leakguard/store";
+import { actOnMilestone, createFixedPriceContract, type Db, getMilestone } from "@leakguard/store";
 import { z } from "zod";
-import { createOnce } from "./create-once.js";
+import { createOnce, openingClient } from "./create-once.js";
 import {
   actorFor,
+  CurrencyCode,
   creationId,
   errors,
   fail,
@@ -85,7 +80,7 @@ export function milestoneRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): v
         headers: z.object({ "idempotency-key": IdempotencyKey.optional() }),
         body: z.object({
           freelancerId: Id,
-          currency: z.string().regex(/^[A-Z]{3}$/, "an ISO 4217 code such as USD"),
+          currency: CurrencyCode,
           milestones: z
             .array(z.object({ amount: PositiveMinorUnits }))
             .min(1)
@@ -98,12 +93,9 @@ export function milestoneRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): v
       },
     },
     async (request, reply) => {
-      const client = request.caller.actingAs;
-      if (client === null) return fail(reply, "invalid_request", "name the client in Leakguard-Act-As");
-      if (client.role !== "client") return fail(reply, "forbidden", "only a client opens a contract");
-      // The pair is made (or found) first: it checks both accounts and their roles.
-      const pair = await relationshipFor(db, client.id, request.body.freelancerId, now());
-      if (!pair.ok) return fail(reply, pair.code, pair.message);
+      const opening = await openingClient(db, request.caller.actingAs, request.body.freelancerId, now());
+      if (!opening.ok) return fail(reply, opening.code, opening.message);
+      const client = opening.client;
       const id = creationId("ctr", client.id, request.headers["idempotency-key"]);
       const milestones = request.body.milestones.map((m, i) => ({
         id: `${id}_m${String(i + 1).padStart(2, "0")}`,

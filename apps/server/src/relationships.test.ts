@@ -3,12 +3,9 @@ import { balanceOf } from "@leakguard/store";
 import type { FastifyInstance } from "fastify";
 import { beforeAll, describe, expect, it } from "vitest";
 import { engines, migratedDb } from "../../../packages/store/src/engines.test-helper.js";
-import { buildApp } from "./app.js";
-import { sha256Hex } from "./auth.js";
 import type { ErrorBody } from "./errors.js";
+import { as, testApp } from "./test-app.test-helper.js";
 
-const KEY = "lg_test_key";
-const as = (id: string) => ({ authorization: `Bearer ${KEY}`, "leakguard-act-as": id });
 const USD = "USD" as Currency;
 
 describe.each(engines)("relationships and money over HTTP on $name", ({ open }) => {
@@ -16,22 +13,11 @@ describe.each(engines)("relationships and money over HTTP on $name", ({ open }) 
   let app: FastifyInstance;
   let pairId = "";
   beforeAll(async () => {
-    app = await buildApp({
-      db: db(),
-      apiKeyHashes: [sha256Hex(KEY)],
-      now: () => new Date("2026-11-26T15:00:00Z"),
-    });
-    for (const [id, role] of [
+    app = await testApp(db(), () => new Date("2026-11-26T15:00:00Z"), [
       ["cli_r", "client"],
       ["fre_r", "freelancer"],
       ["fre_s", "freelancer"],
-    ] as const)
-      await app.inject({
-        method: "POST",
-        url: "/v1/accounts",
-        headers: { authorization: `Bearer ${KEY}` },
-        payload: { id, role, displayName: id, country: "US", locale: "en-US" },
-      });
+    ]);
     const sent = await app.inject({
       method: "POST",
       url: "/v1/messages",

@@ -1,7 +1,7 @@
 import { conversionFee, DEFAULT_CONFIG, minor, offPlatformWindowEnd } from "@leakguard/domain";
 import { balancesOf, type Db, getRelationship, highestHourlyRate, payConversionFee } from "@leakguard/store";
 import { z } from "zod";
-import { actorFor, errors, fail, Id, IdempotencyKey, type ZodApp } from "./http.js";
+import { actorFor, errors, fail, Id, IdempotencyKey, mayReadAccount, type ZodApp } from "./http.js";
 
 const RelationshipSchema = z.object({
   id: z.string(),
@@ -95,12 +95,7 @@ export function relationshipRoutes(r: ZodApp, deps: { db: Db; now: () => Date })
     },
     async (request, reply) => {
       const acting = request.caller.actingAs;
-      if (
-        acting !== null &&
-        acting.id !== request.params.id &&
-        acting.role !== "agent" &&
-        acting.role !== "admin"
-      )
+      if (!mayReadAccount(acting, request.params.id))
         return fail(reply, "forbidden", "a user sees only their own money");
       const balances = await balancesOf(db, request.params.id);
       return {

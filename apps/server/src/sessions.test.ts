@@ -1,42 +1,25 @@
 import type { FastifyInstance } from "fastify";
 import { beforeAll, describe, expect, it } from "vitest";
 import { engines, migratedDb } from "../../../packages/store/src/engines.test-helper.js";
-import { buildApp } from "./app.js";
-import { sha256Hex } from "./auth.js";
 import type { ErrorBody } from "./errors.js";
-
-const KEY = "lg_test_key";
-const platform = { authorization: `Bearer ${KEY}` };
+import { platform, testApp } from "./test-app.test-helper.js";
 
 describe.each(engines)("sessions on $name", ({ open }) => {
   const db = migratedDb(open);
   let app: FastifyInstance;
   let now = new Date("2026-11-26T15:00:00Z");
   beforeAll(async () => {
-    app = await buildApp({ db: db(), apiKeyHashes: [sha256Hex(KEY)], now: () => now });
-    for (const [id, role] of [
-      ["cli_p", "client"],
-      ["fre_p", "freelancer"],
-      ["fre_q", "freelancer"],
-      ["cli_q", "client"],
-    ] as const)
-      expect(
-        (
-          await app.inject({
-            method: "POST",
-            url: "/v1/accounts",
-            headers: platform,
-            payload: {
-              id,
-              role,
-              displayName: id,
-              country: "US",
-              locale: "en-US",
-              password: `pw-of-${id}-long`,
-            },
-          })
-        ).statusCode,
-      ).toBe(201);
+    app = await testApp(
+      db(),
+      () => now,
+      [
+        ["cli_p", "client"],
+        ["fre_p", "freelancer"],
+        ["fre_q", "freelancer"],
+        ["cli_q", "client"],
+      ],
+      (id) => `pw-of-${id}-long`,
+    );
     await app.inject({
       method: "POST",
       url: "/v1/messages",
