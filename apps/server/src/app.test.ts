@@ -201,6 +201,34 @@ describe.each(engines)("HTTP API on $name", ({ open }) => {
     expect(other.json<ErrorBody>().error.code).toBe("message_id_reused");
   });
 
+  it("lets a suspended account read but not act", async () => {
+    await app.inject({
+      method: "POST",
+      url: "/v1/accounts",
+      headers: bearer,
+      payload: { id: "cli_s", role: "client", displayName: "cli_s", country: "US", locale: "en-US" },
+    });
+    // Suspension itself comes with the trust issue; here the state it leaves.
+    await db().query("UPDATE accounts SET status = 'suspended' WHERE id = 'cli_s'");
+    const send = await app.inject({
+      method: "POST",
+      url: "/v1/messages",
+      headers: as("cli_s"),
+      payload: { recipientId: "fre_a", text: "pay me outside" },
+    });
+    expect(send.statusCode).toBe(403);
+    expect(send.json<ErrorBody>().error.code).toBe("account_cannot_act");
+    const contract = await app.inject({
+      method: "POST",
+      url: "/v1/contracts/fixed-price",
+      headers: as("cli_s"),
+      payload: { freelancerId: "fre_a", currency: "USD", milestones: [{ amount: "100" }] },
+    });
+    expect(contract.json<ErrorBody>().error.code).toBe("account_cannot_act");
+    const own = await app.inject({ url: "/v1/accounts/cli_s", headers: as("cli_s") });
+    expect(own.json<{ status: string }>().status).toBe("suspended");
+  });
+
   it("answers an unknown route with a coded 404", async () => {
     const res = await app.inject({ url: "/v1/nothing-here", headers: bearer });
     expect(res.statusCode).toBe(404);

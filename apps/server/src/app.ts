@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
+import { canAct } from "@leakguard/domain";
 import {
   createAccount,
   type Db,
@@ -145,6 +146,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         const auth = await authenticate(db, request.headers, options.apiKeyHashes, now());
         if (!auth.ok) return fail(reply, auth.code, auth.message);
         request.caller = auth.caller;
+        // Restricted, suspended and removed accounts may read (and sign out) but not write.
+        const acting = auth.caller.actingAs;
+        const writes = request.method !== "GET" && request.method !== "HEAD";
+        if (
+          writes &&
+          acting !== null &&
+          !canAct(acting) &&
+          request.url.split("?")[0] !== "/v1/sessions/current"
+        )
+          return fail(
+            reply,
+            "account_cannot_act",
+            `account ${acting.id} is ${acting.status}: it may read but not act`,
+          );
       });
 
       r.post(
