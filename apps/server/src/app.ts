@@ -26,6 +26,7 @@ import { hourlyRoutes } from "./hourly.js";
 import { errors, fail, Id, IdempotencyKey, mayReadAccount } from "./http.js";
 import { milestoneRoutes } from "./milestones.js";
 import { relationshipRoutes } from "./relationships.js";
+import { SignInLimit } from "./sign-in-limit.js";
 
 export interface AppOptions {
   db: Db;
@@ -120,6 +121,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     () => Promise.resolve({ ok: true as const }),
   );
 
+  const signInLimit = new SignInLimit();
   api.post(
     "/v1/sessions",
     {
@@ -131,8 +133,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     },
     async (request, reply) => {
-      const session = await signIn(db, request.body.accountId, request.body.password, now());
-      if (!session.ok) return fail(reply, session.code, session.message);
+      const at = now();
+      const waitMs = signInLimit.retryAfterMs(request.body.accountId, at);
+      if (waitMs > 0) {
+        void reply.header("retry-after", String(Math.ceil(waitMs / 1000)));
+        return fail(
+          reply,
+          "too_many_attempts",
+          `too many failed sign-ins; try again in ${Math.ceil(waitMs / 60_000)} min`,
+        );
+      }
+      const session = await signIn(db, request.body.accountId, request.body.password, at);
+      if (!session.ok) {
+        signInLimit.fail(request.body.accountId, at);
+        return fail(reply, session.code, session.message);
+      }
+      signInLimit.succeed(request.body.accountId);
       return reply
         .code(201)
         .send({ token: session.value.token, expiresAt: session.value.expiresAt.toISOString() });

@@ -15,6 +15,7 @@ export type EdgeCode =
   | "not_found"
   | "payload_too_large"
   | "unsupported_media_type"
+  | "too_many_attempts"
   | "internal";
 
 export type ApiCode = EdgeCode | PeopleCode | ActCode | HourlyCode | PostCode | SessionCode | InvoiceActCode;
@@ -31,6 +32,7 @@ export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
   not_found: 404,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  too_many_attempts: 429,
   internal: 500,
   // accounts and pairs
   invalid_role: 422,

@@ -35,6 +35,7 @@ export const errors = {
   404: ErrorSchema,
   409: ErrorSchema,
   422: ErrorSchema,
+  429: ErrorSchema,
 };
 
 export function fail(reply: FastifyReply, code: ApiCode, message: string, details?: unknown) {

@@ -79,6 +79,17 @@ describe.each(engines)("sessions on $name", ({ open }) => {
     ).toBe(401);
   });
 
+  it("stops a password-guessing run after ten failures, for that account only", async () => {
+    for (let i = 0; i < 10; i++) expect((await signIn("fre_q", `guess-number-${i}`)).statusCode).toBe(401);
+    const blocked = await signIn("fre_q", "pw-of-fre_q-long");
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.json<ErrorBody>().error.code).toBe("too_many_attempts");
+    expect(Number(blocked.headers["retry-after"])).toBeGreaterThan(0);
+    expect((await signIn("cli_q", "pw-of-cli_q-long")).statusCode).toBe(201);
+    now = new Date(now.getTime() + 16 * 60_000);
+    expect((await signIn("fre_q", "pw-of-fre_q-long")).statusCode).toBe(201);
+  });
+
   it("keeps passwords and tokens only as hashes, and writes no account for a bad password", async () => {
     const short = await app.inject({
       method: "POST",
