@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { once } from "node:events";
-import { createReadStream, mkdirSync } from "node:fs";
+import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Stage } from "@leakguard/detect";
 import { Command, InvalidArgumentError } from "commander";
@@ -53,22 +53,18 @@ program
   )
   .action(async () => {
     // Loaded here so `leakguard scan` does not pay for the database and server modules.
-    const { parseConfig } = await import("@leakguard/server");
-    const { migrate, openDb } = await import("@leakguard/store");
+    const { databaseLabel, openConfiguredDb, parseConfig } = await import("@leakguard/server");
+    const { migrate } = await import("@leakguard/store");
     const parsed = parseConfig(process.env);
     if (!parsed.ok) {
       process.stderr.write(`leakguard migrate: bad configuration\n  ${parsed.problems.join("\n  ")}\n`);
       process.exitCode = 2;
       return;
     }
-    const { databaseUrl, dataDir } = parsed.config;
-    if (databaseUrl === undefined) mkdirSync(dataDir, { recursive: true });
-    const where = databaseUrl === undefined ? `PGlite in ${dataDir}` : "PostgreSQL at DATABASE_URL";
-    let db: Awaited<ReturnType<typeof openDb>> | undefined;
+    const where = databaseLabel(parsed.config);
+    let db: Awaited<ReturnType<typeof openConfiguredDb>> | undefined;
     try {
-      db = await openDb(
-        databaseUrl === undefined ? { engine: "pglite", dataDir } : { engine: "postgres", url: databaseUrl },
-      );
+      db = await openConfiguredDb(parsed.config);
       const applied = await migrate(db);
       process.stdout.write(
         applied.length === 0

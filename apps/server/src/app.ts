@@ -1,4 +1,3 @@
-import { createHash, randomUUID } from "node:crypto";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import { canAct } from "@leakguard/domain";
@@ -6,6 +5,7 @@ import {
   createAccount,
   type Db,
   getAccount,
+  getRelationship,
   messagesOf,
   sendMessage,
   setPassword,
@@ -23,7 +23,7 @@ import {
 import { z } from "zod";
 import { authenticate, type Caller } from "./auth.js";
 import { hourlyRoutes } from "./hourly.js";
-import { errors, fail, Id, IdempotencyKey, mayReadAccount } from "./http.js";
+import { actorFor, creationId, errors, fail, Id, IdempotencyKey, mayReadAccount } from "./http.js";
 import { milestoneRoutes } from "./milestones.js";
 import { relationshipRoutes } from "./relationships.js";
 import { SignInLimit } from "./sign-in-limit.js";
@@ -52,12 +52,6 @@ const MessageSchema = z.object({
   text: z.string(),
   sentAt: z.string().describe("ISO 8601, UTC"),
 });
-
-/** A message's id: derived from the sender and their idempotency key, so a retry lands on the same row. */
-function messageId(senderId: string, idempotencyKey: string | undefined): string {
-  if (idempotencyKey === undefined) return `msg_${randomUUID()}`;
-  return `msg_${createHash("sha256").update(`${senderId}\n${idempotencyKey}`).digest("hex").slice(0, 32)}`;
-}
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -263,7 +257,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           const sent = await sendMessage(
             db,
             {
-              id: messageId(sender.id, request.headers["idempotency-key"]),
+              id: creationId("msg", sender.id, request.headers["idempotency-key"]),
               senderId: sender.id,
               recipientId: request.body.recipientId,
               text: request.body.text,
@@ -285,18 +279,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           },
         },
         async (request, reply) => {
-          const acting = request.caller.actingAs;
-          const pair = (
-            await db.query<{ client_id: string; freelancer_id: string }>(
-              "SELECT client_id, freelancer_id FROM relationships WHERE id = $1",
-              [request.params.id],
-            )
-          ).rows[0];
-          const isSide =
-            acting !== null && (pair?.client_id === acting.id || pair?.freelancer_id === acting.id);
-          const isStaff = acting === null || acting.role === "agent" || acting.role === "admin";
+          const pair = await getRelationship(db, request.params.id);
           // A user outside the pair learns nothing, not even that it exists.
-          if (pair === undefined || !(isSide || isStaff))
+          if (pair === null || actorFor(request.caller.actingAs, pair) === null)
             return fail(reply, "not_found", `no relationship ${request.params.id} you can see`);
           const messages = await messagesOf(db, request.params.id);
           return { messages: messages.map((m) => ({ ...m, sentAt: m.sentAt.toISOString() })) };

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { issueWeeklyInvoices, lapseInvoiceDisputes, migrate, openDb, runDueJobs } from "@leakguard/store";
+import { issueWeeklyInvoices, lapseInvoiceDisputes, migrate, runDueJobs } from "@leakguard/store";
 import { buildApp } from "./app.js";
 import { sha256Hex } from "./auth.js";
 import { parseConfig } from "./config.js";
+import { databaseLabel, openConfiguredDb } from "./database.js";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from "./seed.js";
 
 // The only place the server reads process.env: parsed once, frozen, passed down.
@@ -23,21 +23,14 @@ if (apiKeyHashes.length === 0) {
   apiKeyHashes = [sha256Hex(devKey)];
 }
 
-if (config.databaseUrl === undefined) mkdirSync(config.dataDir, { recursive: true });
-const db = await openDb(
-  config.databaseUrl === undefined
-    ? { engine: "pglite", dataDir: config.dataDir }
-    : { engine: "postgres", url: config.databaseUrl },
-);
+const db = await openConfiguredDb(config);
 const applied = await migrate(db);
 const seeded = config.seedDemo ? await seedDemo(db, new Date()) : false;
 const app = await buildApp({ db, apiKeyHashes, logger: false });
 const url = await app.listen({ host: config.host, port: config.port });
 
 console.log(`Leakguard API on ${url} (reference: ${url}/docs, OpenAPI: ${url}/openapi.json)`);
-console.log(
-  `database: ${config.databaseUrl === undefined ? `PGlite in ${config.dataDir}` : "PostgreSQL"}; migrations applied now: ${applied.length}`,
-);
+console.log(`database: ${databaseLabel(config)}; migrations applied now: ${applied.length}`);
 if (config.seedDemo) {
   console.log(
     `demo data ${seeded ? "written now" : "already there"}; sign in as one of these with password "${DEMO_PASSWORD}" (POST /v1/sessions), or act as one with the key and Leakguard-Act-As:`,

@@ -13,7 +13,7 @@ interface MilestoneBody {
   amount: string;
 }
 
-describe.each(engines)("fixed-price milestones over HTTP on $name", ({ name, open }) => {
+describe.each(engines)("fixed-price milestones over HTTP on $name", ({ open }) => {
   const db = migratedDb(open);
   let app: FastifyInstance;
   let tick = 0;
@@ -135,7 +135,6 @@ describe.each(engines)("fixed-price milestones over HTTP on $name", ({ name, ope
     const [usd] = money.json<{ balances: { currency: string; pending: string }[] }>().balances;
     expect(usd?.currency).toBe("USD");
     expect(BigInt(usd?.pending ?? "0")).toBe(await balanceOf(db(), accounts.pending("fre_a")));
-    void name;
   });
 
   it("checks action bodies: an agent's split needs its amount, a refund answer its choice", async () => {

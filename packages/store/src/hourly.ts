@@ -278,6 +278,20 @@ function disputeOf(row: DisputeRow): InvoiceDispute | undefined {
   };
 }
 
+async function lockInvoiceDispute(
+  tx: Queryable,
+  contractId: string,
+  week: Date,
+): Promise<DisputeRow | undefined> {
+  return (
+    await tx.query<DisputeRow>(
+      `SELECT dispute_until, dispute_opened_at, dispute_answer_by, dispute_outcome, dispute_closed_at
+       FROM weekly_invoices WHERE contract_id = $1 AND week_start = $2 FOR UPDATE`,
+      [contractId, week],
+    )
+  ).rows[0];
+}
+
 async function writeDispute(tx: Queryable, contractId: string, week: Date, d: InvoiceDispute): Promise<void> {
   await tx.query(
     `UPDATE weekly_invoices SET dispute_opened_at = $3, dispute_answer_by = $4, dispute_outcome = $5, dispute_closed_at = $6
@@ -299,13 +313,7 @@ export async function actOnInvoiceDispute(
   config: MarketplaceConfig = DEFAULT_CONFIG,
 ): Promise<Result<InvoiceDispute, InvoiceActCode>> {
   return db.transaction(async (tx) => {
-    const row = (
-      await tx.query<DisputeRow>(
-        `SELECT dispute_until, dispute_opened_at, dispute_answer_by, dispute_outcome, dispute_closed_at
-         FROM weekly_invoices WHERE contract_id = $1 AND week_start = $2 FOR UPDATE`,
-        [contractId, week],
-      )
-    ).rows[0];
+    const row = await lockInvoiceDispute(tx, contractId, week);
     if (row === undefined)
       return err("invoice_not_found", `no invoice for the week of ${week.toISOString()}`);
     const current = disputeOf(row);
@@ -331,13 +339,7 @@ export async function lapseInvoiceDisputes(db: Db, now: Date): Promise<number> {
   let lapsed = 0;
   for (const d of due)
     await db.transaction(async (tx) => {
-      const row = (
-        await tx.query<DisputeRow>(
-          `SELECT dispute_until, dispute_opened_at, dispute_answer_by, dispute_outcome, dispute_closed_at
-           FROM weekly_invoices WHERE contract_id = $1 AND week_start = $2 FOR UPDATE`,
-          [d.contract_id, d.week_start],
-        )
-      ).rows[0];
+      const row = await lockInvoiceDispute(tx, d.contract_id, d.week_start);
       const next = row === undefined ? null : lapseInvoiceDispute(disputeOf(row), now);
       if (next === null) return;
       await writeDispute(tx, d.contract_id, new Date(d.week_start), next);

@@ -86,20 +86,8 @@ export async function relationshipFor(
      ON CONFLICT (client_id, freelancer_id) DO NOTHING`,
     [`rel_${clientId}_${freelancerId}`, clientId, freelancerId, now],
   );
-  const row = (
-    await db.query<{ id: string; identified_at: Date; conversion_paid_at: Date | null }>(
-      "SELECT id, identified_at, conversion_paid_at FROM relationships WHERE client_id = $1 AND freelancer_id = $2",
-      [clientId, freelancerId],
-    )
-  ).rows[0];
-  if (row === undefined) return err("not_a_pair", "the relationship could not be read back");
-  return ok({
-    id: row.id,
-    clientId,
-    freelancerId,
-    identifiedAt: new Date(row.identified_at),
-    ...(row.conversion_paid_at === null ? {} : { conversionPaidAt: new Date(row.conversion_paid_at) }),
-  });
+  const pair = await readRelationship(db, "client_id = $1 AND freelancer_id = $2", [clientId, freelancerId]);
+  return pair === null ? err("not_a_pair", "the relationship could not be read back") : ok(pair);
 }
 
 export interface StoredMessage {
@@ -233,7 +221,15 @@ export async function payConversionFee(
 }
 
 /** A pair by its id, or null. */
-export async function getRelationship(db: Queryable, id: string): Promise<Relationship | null> {
+export function getRelationship(db: Queryable, id: string): Promise<Relationship | null> {
+  return readRelationship(db, "id = $1", [id]);
+}
+
+async function readRelationship(
+  db: Queryable,
+  where: "id = $1" | "client_id = $1 AND freelancer_id = $2",
+  params: string[],
+): Promise<Relationship | null> {
   const row = (
     await db.query<{
       id: string;
@@ -242,8 +238,8 @@ export async function getRelationship(db: Queryable, id: string): Promise<Relati
       identified_at: Date;
       conversion_paid_at: Date | null;
     }>(
-      "SELECT id, client_id, freelancer_id, identified_at, conversion_paid_at FROM relationships WHERE id = $1",
-      [id],
+      `SELECT id, client_id, freelancer_id, identified_at, conversion_paid_at FROM relationships WHERE ${where}`,
+      params,
     )
   ).rows[0];
   if (row === undefined) return null;
