@@ -130,11 +130,11 @@ describe.each(engines)("fixed-price milestones over HTTP on $name", ({ open }) =
     for (const r of answers.filter((a) => a.statusCode !== 200))
       expect(r.json<ErrorBody>().error.code).toBe("milestone_closed");
     expect(await balanceOf(db(), accounts.escrow(id))).toBe(0n);
-    expect(await balanceOf(db(), accounts.pending("fre_a"))).toBeGreaterThanOrEqual(90000n);
+    expect(await balanceOf(db(), accounts.pending("fre_a", USD))).toBeGreaterThanOrEqual(90000n);
     const money = await app.inject({ url: "/v1/accounts/fre_a/balances", headers: as("fre_a") });
     const [usd] = money.json<{ balances: { currency: string; pending: string }[] }>().balances;
     expect(usd?.currency).toBe("USD");
-    expect(BigInt(usd?.pending ?? "0")).toBe(await balanceOf(db(), accounts.pending("fre_a")));
+    expect(BigInt(usd?.pending ?? "0")).toBe(await balanceOf(db(), accounts.pending("fre_a", USD)));
   });
 
   it("checks action bodies: an agent's split needs its amount, a refund answer its choice", async () => {

@@ -17,10 +17,11 @@ export const accounts = {
   world: (currency: Currency): AccountId => `world:${currency}` as AccountId,
   /** Money held for one milestone. */
   escrow: (milestoneId: string): AccountId => `escrow:${milestoneId}` as AccountId,
-  /** Released to a user, waiting out the pending period. */
-  pending: (userId: string): AccountId => `pending:${userId}` as AccountId,
-  /** A user's money they can pay out. */
-  available: (userId: string): AccountId => `available:${userId}` as AccountId,
+  /** Released to a user, waiting out the pending period; one per user and currency, so currencies never mix. */
+  pending: (userId: string, currency: Currency): AccountId => `pending:${currency}:${userId}` as AccountId,
+  /** A user's money they can pay out, per currency. */
+  available: (userId: string, currency: Currency): AccountId =>
+    `available:${currency}:${userId}` as AccountId,
   /** The platform's fees. */
   fees: (currency: Currency): AccountId => `fees:${currency}` as AccountId,
 };

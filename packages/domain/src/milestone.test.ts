@@ -52,7 +52,7 @@ describe("fixed-price milestone", () => {
     ]);
     expect(m.status).toBe("released");
     const balances = applyTransfers(new Map(), transfers);
-    expect(balances.ok && balances.value.get(accounts.pending("u_free"))).toBe(90_000n);
+    expect(balances.ok && balances.value.get(accounts.pending("u_free", USD))).toBe(90_000n);
     expect(balances.ok && balances.value.get(accounts.fees(USD))).toBe(10_000n);
     expect(balances.ok && (balances.value.get(accounts.escrow("ms_1")) ?? 0n)).toBe(0n);
   });
@@ -108,7 +108,7 @@ describe("fixed-price milestone", () => {
     ]);
     expect(m.status).toBe("split");
     const b = applyTransfers(new Map(), transfers);
-    expect(b.ok && b.value.get(accounts.pending("u_free"))).toBe(36_000n);
+    expect(b.ok && b.value.get(accounts.pending("u_free", USD))).toBe(36_000n);
     expect(b.ok && b.value.get(accounts.world(USD))).toBe(-40_000n);
   });
 

@@ -236,7 +236,7 @@ function release(m: Milestone, part: Minor, config: MarketplaceConfig, why: stri
       transfer(
         `${m.id}:${why}:freelancer`,
         accounts.escrow(m.id),
-        accounts.pending(m.freelancerId),
+        accounts.pending(m.freelancerId, m.currency),
         net,
         m.currency,
       ),

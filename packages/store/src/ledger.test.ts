@@ -1,3 +1,6 @@
+import { copyFileSync, mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   accounts,
   type Currency,
@@ -10,7 +13,8 @@ import {
 import { beforeEach, describe, expect, it } from "vitest";
 import { engines, migratedDb } from "./engines.test-helper.js";
 import { balanceOf, ledgerTotals, postTransfers } from "./ledger.js";
-import { migrate } from "./migrate.js";
+import { MIGRATIONS_DIR, migrate } from "./migrate.js";
+import { balancesOf } from "./people.js";
 
 const USD = "USD" as Currency;
 const t0 = new Date("2026-03-02T09:00:00Z");
@@ -49,7 +53,7 @@ describe.each(engines)("ledger on $name", ({ open }) => {
     expect(await postTransfers(dbOf(), funded.transfers)).toMatchObject({ ok: true });
     const released = step(funded.m, { type: "approve", by: "client" });
     expect(await postTransfers(dbOf(), released.transfers)).toMatchObject({ ok: true, value: { posted: 2 } });
-    expect(await balanceOf(dbOf(), accounts.pending("u_free"))).toBe(90_000n);
+    expect(await balanceOf(dbOf(), accounts.pending("u_free", USD))).toBe(90_000n);
     expect(await balanceOf(dbOf(), accounts.fees(USD))).toBe(10_000n);
     expect(await balanceOf(dbOf(), accounts.escrow("ms_a"))).toBe(0n);
     expect((await ledgerTotals(dbOf())).balances).toBe(0n);
@@ -97,7 +101,33 @@ describe.each(engines)("ledger on $name", ({ open }) => {
     );
     expect(results.filter((r) => r.ok && r.value.posted > 0)).toHaveLength(1);
     expect(results.every((r) => r.ok)).toBe(true);
-    expect(await balanceOf(dbOf(), accounts.pending("u_free"))).toBe(90_000n);
+    expect(await balanceOf(dbOf(), accounts.pending("u_free", USD))).toBe(90_000n);
     expect((await ledgerTotals(dbOf())).balances).toBe(0n);
+  });
+});
+
+describe.each(engines)("per-currency user accounts on $name", ({ open }) => {
+  it("moves the money of accounts of the earlier form by appended transfers", async () => {
+    const { db, drop } = await open();
+    try {
+      // The database as it was before the change: every migration up to it.
+      const before = mkdtempSync(join(tmpdir(), "leakguard-migrations-"));
+      for (const f of readdirSync(MIGRATIONS_DIR).filter((f) => f < "20261126T2100"))
+        copyFileSync(join(MIGRATIONS_DIR, f), join(before, f));
+      await migrate(db, before);
+      await db.exec(`INSERT INTO ledger_accounts (id, currency, balance) VALUES
+        ('world:EUR', 'EUR', -7000), ('pending:fre_a', 'EUR', 5000), ('available:fre_a', 'EUR', 2000)`);
+      await db.exec(`INSERT INTO ledger_transfers (id, debit, credit, amount, currency) VALUES
+        ('old:1', 'world:EUR', 'pending:fre_a', 5000, 'EUR'), ('old:2', 'world:EUR', 'available:fre_a', 2000, 'EUR')`);
+      await migrate(db);
+      const EUR = "EUR" as Currency;
+      expect(await balanceOf(db, accounts.pending("fre_a", EUR))).toBe(5000n);
+      expect(await balanceOf(db, accounts.available("fre_a", EUR))).toBe(2000n);
+      expect(await balanceOf(db, "pending:fre_a" as ReturnType<typeof accounts.world>)).toBe(0n);
+      expect(await ledgerTotals(db)).toMatchObject({ balances: 0n, transfers: 4 });
+      expect(await balancesOf(db, "fre_a")).toEqual([{ currency: "EUR", pending: 5000n, available: 2000n }]);
+    } finally {
+      await drop();
+    }
   });
 });

@@ -123,7 +123,7 @@ export async function makeAvailable(
   const due = (
     await db.query<{ id: string; credit: string; amount: string | number | bigint; currency: string }>(
       `SELECT t.id, t.credit, t.amount, t.currency FROM ledger_transfers t
-       WHERE t.credit LIKE 'pending:%' AND t.posted_at <= $1
+       WHERE t.credit LIKE 'pending:%' AND t.credit ~ '^pending:[A-Z]{3}:' AND t.posted_at <= $1
          AND NOT EXISTS (SELECT 1 FROM ledger_transfers a WHERE a.id = t.id || ':available')
        ORDER BY t.posted_at LIMIT $2`,
       [cutoff, limit],
@@ -131,13 +131,15 @@ export async function makeAvailable(
   ).rows;
   let moved = 0;
   for (const row of due) {
-    const user = row.credit.slice("pending:".length);
+    // "pending:USD:fre_a": the currency and the user are in the account's id.
+    const currency = row.credit.slice("pending:".length, "pending:".length + 3) as Currency;
+    const user = row.credit.slice("pending:XXX:".length);
     const transfer: Transfer = {
       id: `${row.id}:available`,
-      debit: accounts.pending(user),
-      credit: accounts.available(user),
+      debit: accounts.pending(user, currency),
+      credit: accounts.available(user, currency),
       amount: minor(BigInt(row.amount)),
-      currency: row.currency as Currency,
+      currency,
     };
     const r = await postTransfers(db, [transfer], now);
     if (!r.ok) return r;

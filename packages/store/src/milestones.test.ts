@@ -32,7 +32,7 @@ describe.each(engines)("milestones on $name", ({ open }) => {
       ok: true,
       value: { status: "released" },
     });
-    expect(await balanceOf(dbOf(), accounts.pending(`u_free${n}`))).toBe(90_000n);
+    expect(await balanceOf(dbOf(), accounts.pending(`u_free${n}`, USD))).toBe(90_000n);
     expect(await balanceOf(dbOf(), accounts.escrow(ms))).toBe(0n);
   });
 
@@ -56,7 +56,7 @@ describe.each(engines)("milestones on $name", ({ open }) => {
     );
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(results.filter((r) => !r.ok && r.code === "milestone_closed")).toHaveLength(19);
-    expect(await balanceOf(dbOf(), accounts.pending(`u_free${n}`))).toBe(90_000n);
+    expect(await balanceOf(dbOf(), accounts.pending(`u_free${n}`, USD))).toBe(90_000n);
     expect((await ledgerTotals(dbOf())).balances).toBe(0n);
   });
 
@@ -75,7 +75,7 @@ describe.each(engines)("milestones on $name", ({ open }) => {
       code: "milestone_closed",
     });
     expect(await dueMilestones(dbOf(), days(30))).not.toContain(ms);
-    expect(await balanceOf(dbOf(), accounts.pending(`u_free${n}`))).toBe(90_000n);
+    expect(await balanceOf(dbOf(), accounts.pending(`u_free${n}`, USD))).toBe(90_000n);
   });
 
   it("refuses unknown milestones and actions of the wrong party, writing nothing", async () => {
@@ -94,13 +94,13 @@ describe.each(engines)("milestones on $name", ({ open }) => {
     await actOnMilestone(dbOf(), ms, { type: "approve", by: "client" }, t0);
     const user = `u_free${n}`;
     expect(await makeAvailable(dbOf(), days(4), 5)).toMatchObject({ ok: true, value: { moved: 0 } });
-    expect(await balanceOf(dbOf(), accounts.available(user))).toBe(0n);
+    expect(await balanceOf(dbOf(), accounts.available(user, USD))).toBe(0n);
     expect(await makeAvailable(dbOf(), days(5), 5)).toMatchObject({ ok: true });
-    expect(await balanceOf(dbOf(), accounts.available(user))).toBe(90_000n);
-    expect(await balanceOf(dbOf(), accounts.pending(user))).toBe(0n);
+    expect(await balanceOf(dbOf(), accounts.available(user, USD))).toBe(90_000n);
+    expect(await balanceOf(dbOf(), accounts.pending(user, USD))).toBe(0n);
     // Run again, by the same job or another worker: nothing moves twice.
     expect(await makeAvailable(dbOf(), days(6), 5)).toMatchObject({ ok: true, value: { moved: 0 } });
-    expect(await balanceOf(dbOf(), accounts.available(user))).toBe(90_000n);
+    expect(await balanceOf(dbOf(), accounts.available(user, USD))).toBe(90_000n);
   });
   it("runs what the clock owes once, also with two workers at the same time", async () => {
     await actOnMilestone(dbOf(), ms, { type: "fund", by: "client" }, t0);
@@ -108,10 +108,10 @@ describe.each(engines)("milestones on $name", ({ open }) => {
     const user = `u_free${n}`;
     const [a, b] = await Promise.all([runDueJobs(dbOf(), days(14)), runDueJobs(dbOf(), days(14))]);
     expect((a?.milestones ?? 0) + (b?.milestones ?? 0)).toBeGreaterThanOrEqual(1);
-    expect(await balanceOf(dbOf(), accounts.pending(user))).toBe(90_000n);
+    expect(await balanceOf(dbOf(), accounts.pending(user, USD))).toBe(90_000n);
     await Promise.all([runDueJobs(dbOf(), days(19)), runDueJobs(dbOf(), days(19))]);
-    expect(await balanceOf(dbOf(), accounts.available(user))).toBe(90_000n);
-    expect(await balanceOf(dbOf(), accounts.pending(user))).toBe(0n);
+    expect(await balanceOf(dbOf(), accounts.available(user, USD))).toBe(90_000n);
+    expect(await balanceOf(dbOf(), accounts.pending(user, USD))).toBe(0n);
     expect((await ledgerTotals(dbOf())).balances).toBe(0n);
   });
 });

@@ -273,10 +273,13 @@ export async function balancesOf(
   db: Queryable,
   userId: string,
 ): Promise<{ pending: bigint; available: bigint; currency: string }[]> {
+  // The user's accounts are "pending:<currency>:<user>" and "available:<currency>:<user>".
   const rows = (
     await db.query<{ id: string; currency: string; balance: string }>(
-      "SELECT id, currency, balance::text AS balance FROM ledger_accounts WHERE id = $1 OR id = $2 ORDER BY id",
-      [accounts.pending(userId), accounts.available(userId)],
+      `SELECT id, currency, balance::text AS balance FROM ledger_accounts
+       WHERE (id LIKE 'pending:%' OR id LIKE 'available:%') AND substr(id, position(':' in id) + 5) = $1
+       ORDER BY currency, id`,
+      [userId],
     )
   ).rows;
   const byCurrency = new Map<string, { pending: bigint; available: bigint; currency: string }>();
