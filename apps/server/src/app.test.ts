@@ -240,9 +240,16 @@ describe.each(engines)("HTTP API on $name", ({ open }) => {
       fc.asyncProperty(
         fc.constantFrom(
           "/v1/accounts",
+          "/v1/sessions",
           "/v1/messages",
           "/v1/contracts/fixed-price",
+          "/v1/contracts/hourly",
+          "/v1/contracts/ctr_x/time",
+          "/v1/contracts/ctr_x/invoices/2026-11-16/dispute",
+          "/v1/contracts/ctr_x/invoices/2026-11-16/resolve",
+          "/v1/relationships/rel_x/conversion-fee",
           "/v1/milestones/ms_x/fund",
+          "/v1/milestones/ms_x/resolve",
         ),
         fc.oneof(
           fc.json(),
@@ -260,7 +267,7 @@ describe.each(engines)("HTTP API on $name", ({ open }) => {
           expect(typeof res.json<ErrorBody>().error?.code === "string" || res.statusCode === 201).toBe(true);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 300 },
     );
   });
 });

@@ -24,6 +24,7 @@ import { z } from "zod";
 import { authenticate, type Caller } from "./auth.js";
 import { hourlyRoutes } from "./hourly.js";
 import { actorFor, creationId, errors, fail, Id, IdempotencyKey, mayReadAccount } from "./http.js";
+import { invoiceRoutes } from "./invoices.js";
 import { milestoneRoutes } from "./milestones.js";
 import { relationshipRoutes } from "./relationships.js";
 import { SignInLimit } from "./sign-in-limit.js";
@@ -305,6 +306,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       );
       milestoneRoutes(r, { db, now });
       hourlyRoutes(r, { db, now });
+      invoiceRoutes(r, { db, now });
       relationshipRoutes(r, { db, now });
       done();
     },

@@ -75,6 +75,9 @@ export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
   invoice_already_disputed: 409,
   dispute_window_closed: 409,
   answer_window_closed: 409,
+  dispute_not_contested: 409,
+  invoice_already_settled: 409,
+  refund_out_of_range: 422,
 });
 
 export interface ErrorBody {

@@ -1,4 +1,5 @@
-import { issueWeeklyInvoices, lapseInvoiceDisputes } from "@leakguard/store";
+import { accounts, type Currency } from "@leakguard/domain";
+import { balanceOf, issueWeeklyInvoices, lapseInvoiceDisputes } from "@leakguard/store";
 import type { FastifyInstance } from "fastify";
 import { beforeAll, describe, expect, it } from "vitest";
 import { engines, migratedDb } from "../../../packages/store/src/engines.test-helper.js";
@@ -6,6 +7,8 @@ import type { ErrorBody } from "./errors.js";
 import { as, testApp } from "./test-app.test-helper.js";
 
 const NOW = new Date("2026-11-26T15:00:00Z");
+let keys = 0;
+const nextKey = () => `hourly-test-key-${++keys}`;
 
 describe.each(engines)("hourly contracts over HTTP on $name", ({ open }) => {
   const db = migratedDb(open);
@@ -16,6 +19,7 @@ describe.each(engines)("hourly contracts over HTTP on $name", ({ open }) => {
       ["cli_h", "client"],
       ["fre_h", "freelancer"],
       ["fre_x", "freelancer"],
+      ["agt_h", "agent"],
     ]);
     const made = await app.inject({
       method: "POST",
@@ -100,17 +104,25 @@ describe.each(engines)("hourly contracts over HTTP on $name", ({ open }) => {
       app.inject({
         method: "POST",
         url: `/v1/contracts/${contractId}/invoices/2026-11-16/dispute`,
-        headers: as(who),
+        headers: { ...as(who), "idempotency-key": nextKey() },
         ...(payload ? { payload } : {}),
       });
+    const noKey = await app.inject({
+      method: "POST",
+      url: `/v1/contracts/${contractId}/invoices/2026-11-16/dispute`,
+      headers: as("cli_h"),
+    });
+    expect(noKey.statusCode).toBe(400);
     const opened = await dispute("cli_h");
     expect(opened.statusCode).toBe(200);
-    expect(opened.json<{ answerBy: string }>().answerBy).toBe("2026-11-29T15:00:00.000Z");
+    expect(opened.json<{ dispute: { answerBy: string } }>().dispute.answerBy).toBe(
+      "2026-11-29T15:00:00.000Z",
+    );
     expect((await dispute("cli_h")).json<ErrorBody>().error.code).toBe("invoice_already_disputed");
     expect((await dispute("fre_x", { accept: true })).statusCode).toBe(404);
     expect((await dispute("fre_h")).json<ErrorBody>().error.code).toBe("invalid_request");
     const answered = await dispute("fre_h", { accept: false });
-    expect(answered.json<{ outcome: string }>().outcome).toBe("contested");
+    expect(answered.json<{ dispute: { outcome: string } }>().dispute.outcome).toBe("contested");
     expect((await dispute("fre_h", { accept: true })).json<ErrorBody>().error.code).toBe(
       "dispute_already_answered",
     );
@@ -121,7 +133,7 @@ describe.each(engines)("hourly contracts over HTTP on $name", ({ open }) => {
     const noInvoice = await app.inject({
       method: "POST",
       url: `/v1/contracts/${contractId}/invoices/2026-11-09/dispute`,
-      headers: as("cli_h"),
+      headers: { ...as("cli_h"), "idempotency-key": nextKey() },
     });
     expect(noInvoice.json<ErrorBody>().error.code).toBe("invoice_not_found");
   });
@@ -144,7 +156,7 @@ describe.each(engines)("hourly contracts over HTTP on $name", ({ open }) => {
     await app.inject({
       method: "POST",
       url: `/v1/contracts/${id}/invoices/2026-11-16/dispute`,
-      headers: as("cli_h"),
+      headers: { ...as("cli_h"), "idempotency-key": nextKey() },
     });
     const later = new Date(NOW.getTime() + 4 * 86_400_000);
     expect(await lapseInvoiceDisputes(db(), later)).toBe(1);
@@ -153,5 +165,76 @@ describe.each(engines)("hourly contracts over HTTP on $name", ({ open }) => {
     expect(
       listed.json<{ invoices: { dispute?: { outcome?: string } }[] }>().invoices[0]?.dispute?.outcome,
     ).toBe("lapsed");
+  });
+
+  it("lets only an agent decide a contested dispute, within the unprotected part, once per key", async () => {
+    const resolve = (who: string, refund: string, key: string) =>
+      app.inject({
+        method: "POST",
+        url: `/v1/contracts/${contractId}/invoices/2026-11-16/resolve`,
+        headers: { ...as(who), "idempotency-key": key },
+        payload: { refund },
+      });
+    // The first contract's invoice was contested above: 30.00 billed, 10.00 protected.
+    expect((await resolve("cli_h", "0", "resolve-key-1")).json<ErrorBody>().error.code).toBe(
+      "not_allowed_for_actor",
+    );
+    const tooMuch = await resolve("agt_h", "2001", "resolve-key-2");
+    expect(tooMuch.statusCode).toBe(422);
+    expect(tooMuch.json<ErrorBody>().error.code).toBe("refund_out_of_range");
+    const before = await balanceOf(db(), accounts.pending("fre_h", "USD" as Currency));
+    const decided = await resolve("agt_h", "1500", "resolve-key-3");
+    expect(decided.statusCode).toBe(200);
+    expect(decided.json<{ settlement: object }>().settlement).toMatchObject({
+      kind: "resolved",
+      refunded: "1500",
+      released: "1500",
+      resolvedBy: "agt_h",
+    });
+    // Sent twice with one key: the first answer, and the money moved once.
+    expect((await resolve("agt_h", "1500", "resolve-key-3")).json()).toEqual(decided.json());
+    expect((await resolve("agt_h", "1000", "resolve-key-3")).json<ErrorBody>().error.code).toBe(
+      "idempotency_key_reused",
+    );
+    expect((await resolve("agt_h", "1500", "resolve-key-4")).json<ErrorBody>().error.code).toBe(
+      "invoice_already_settled",
+    );
+    expect(await balanceOf(db(), accounts.pending("fre_h", "USD" as Currency))).toBe(before + 1_350n);
+  });
+
+  it("refunds once when the freelancer's acceptance is sent twice with one key", async () => {
+    const made = await app.inject({
+      method: "POST",
+      url: "/v1/contracts/hourly",
+      headers: as("cli_h"),
+      payload: { freelancerId: "fre_h", currency: "USD", hourlyRate: "6000", weeklyLimitHours: 10 },
+    });
+    const id = made.json<{ id: string }>().id;
+    await app.inject({
+      method: "POST",
+      url: `/v1/contracts/${id}/time`,
+      headers: as("fre_h"),
+      payload: { start: "2026-11-19T10:00:00Z", tracked: true, memo: "tests", activity: 40 },
+    });
+    await issueWeeklyInvoices(db(), NOW);
+    const url = `/v1/contracts/${id}/invoices/2026-11-16/dispute`;
+    await app.inject({ method: "POST", url, headers: { ...as("cli_h"), "idempotency-key": nextKey() } });
+    const accept = () =>
+      app.inject({
+        method: "POST",
+        url,
+        headers: { ...as("fre_h"), "idempotency-key": "accept-twice-key" },
+        payload: { accept: true },
+      });
+    const first = await accept();
+    expect(first.json<{ settlement: object }>().settlement).toMatchObject({
+      kind: "accepted",
+      refunded: "1000",
+    });
+    expect((await accept()).json()).toEqual(first.json());
+    const refunds = await db().query("SELECT id FROM ledger_transfers WHERE id LIKE $1", [
+      `invoice:${id}:%:settle:refund`,
+    ]);
+    expect(refunds.rows).toHaveLength(1);
   });
 });

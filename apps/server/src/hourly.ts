@@ -1,12 +1,5 @@
-import type { Currency, InvoiceDispute } from "@leakguard/domain";
-import {
-  actOnInvoiceDispute,
-  contractSides,
-  createHourlyContract,
-  type Db,
-  invoicesOf,
-  logSegment,
-} from "@leakguard/store";
+import type { Currency } from "@leakguard/domain";
+import { contractSides, createHourlyContract, type Db, logSegment } from "@leakguard/store";
 import { z } from "zod";
 import { createOnce, openingClient } from "./create-once.js";
 import {
@@ -20,37 +13,6 @@ import {
   PositiveMinorUnits,
   type ZodApp,
 } from "./http.js";
-
-const DisputeSchema = z.object({
-  openedAt: z.string(),
-  answerBy: z.string().describe("the freelancer answers by then; silence lapses in the client's favour"),
-  outcome: z.enum(["accepted", "contested", "lapsed"]).optional(),
-  closedAt: z.string().optional(),
-});
-
-function disputeJson(d: InvoiceDispute): z.infer<typeof DisputeSchema> {
-  return {
-    openedAt: d.openedAt.toISOString(),
-    answerBy: d.answerBy.toISOString(),
-    ...(d.outcome === undefined ? {} : { outcome: d.outcome }),
-    ...(d.closedAt === undefined ? {} : { closedAt: d.closedAt.toISOString() }),
-  };
-}
-
-/** A billing week by its Monday, "2026-11-16". */
-const Week = z.iso.date().describe("the billing week's Monday, YYYY-MM-DD");
-
-const InvoiceSchema = z.object({
-  weekStart: z.string(),
-  issuedAt: z.string(),
-  disputeUntil: z.string(),
-  billed: z.string().describe("minor units"),
-  protected: z.string().describe("minor units covered by Hourly Protection"),
-  unprotected: z
-    .record(z.string(), z.object({ segments: z.number(), amount: z.string() }))
-    .describe("why the rest is not protected: per reason, its segments and amount"),
-  dispute: DisputeSchema.optional(),
-});
 
 export function hourlyRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): void {
   const { db, now } = deps;
@@ -127,80 +89,6 @@ export function hourlyRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): void
       const logged = await logSegment(db, request.params.id, { start: new Date(start), ...rest }, now());
       if (!logged.ok) return fail(reply, logged.code, logged.message);
       return logged.value;
-    },
-  );
-
-  r.get(
-    "/contracts/:id/invoices",
-    {
-      schema: {
-        summary:
-          "An hourly contract's weekly invoices, newest first, with what is protected and why the rest is not",
-        params: z.object({ id: Id }),
-        response: { 200: z.object({ invoices: z.array(InvoiceSchema) }), ...errors },
-      },
-    },
-    async (request, reply) => {
-      const sides = await contractSides(db, request.params.id);
-      if (sides === null || sides.kind !== "hourly" || actorFor(request.caller.actingAs, sides) === null)
-        return fail(reply, "contract_not_found", `no hourly contract ${request.params.id} you can see`);
-      const invoices = await invoicesOf(db, request.params.id);
-      return {
-        invoices: invoices.map((i) => ({
-          weekStart: i.weekStart.toISOString(),
-          issuedAt: i.issuedAt.toISOString(),
-          disputeUntil: i.disputeUntil.toISOString(),
-          billed: i.billedMinor.toString(),
-          protected: i.protectedMinor.toString(),
-          ...(i.dispute === undefined ? {} : { dispute: disputeJson(i.dispute) }),
-          unprotected: Object.fromEntries(
-            Object.entries(i.unprotected).map(([reason, v]) => [
-              reason,
-              { segments: v.segments, amount: v.amountMinor.toString() },
-            ]),
-          ),
-        })),
-      };
-    },
-  );
-
-  r.post(
-    "/contracts/:id/invoices/:week/dispute",
-    {
-      schema: {
-        summary:
-          "Dispute a weekly invoice (the client, until the Friday after issue) or answer it (the freelancer, `{accept}`)",
-        params: z.object({ id: Id, week: Week }),
-        body: z.object({ accept: z.boolean().optional() }).strict().nullish(),
-        response: { 200: DisputeSchema, ...errors },
-      },
-    },
-    async (request, reply) => {
-      const sides = await contractSides(db, request.params.id);
-      const part = sides === null ? null : actorFor(request.caller.actingAs, sides);
-      if (sides === null || sides.kind !== "hourly" || part === null)
-        return fail(reply, "contract_not_found", `no hourly contract ${request.params.id} you can see`);
-      const accept = request.body?.accept;
-      // The client opens a dispute; the freelancer answers it with {accept}.
-      if (part === "client" && accept !== undefined)
-        return fail(
-          reply,
-          "invalid_request",
-          "the client opens a dispute with no body; the freelancer answers with {accept}",
-        );
-      if (part === "freelancer" && accept === undefined)
-        return fail(reply, "invalid_request", 'the freelancer answers with {"accept": true|false}');
-      if (part !== "client" && part !== "freelancer")
-        return fail(
-          reply,
-          "not_allowed_for_actor",
-          "invoice disputes are between the contract's client and freelancer",
-        );
-      const act = part === "client" ? "open" : accept === true ? "accept" : "contest";
-      const week = new Date(`${request.params.week}T00:00:00Z`);
-      const result = await actOnInvoiceDispute(db, request.params.id, week, act, now());
-      if (!result.ok) return fail(reply, result.code, result.message);
-      return disputeJson(result.value);
     },
   );
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { randomBytes } from "node:crypto";
-import { issueWeeklyInvoices, lapseInvoiceDisputes, migrate, runDueJobs } from "@leakguard/store";
+import { migrate, runDueJobs } from "@leakguard/store";
 import { buildApp } from "./app.js";
 import { sha256Hex } from "./auth.js";
 import { parseConfig } from "./config.js";
@@ -45,14 +45,11 @@ if (devKey !== undefined)
     `platform API key for this run: ${devKey}\n  (set LEAKGUARD_API_KEY_HASHES to the SHA-256 of your own keys to fix them)`,
   );
 
-// The clock's jobs (auto-release, pending to available, dispute defaults, weekly invoices) run every
-// minute; each is safe to run twice, so a restart or a second server does no harm.
+// The clock's jobs (auto-release, dispute defaults, weekly invoices and their settlement, pending to
+// available) run every minute; each is safe to run twice, so a restart or a second server does no harm.
 const runClock = async () => {
   try {
-    const now = new Date();
-    await runDueJobs(db, now);
-    await issueWeeklyInvoices(db, now);
-    await lapseInvoiceDisputes(db, now);
+    await runDueJobs(db, new Date());
   } catch (error) {
     console.error("clock run failed; retrying in a minute:", error);
   }

@@ -20,11 +20,24 @@ export {
   openInvoiceDispute,
 } from "./invoice-dispute.js";
 export {
+  chargeInvoice,
+  type InvoiceMoney,
+  type InvoiceOutcome,
+  type InvoiceResolveCode,
+  type InvoiceSettlement,
+  type InvoiceSettlementCode,
+  type InvoiceSettlementKind,
+  mayResolveInvoiceDispute,
+  settleInvoice,
+} from "./invoice-settlement.js";
+export {
   type AccountId,
   accounts,
   applyTransfers,
   isWorld,
   type LedgerCode,
+  refundTransfers,
+  releaseTransfers,
   type Transfer,
   totalOf,
 } from "./ledger.js";

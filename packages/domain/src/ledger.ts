@@ -1,5 +1,5 @@
 import type { Currency, Minor } from "./money.js";
-import { minor } from "./money.js";
+import { basisPoints, minor } from "./money.js";
 import { err, ok, type Result } from "./result.js";
 
 /**
@@ -17,6 +17,9 @@ export const accounts = {
   world: (currency: Currency): AccountId => `world:${currency}` as AccountId,
   /** Money held for one milestone. */
   escrow: (milestoneId: string): AccountId => `escrow:${milestoneId}` as AccountId,
+  /** A weekly hourly invoice's charge, held from issue until it is settled ("invoice:ctr_1:2026-03-02"). */
+  invoice: (contractId: string, weekStart: Date): AccountId =>
+    `invoice:${contractId}:${weekStart.toISOString().slice(0, 10)}` as AccountId,
   /** Released to a user, waiting out the pending period; one per user and currency, so currencies never mix. */
   pending: (userId: string, currency: Currency): AccountId => `pending:${currency}:${userId}` as AccountId,
   /** A user's money they can pay out, per currency. */
@@ -71,4 +74,51 @@ export function totalOf(balances: ReadonlyMap<AccountId, Minor>): bigint {
   let total = 0n;
   for (const v of balances.values()) total += v;
   return total;
+}
+
+/**
+ * Pays `part` of held money to a freelancer: the platform's fee (basis points
+ * of the part) to the fees account, the rest to the freelancer's pending
+ * balance. Ids are `<prefix>:freelancer` and `<prefix>:fee`; zero legs are left out.
+ */
+export function releaseTransfers(
+  prefix: string,
+  from: AccountId,
+  freelancerId: string,
+  currency: Currency,
+  part: Minor,
+  feeBps: number,
+): Transfer[] {
+  const fee = basisPoints(part, feeBps);
+  const net = minor(part - fee);
+  const transfers: Transfer[] = [];
+  if (net > 0n)
+    transfers.push({
+      id: `${prefix}:freelancer`,
+      debit: from,
+      credit: accounts.pending(freelancerId, currency),
+      amount: net,
+      currency,
+    });
+  if (fee > 0n)
+    transfers.push({
+      id: `${prefix}:fee`,
+      debit: from,
+      credit: accounts.fees(currency),
+      amount: fee,
+      currency,
+    });
+  return transfers;
+}
+
+/** Gives `part` of held money back to where it came from (`<prefix>:refund`); nothing for zero. */
+export function refundTransfers(
+  prefix: string,
+  from: AccountId,
+  currency: Currency,
+  part: Minor,
+): Transfer[] {
+  return part > 0n
+    ? [{ id: `${prefix}:refund`, debit: from, credit: accounts.world(currency), amount: part, currency }]
+    : [];
 }

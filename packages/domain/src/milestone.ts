@@ -1,6 +1,6 @@
 import type { MarketplaceConfig } from "./config.js";
-import { accounts, type Transfer } from "./ledger.js";
-import { basisPoints, type Currency, type Minor, minor } from "./money.js";
+import { accounts, refundTransfers, releaseTransfers, type Transfer } from "./ledger.js";
+import { type Currency, type Minor, minor } from "./money.js";
 import { err, ok, type Result } from "./result.js";
 import { addBusinessDays, addDays } from "./time.js";
 
@@ -228,39 +228,19 @@ function transfer(
 
 /** Releases `part` of the escrow: the platform's fee to fees, the rest to the freelancer's pending balance. */
 function release(m: Milestone, part: Minor, config: MarketplaceConfig, why: string): MilestoneStep {
-  const fee = basisPoints(part, config.platformFeeBps);
-  const net = minor(part - fee);
-  const transfers: Transfer[] = [];
-  if (net > 0n)
-    transfers.push(
-      transfer(
-        `${m.id}:${why}:freelancer`,
-        accounts.escrow(m.id),
-        accounts.pending(m.freelancerId, m.currency),
-        net,
-        m.currency,
-      ),
-    );
-  if (fee > 0n)
-    transfers.push(
-      transfer(`${m.id}:${why}:fee`, accounts.escrow(m.id), accounts.fees(m.currency), fee, m.currency),
-    );
+  const transfers = releaseTransfers(
+    `${m.id}:${why}`,
+    accounts.escrow(m.id),
+    m.freelancerId,
+    m.currency,
+    part,
+    config.platformFeeBps,
+  );
   return { milestone: { ...m, status: "released" }, transfers };
 }
 
 /** Refunds `part` of the escrow to where it came from. */
 function refund(m: Milestone, part: Minor, why: string): MilestoneStep {
-  const transfers =
-    part > 0n
-      ? [
-          transfer(
-            `${m.id}:${why}:refund`,
-            accounts.escrow(m.id),
-            accounts.world(m.currency),
-            part,
-            m.currency,
-          ),
-        ]
-      : [];
+  const transfers = refundTransfers(`${m.id}:${why}`, accounts.escrow(m.id), m.currency, part);
   return { milestone: { ...m, status: "refunded" }, transfers };
 }

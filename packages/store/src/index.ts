@@ -1,19 +1,25 @@
 /** @leakguard/store: the PostgreSQL store (PGlite embedded, or a server), its migrations and repositories. */
 export { type Db, type DbOptions, openDb, type Queryable } from "./db.js";
 export {
-  actOnInvoiceDispute,
   type ContractTerms,
   contractSides,
   contractTerms,
   createHourlyContract,
   type HourlyCode,
+  logSegment,
+} from "./hourly.js";
+export { type IdempotencyCode, oncePerKey } from "./idempotency.js";
+export {
+  actOnInvoice,
+  type InvoiceAct,
   type InvoiceActCode,
+  type InvoiceSettlementRecord,
   invoicesOf,
   issueWeeklyInvoices,
   lapseInvoiceDisputes,
-  logSegment,
   type StoredInvoice,
-} from "./hourly.js";
+  settleUndisputedInvoices,
+} from "./invoices.js";
 export { type DueJobsReport, runDueJobs } from "./jobs.js";
 export {
   balanceOf,

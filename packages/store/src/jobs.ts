@@ -1,11 +1,18 @@
 import { DEFAULT_CONFIG, type MarketplaceConfig } from "@leakguard/domain";
 import type { Db } from "./db.js";
+import { issueWeeklyInvoices, lapseInvoiceDisputes, settleUndisputedInvoices } from "./invoices.js";
 import { makeAvailable } from "./ledger.js";
 import { actOnMilestone, dueMilestones } from "./milestones.js";
 
 export interface DueJobsReport {
   /** Milestones the clock changed (auto-released, refunded, dispute defaults). */
   milestones: number;
+  /** Weekly invoices issued (and charged). */
+  invoicesIssued: number;
+  /** Invoice disputes the freelancer left unanswered, lapsed and settled. */
+  invoiceDisputesLapsed: number;
+  /** Invoices paid out after their dispute window closed undisputed. */
+  invoicesSettled: number;
   /** Releases moved from pending to available. */
   madeAvailable: number;
   /** Milestones that were due but another worker got to first, or that failed: left for the next run. */
@@ -14,9 +21,11 @@ export interface DueJobsReport {
 
 /**
  * Everything the clock owes at `now`, each step safe to run twice or on two
- * workers at once: a milestone is ticked under its row lock (a second tick
- * finds it closed), and each release is made available once by its derived
- * transfer id.
+ * workers at once: a milestone or an invoice is changed under its row lock
+ * (a second run finds it done), an invoice is issued once by its key, and
+ * each release is made available once by its derived transfer id. Invoices
+ * are settled before pending money is looked at, so what they release starts
+ * its pending period at once.
  */
 export async function runDueJobs(
   db: Db,
@@ -30,6 +39,16 @@ export async function runDueJobs(
     if (r.ok) milestones++;
     else skipped++;
   }
+  const invoicesIssued = (await issueWeeklyInvoices(db, now, config)).length;
+  const invoiceDisputesLapsed = await lapseInvoiceDisputes(db, now, config);
+  const invoicesSettled = await settleUndisputedInvoices(db, now, config);
   const available = await makeAvailable(db, now, config.pendingDays);
-  return { milestones, madeAvailable: available.ok ? available.value.moved : 0, skipped };
+  return {
+    milestones,
+    invoicesIssued,
+    invoiceDisputesLapsed,
+    invoicesSettled,
+    madeAvailable: available.ok ? available.value.moved : 0,
+    skipped,
+  };
 }

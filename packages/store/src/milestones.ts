@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import {
   type Currency,
   DEFAULT_CONFIG,
@@ -15,6 +14,7 @@ import {
   stepMilestone,
 } from "@leakguard/domain";
 import type { Db, Queryable } from "./db.js";
+import { oncePerKey } from "./idempotency.js";
 import { type PostCode, postTransfersIn } from "./ledger.js";
 
 export type ActCode = MilestoneCode | PostCode | "milestone_not_found" | "idempotency_key_reused";
@@ -69,46 +69,22 @@ export async function actOnMilestone(
   idempotencyKey?: string,
   config: MarketplaceConfig = DEFAULT_CONFIG,
 ): Promise<Result<Milestone, ActCode>> {
-  const requestHash = hash({
-    milestoneId,
-    action: {
-      ...action,
-      ...("toFreelancer" in action ? { toFreelancer: action.toFreelancer.toString() } : {}),
-    },
-  });
   return db.transaction(async (tx) => {
     const m = await lockMilestone(tx, milestoneId);
     if (m === null) return err("milestone_not_found", `no milestone ${milestoneId}`);
-    if (idempotencyKey !== undefined) {
-      const seen = (
-        await tx.query<{ request_hash: string; response: unknown }>(
-          "SELECT request_hash, response FROM idempotency_keys WHERE key = $1",
-          [idempotencyKey],
-        )
-      ).rows[0];
-      if (seen !== undefined)
-        return seen.request_hash === requestHash
-          ? (reviveResult(seen.response) as Result<Milestone, ActCode>)
-          : err(
-              "idempotency_key_reused",
-              `idempotency key ${idempotencyKey} was used for a different request`,
-            );
-    }
-    const step = stepMilestone(m, action, now, config);
-    const result: Result<Milestone, ActCode> = await (async () => {
-      if (!step.ok) return step;
-      const posted = await postTransfersIn(tx, step.value.transfers, now);
-      if (!posted.ok) return posted;
-      await writeMilestone(tx, step.value.milestone, config);
-      return ok(step.value.milestone);
-    })();
-    if (idempotencyKey !== undefined)
-      await tx.query("INSERT INTO idempotency_keys (key, request_hash, response) VALUES ($1, $2, $3)", [
-        idempotencyKey,
-        requestHash,
-        JSON.stringify(result, (_k, v: unknown) => (typeof v === "bigint" ? { $bigint: v.toString() } : v)),
-      ]);
-    return result;
+    return oncePerKey(
+      tx,
+      idempotencyKey,
+      { milestoneId, action },
+      async (): Promise<Result<Milestone, ActCode>> => {
+        const step = stepMilestone(m, action, now, config);
+        if (!step.ok) return step;
+        const posted = await postTransfersIn(tx, step.value.transfers, now);
+        if (!posted.ok) return posted;
+        await writeMilestone(tx, step.value.milestone, config);
+        return ok(step.value.milestone);
+      },
+    );
   });
 }
 
@@ -177,18 +153,4 @@ async function writeMilestone(tx: Queryable, m: Milestone, config: MarketplaceCo
       nextDeadline(m, config)?.at ?? null,
     ],
   );
-}
-
-function hash(value: unknown): string {
-  return createHash("sha256").update(JSON.stringify(value)).digest("hex");
-}
-
-/** Stored results keep bigints as { $bigint } and dates as ISO strings: bring them back. */
-function reviveResult(stored: unknown): unknown {
-  return JSON.parse(JSON.stringify(stored), (key, v: unknown) => {
-    if (typeof v === "object" && v !== null && "$bigint" in v)
-      return BigInt((v as { $bigint: string }).$bigint);
-    if (typeof v === "string" && /At$/.test(key)) return new Date(v);
-    return v;
-  });
 }

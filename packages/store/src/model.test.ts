@@ -1,11 +1,13 @@
 import { accounts, type Currency, type MilestoneAction, minor } from "@leakguard/domain";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "./db.js";
 import { engines, migratedDb } from "./engines.test-helper.js";
-import { createHourlyContract, issueWeeklyInvoices, logSegment } from "./hourly.js";
+import { createHourlyContract, logSegment } from "./hourly.js";
+import { actOnInvoice, type InvoiceAct, invoicesOf, issueWeeklyInvoices } from "./invoices.js";
 import { runDueJobs } from "./jobs.js";
 import { actOnMilestone, createFixedPriceContract, getMilestone } from "./milestones.js";
+import { createAccount } from "./people.js";
 
 // Model-based: random sequences of what users and the clock do, against the real store, with the
 // books checked from the ledger's own rows after every step (not from the domain that wrote them).
@@ -26,7 +28,8 @@ type Step =
   | { kind: "replay" }
   | { kind: "advance"; hours: number }
   | { kind: "log"; slot: number; tracked: boolean; activity: number }
-  | { kind: "invoice" };
+  | { kind: "invoice" }
+  | { kind: "invoiceAct"; pick: number; act: "open" | "accept" | "contest" | "resolve"; share: number };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   {
@@ -78,6 +81,21 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ kind: "invoice" as const }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("invoiceAct" as const),
+      pick: fc.nat(3),
+      act: fc.constantFrom<("open" | "accept" | "contest" | "resolve")[]>(
+        "open",
+        "open",
+        "accept",
+        "contest",
+        "resolve",
+      ),
+      share: fc.double({ min: 0, max: 1.2, noNaN: true }),
+    }),
+  },
 );
 
 /** The party an action belongs to; for disputes and their answers, either side. */
@@ -100,7 +118,11 @@ function ownerOf(action: MilestoneAction["type"], coin: boolean): "client" | "fr
   }
 }
 
-async function checkBooks(db: Db, milestones: { id: string; amount: bigint }[]): Promise<void> {
+async function checkBooks(
+  db: Db,
+  milestones: { id: string; amount: bigint }[],
+  hourly: string,
+): Promise<void> {
   // Debits equal credits: the balances sum to zero, and each balance is its credits minus its debits.
   const rows = (
     await db.query<{ id: string; balance: string; computed: string }>(
@@ -156,10 +178,44 @@ async function checkBooks(db: Db, milestones: { id: string; amount: bigint }[]):
       expect(released + refunded).toBe(m.amount);
     }
   }
+
+  // Each invoice: charged once on issue; held until settled, then emptied exactly once, the freelancer
+  // keeping at least the protected part unless they accepted the dispute.
+  for (const inv of await invoicesOf(db, hourly)) {
+    const hold = accounts.invoice(hourly, inv.weekStart);
+    const flows = (
+      await db.query<{ charged: string; refunded: string; released: string }>(
+        `SELECT
+           COALESCE(SUM(amount) FILTER (WHERE credit = $1), 0)::text AS charged,
+           COALESCE(SUM(amount) FILTER (WHERE debit = $1 AND credit LIKE 'world:%'), 0)::text AS refunded,
+           COALESCE(SUM(amount) FILTER (WHERE debit = $1 AND credit NOT LIKE 'world:%'), 0)::text AS released
+         FROM ledger_transfers WHERE credit = $1 OR debit = $1`,
+        [hold],
+      )
+    ).rows[0];
+    const charged = BigInt(flows?.charged ?? 0);
+    const refunded = BigInt(flows?.refunded ?? 0);
+    const released = BigInt(flows?.released ?? 0);
+    expect(charged).toBe(inv.billedMinor);
+    if (inv.settlement === undefined) expect(refunded + released).toBe(0n);
+    else {
+      expect(refunded + released).toBe(charged);
+      expect(refunded).toBe(inv.settlement.refundedMinor);
+      if (inv.settlement.kind !== "accepted") expect(released >= inv.protectedMinor).toBe(true);
+    }
+  }
 }
 
 describe.each(engines)("the store under random use on $name", ({ open }) => {
   const db = migratedDb(open);
+  beforeAll(async () => {
+    await createAccount(db(), "mdl_agent", {
+      role: "agent",
+      displayName: "Agent",
+      country: "US",
+      locale: "en-US",
+    });
+  });
   let run = 0;
   const moved: Record<string, number> = {};
 
@@ -230,14 +286,37 @@ describe.each(engines)("the store under random use on $name", ({ open }) => {
                 now,
               );
               expect(logged.ok || (!logged.ok && logged.code === "segment_in_the_future")).toBe(true);
-            } else {
+            } else if (step.kind === "invoice") {
               const first = await issueWeeklyInvoices(db(), now);
               // Issuing again at the same moment issues nothing: an invoice per contract and week, once.
               expect(await issueWeeklyInvoices(db(), now)).toEqual([]);
               for (const { invoice } of first)
                 expect(invoice.protectedMinor <= invoice.billedMinor).toBe(true);
+            } else {
+              const invoices = await invoicesOf(db(), hourly);
+              const inv = invoices[step.pick % Math.max(1, invoices.length)];
+              if (inv === undefined) continue;
+              const act: InvoiceAct =
+                step.act === "open"
+                  ? { type: "open" }
+                  : step.act === "resolve"
+                    ? {
+                        type: "resolve",
+                        refundMinor: minor(
+                          ((inv.billedMinor - inv.protectedMinor) * BigInt(Math.round(step.share * 1000))) /
+                            1000n,
+                        ),
+                        agentId: "mdl_agent",
+                      }
+                    : { type: "answer", accept: step.act === "accept" };
+              const answer = await actOnInvoice(db(), hourly, inv.weekStart, act, now, `mdl${run}_ik${i}`);
+              if (answer.ok) moved[`invoice_${step.act}`] = (moved[`invoice_${step.act}`] ?? 0) + 1;
+              // Again with the same key: the same answer.
+              expect(await actOnInvoice(db(), hourly, inv.weekStart, act, now, `mdl${run}_ik${i}`)).toEqual(
+                answer,
+              );
             }
-            await checkBooks(db(), milestones);
+            await checkBooks(db(), milestones, hourly);
           }
         },
       ),
@@ -248,5 +327,6 @@ describe.each(engines)("the store under random use on $name", ({ open }) => {
     expect(
       (moved.submit ?? 0) + (moved.approve ?? 0) + (moved.dispute ?? 0) + (moved.request_refund ?? 0),
     ).toBeGreaterThan(0);
+    expect(moved.invoice_open ?? 0).toBeGreaterThan(0);
   }, 300_000);
 });

@@ -1,0 +1,416 @@
+import {
+  answerInvoiceDispute,
+  type Currency,
+  chargeInvoice,
+  DEFAULT_CONFIG,
+  err,
+  type InvoiceDispute,
+  type InvoiceDisputeCode,
+  type InvoiceMoney,
+  type InvoiceOutcome,
+  type InvoiceResolveCode,
+  type InvoiceSettlementCode,
+  type InvoiceSettlementKind,
+  lapseInvoiceDispute,
+  type MarketplaceConfig,
+  type Minor,
+  mayResolveInvoiceDispute,
+  minor,
+  ok,
+  openInvoiceDispute,
+  type Result,
+  settleInvoice,
+  type WeeklyInvoice,
+  weeklyInvoice,
+  weekStart,
+} from "@leakguard/domain";
+import type { Db, Queryable } from "./db.js";
+import { type IdempotencyCode, oncePerKey } from "./idempotency.js";
+import { type PostCode, postTransfersIn } from "./ledger.js";
+
+/**
+ * Weekly hourly invoices and their money. An invoice is issued once per
+ * contract and week, charging the client into the invoice's hold in the same
+ * transaction; it is settled once, under its row lock, when its outcome is
+ * known: the window closed undisputed (the clock), the freelancer accepted
+ * the client's dispute, left it unanswered (the clock), or an agent decided
+ * a contested one.
+ */
+
+export interface InvoiceSettlementRecord {
+  kind: InvoiceSettlementKind | "before_billing";
+  settledAt: Date;
+  refundedMinor: bigint;
+  /** The agent who decided a contested dispute. */
+  resolvedBy?: string;
+}
+
+export interface StoredInvoice {
+  contractId: string;
+  weekStart: Date;
+  issuedAt: Date;
+  disputeUntil: Date;
+  currency: string;
+  billedMinor: bigint;
+  protectedMinor: bigint;
+  /** Why the rest is not protected: per reason, the segments and their amount (minor units). */
+  unprotected: Record<string, { segments: number; amountMinor: bigint }>;
+  dispute?: InvoiceDispute;
+  settlement?: InvoiceSettlementRecord;
+}
+
+export type InvoiceAct =
+  | { type: "open" }
+  | { type: "answer"; accept: boolean }
+  | { type: "resolve"; refundMinor: Minor; agentId: string };
+
+export type InvoiceActCode =
+  | InvoiceDisputeCode
+  | InvoiceResolveCode
+  | InvoiceSettlementCode
+  | PostCode
+  | IdempotencyCode
+  | "invoice_not_found";
+
+/**
+ * Issues the invoice of the week before `now` for every hourly contract, once
+ * (the row's key is the contract and the week, so a second run issues
+ * nothing), and charges the client in the same transaction. Returns the
+ * invoices issued by this call.
+ */
+export async function issueWeeklyInvoices(
+  db: Db,
+  now: Date,
+  config: MarketplaceConfig = DEFAULT_CONFIG,
+): Promise<{ contractId: string; invoice: WeeklyInvoice }[]> {
+  const thisWeek = weekStart(now);
+  const issueAt = new Date(thisWeek.getTime() + config.hourly.invoiceHourUtc * 3_600_000);
+  if (now.getTime() < issueAt.getTime()) return [];
+  const lastWeek = new Date(thisWeek.getTime() - 7 * 86_400_000);
+  const terms = (
+    await db.query<{
+      contract_id: string;
+      freelancer_id: string;
+      currency: string;
+      hourly_rate: string | number;
+      weekly_limit_hours: number;
+    }>(
+      `SELECT h.contract_id, c.freelancer_id, c.currency, h.hourly_rate, h.weekly_limit_hours
+       FROM hourly_terms h JOIN contracts c ON c.id = h.contract_id
+       WHERE NOT EXISTS (SELECT 1 FROM weekly_invoices w WHERE w.contract_id = h.contract_id AND w.week_start = $1)`,
+      [lastWeek],
+    )
+  ).rows;
+  const issued: { contractId: string; invoice: WeeklyInvoice }[] = [];
+  for (const t of terms) {
+    const segments = (
+      await db.query<{ starts_at: Date; tracked: boolean; memo: string; activity: number }>(
+        "SELECT starts_at, tracked, memo, activity FROM time_segments WHERE contract_id = $1 AND starts_at >= $2 AND starts_at < $3",
+        [t.contract_id, lastWeek, thisWeek],
+      )
+    ).rows.map((r) => ({
+      start: new Date(r.starts_at),
+      tracked: r.tracked,
+      memo: r.memo,
+      activity: r.activity,
+    }));
+    const invoice = weeklyInvoice(
+      segments,
+      lastWeek,
+      minor(BigInt(t.hourly_rate)),
+      t.weekly_limit_hours,
+      config,
+    );
+    const charged = await db.transaction(async (tx) => {
+      const inserted = await tx.query(
+        `INSERT INTO weekly_invoices (contract_id, week_start, issued_at, dispute_until, billed, protected, unprotected)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (contract_id, week_start) DO NOTHING RETURNING contract_id`,
+        [
+          t.contract_id,
+          lastWeek,
+          invoice.issuedAt,
+          invoice.disputeUntil,
+          invoice.billedMinor.toString(),
+          invoice.protectedMinor.toString(),
+          JSON.stringify(invoice.unprotected, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
+        ],
+      );
+      // Another worker issued it first: it charged too.
+      if (inserted.rows.length === 0) return false;
+      const money = moneyOf(t.contract_id, lastWeek, t.freelancer_id, t.currency, invoice);
+      const posted = await postTransfersIn(tx, chargeInvoice(money), now);
+      if (!posted.ok)
+        throw new Error(`charging invoice ${t.contract_id} ${lastWeek.toISOString()}: ${posted.message}`);
+      return true;
+    });
+    if (charged) issued.push({ contractId: t.contract_id, invoice });
+  }
+  return issued;
+}
+
+function moneyOf(
+  contractId: string,
+  week: Date,
+  freelancerId: string,
+  currency: string,
+  amounts: { billedMinor: bigint; protectedMinor: bigint },
+): InvoiceMoney {
+  return {
+    contractId,
+    weekStart: week,
+    freelancerId,
+    currency: currency.trim() as Currency,
+    billedMinor: minor(amounts.billedMinor),
+    protectedMinor: minor(amounts.protectedMinor),
+  };
+}
+
+interface InvoiceRow extends Record<string, unknown> {
+  contract_id: string;
+  freelancer_id: string;
+  currency: string;
+  week_start: Date;
+  issued_at: Date;
+  dispute_until: Date;
+  billed: string | number;
+  protected: string | number;
+  unprotected: string | Record<string, { segments: number; amountMinor: string }>;
+  dispute_opened_at: Date | null;
+  dispute_answer_by: Date | null;
+  dispute_outcome: "accepted" | "contested" | "lapsed" | null;
+  dispute_closed_at: Date | null;
+  settlement: InvoiceSettlementRecord["kind"] | null;
+  settled_at: Date | null;
+  refunded: string | number | null;
+  resolved_by: string | null;
+}
+
+const SELECT_INVOICE = `SELECT w.*, c.freelancer_id, c.currency FROM weekly_invoices w JOIN contracts c ON c.id = w.contract_id`;
+
+function invoiceOf(r: InvoiceRow): StoredInvoice {
+  // jsonb comes back parsed from the server and from PGlite alike; a string only from older drivers.
+  const reasons = (typeof r.unprotected === "string" ? JSON.parse(r.unprotected) : r.unprotected) as Record<
+    string,
+    { segments: number; amountMinor: string }
+  >;
+  const unprotected: StoredInvoice["unprotected"] = {};
+  for (const [reason, v] of Object.entries(reasons))
+    unprotected[reason] = { segments: v.segments, amountMinor: BigInt(v.amountMinor) };
+  const dispute = disputeOf(r);
+  const settlement: InvoiceSettlementRecord | undefined =
+    r.settlement === null || r.settled_at === null
+      ? undefined
+      : {
+          kind: r.settlement,
+          settledAt: new Date(r.settled_at),
+          refundedMinor: BigInt(r.refunded ?? 0),
+          ...(r.resolved_by === null ? {} : { resolvedBy: r.resolved_by }),
+        };
+  return {
+    contractId: r.contract_id,
+    weekStart: new Date(r.week_start),
+    issuedAt: new Date(r.issued_at),
+    disputeUntil: new Date(r.dispute_until),
+    currency: r.currency.trim(),
+    billedMinor: BigInt(r.billed),
+    protectedMinor: BigInt(r.protected),
+    unprotected,
+    ...(dispute === undefined ? {} : { dispute }),
+    ...(settlement === undefined ? {} : { settlement }),
+  };
+}
+
+/** A contract's issued weekly invoices, newest week first. */
+export async function invoicesOf(db: Queryable, contractId: string): Promise<StoredInvoice[]> {
+  const rows = (
+    await db.query<InvoiceRow>(`${SELECT_INVOICE} WHERE w.contract_id = $1 ORDER BY w.week_start DESC`, [
+      contractId,
+    ])
+  ).rows;
+  return rows.map(invoiceOf);
+}
+
+function disputeOf(row: InvoiceRow): InvoiceDispute | undefined {
+  if (row.dispute_opened_at === null || row.dispute_answer_by === null) return undefined;
+  return {
+    openedAt: new Date(row.dispute_opened_at),
+    answerBy: new Date(row.dispute_answer_by),
+    ...(row.dispute_outcome === null ? {} : { outcome: row.dispute_outcome }),
+    ...(row.dispute_closed_at === null ? {} : { closedAt: new Date(row.dispute_closed_at) }),
+  };
+}
+
+async function lockInvoice(tx: Queryable, contractId: string, week: Date): Promise<InvoiceRow | undefined> {
+  return (
+    await tx.query<InvoiceRow>(
+      `${SELECT_INVOICE} WHERE w.contract_id = $1 AND w.week_start = $2 FOR UPDATE OF w`,
+      [contractId, week],
+    )
+  ).rows[0];
+}
+
+async function writeDispute(tx: Queryable, row: InvoiceRow, d: InvoiceDispute): Promise<void> {
+  await tx.query(
+    `UPDATE weekly_invoices SET dispute_opened_at = $3, dispute_answer_by = $4, dispute_outcome = $5, dispute_closed_at = $6
+     WHERE contract_id = $1 AND week_start = $2`,
+    [row.contract_id, row.week_start, d.openedAt, d.answerBy, d.outcome ?? null, d.closedAt ?? null],
+  );
+}
+
+/** Settles a locked invoice's hold: its transfers and its record, in the caller's transaction. */
+async function settleLocked(
+  tx: Queryable,
+  row: InvoiceRow,
+  outcome: InvoiceOutcome,
+  now: Date,
+  config: MarketplaceConfig,
+  resolvedBy?: string,
+): Promise<Result<true, InvoiceSettlementCode | PostCode>> {
+  const money = moneyOf(row.contract_id, new Date(row.week_start), row.freelancer_id, row.currency, {
+    billedMinor: BigInt(row.billed),
+    protectedMinor: BigInt(row.protected),
+  });
+  const settled = settleInvoice(money, outcome, config);
+  if (!settled.ok) return settled;
+  const posted = await postTransfersIn(tx, settled.value.transfers, now);
+  if (!posted.ok) return posted;
+  await tx.query(
+    `UPDATE weekly_invoices SET settlement = $3, settled_at = $4, refunded = $5, resolved_by = $6
+     WHERE contract_id = $1 AND week_start = $2`,
+    [
+      row.contract_id,
+      row.week_start,
+      settled.value.kind,
+      now,
+      settled.value.refundedMinor.toString(),
+      resolvedBy ?? null,
+    ],
+  );
+  return ok(true);
+}
+
+/**
+ * The client disputes an invoice (`open`), the freelancer answers (`answer`:
+ * accepting refunds the client at once), or an agent decides a contested
+ * dispute (`resolve`), under the invoice row's lock so two acts cannot both
+ * win, and once per idempotency key. Returns the invoice as it now is.
+ */
+export async function actOnInvoice(
+  db: Db,
+  contractId: string,
+  week: Date,
+  act: InvoiceAct,
+  now: Date,
+  idempotencyKey?: string,
+  config: MarketplaceConfig = DEFAULT_CONFIG,
+): Promise<Result<StoredInvoice, InvoiceActCode>> {
+  return db.transaction(async (tx) => {
+    const row = await lockInvoice(tx, contractId, week);
+    if (row === undefined)
+      return err("invoice_not_found", `no invoice for the week of ${week.toISOString()}`);
+    const request = { contractId, week: week.toISOString(), act };
+    return oncePerKey(
+      tx,
+      idempotencyKey,
+      request,
+      async (): Promise<Result<StoredInvoice, InvoiceActCode>> => {
+        const current = disputeOf(row);
+        const settled = row.settled_at !== null;
+        if (act.type === "open") {
+          // A settled invoice is past its window; say so rather than offer a dispute of paid-out money.
+          if (settled && current === undefined)
+            return err("dispute_window_closed", "this invoice is settled; its dispute window has closed");
+          const next = openInvoiceDispute(
+            { disputeUntil: new Date(row.dispute_until), dispute: current },
+            now,
+            config,
+          );
+          if (!next.ok) return next;
+          await writeDispute(tx, row, next.value);
+        } else if (act.type === "answer") {
+          const next = answerInvoiceDispute(current, act.accept, now);
+          if (!next.ok) return next;
+          await writeDispute(tx, row, next.value);
+          if (act.accept) {
+            const paid = await settleLocked(tx, row, { kind: "accepted" }, now, config);
+            if (!paid.ok) return paid;
+          }
+        } else {
+          const may = mayResolveInvoiceDispute(current, settled);
+          if (!may.ok) return may;
+          const paid = await settleLocked(
+            tx,
+            row,
+            { kind: "resolved", refundMinor: act.refundMinor },
+            now,
+            config,
+            act.agentId,
+          );
+          if (!paid.ok) return paid;
+        }
+        const after = await lockInvoice(tx, contractId, week);
+        if (after === undefined)
+          return err("invoice_not_found", `no invoice for the week of ${week.toISOString()}`);
+        return ok(invoiceOf(after));
+      },
+    );
+  });
+}
+
+/**
+ * The clock: lapses every dispute left unanswered past its time and settles
+ * it (the unprotected part back to the client), once. Returns how many it lapsed.
+ */
+export async function lapseInvoiceDisputes(
+  db: Db,
+  now: Date,
+  config: MarketplaceConfig = DEFAULT_CONFIG,
+): Promise<number> {
+  const due = (
+    await db.query<{ contract_id: string; week_start: Date }>(
+      `SELECT contract_id, week_start FROM weekly_invoices
+       WHERE dispute_opened_at IS NOT NULL AND dispute_outcome IS NULL AND dispute_answer_by < $1`,
+      [now],
+    )
+  ).rows;
+  let lapsed = 0;
+  for (const d of due)
+    await db.transaction(async (tx) => {
+      const row = await lockInvoice(tx, d.contract_id, new Date(d.week_start));
+      const next = row === undefined ? null : lapseInvoiceDispute(disputeOf(row), now);
+      if (row === undefined || next === null) return;
+      await writeDispute(tx, row, next);
+      const paid = await settleLocked(tx, row, { kind: "lapsed" }, now, config);
+      if (!paid.ok) throw new Error(`settling a lapsed dispute of ${d.contract_id}: ${paid.message}`);
+      lapsed++;
+    });
+  return lapsed;
+}
+
+/** The clock: pays out every invoice whose dispute window closed with no dispute, once. Returns how many. */
+export async function settleUndisputedInvoices(
+  db: Db,
+  now: Date,
+  config: MarketplaceConfig = DEFAULT_CONFIG,
+  limit = 500,
+): Promise<number> {
+  const due = (
+    await db.query<{ contract_id: string; week_start: Date }>(
+      `SELECT contract_id, week_start FROM weekly_invoices
+       WHERE settled_at IS NULL AND dispute_opened_at IS NULL AND dispute_until < $1
+       ORDER BY dispute_until LIMIT $2`,
+      [now, limit],
+    )
+  ).rows;
+  let settled = 0;
+  for (const d of due)
+    await db.transaction(async (tx) => {
+      const row = await lockInvoice(tx, d.contract_id, new Date(d.week_start));
+      // Checked again under the lock: another worker may have settled it, or the client disputed it in time.
+      if (row === undefined || row.settled_at !== null || row.dispute_opened_at !== null) return;
+      const paid = await settleLocked(tx, row, { kind: "undisputed" }, now, config);
+      if (!paid.ok) throw new Error(`settling invoice ${d.contract_id}: ${paid.message}`);
+      settled++;
+    });
+  return settled;
+}
