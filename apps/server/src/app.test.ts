@@ -208,8 +208,13 @@ describe.each(engines)("HTTP API on $name", ({ open }) => {
       headers: bearer,
       payload: { id: "cli_s", role: "client", displayName: "cli_s", country: "US", locale: "en-US" },
     });
-    // Suspension itself comes with the trust issue; here the state it leaves.
-    await db().query("UPDATE accounts SET status = 'suspended' WHERE id = 'cli_s'");
+    const suspended = await app.inject({
+      method: "POST",
+      url: "/v1/accounts/cli_s/status",
+      headers: bearer,
+      payload: { status: "suspended", reason: "asked to be paid outside" },
+    });
+    expect(suspended.statusCode).toBe(200);
     const send = await app.inject({
       method: "POST",
       url: "/v1/messages",
@@ -240,6 +245,7 @@ describe.each(engines)("HTTP API on $name", ({ open }) => {
       fc.asyncProperty(
         fc.constantFrom(
           "/v1/accounts",
+          "/v1/accounts/cli_a/status",
           "/v1/sessions",
           "/v1/messages",
           "/v1/contracts/fixed-price",

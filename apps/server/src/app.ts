@@ -1,7 +1,8 @@
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
-import { canAct } from "@leakguard/domain";
+import { ACCOUNT_STATUSES, type AccountStatus, canAct } from "@leakguard/domain";
 import {
+  changeAccountStatus,
   createAccount,
   type Db,
   getAccount,
@@ -11,6 +12,7 @@ import {
   setPassword,
   signIn,
   signOut,
+  statusChangesOf,
 } from "@leakguard/store";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import {
@@ -23,7 +25,7 @@ import {
 import { z } from "zod";
 import { authenticate, type Caller } from "./auth.js";
 import { hourlyRoutes } from "./hourly.js";
-import { actorFor, creationId, errors, fail, Id, IdempotencyKey, mayReadAccount } from "./http.js";
+import { actorFor, callerHas, creationId, errors, fail, Id, IdempotencyKey, mayReadAccount } from "./http.js";
 import { invoiceRoutes } from "./invoices.js";
 import { milestoneRoutes } from "./milestones.js";
 import { relationshipRoutes } from "./relationships.js";
@@ -177,7 +179,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         "/accounts",
         {
           schema: {
-            summary: "Create an account (platform only)",
+            summary: "Create an account (the platform, or an admin)",
             body: z.object({
               id: Id,
               role: z.string(),
@@ -193,8 +195,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           },
         },
         async (request, reply) => {
-          if (request.caller.actingAs !== null)
-            return fail(reply, "forbidden", "accounts are created by the platform, not on behalf of a user");
+          if (!callerHas(request.caller.actingAs, "manage_accounts"))
+            return fail(reply, "forbidden", "accounts are created by the platform or an admin");
           const { id, password, ...fields } = request.body;
           // The password is checked before anything is written, so a bad one leaves no account behind.
           if (password !== undefined && (password.length < 10 || password.length > 200))
@@ -234,6 +236,78 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           const account = await getAccount(db, request.params.id);
           if (account === null) return fail(reply, "account_not_found", `no account ${request.params.id}`);
           return account;
+        },
+      );
+
+      r.post(
+        "/accounts/:id/status",
+        {
+          schema: {
+            summary: "Change an account's status with a reason (the platform, or an admin)",
+            description:
+              "Restricted, suspended and removed accounts may read but not act. Each change is kept with who made it and why (`GET /v1/accounts/{id}/status-changes`). Setting the status it already has is `status_unchanged`; an admin does not change their own.",
+            params: z.object({ id: Id }),
+            body: z.object({
+              status: z.enum(ACCOUNT_STATUSES as [AccountStatus, ...AccountStatus[]]),
+              reason: z.string().max(2_000),
+            }),
+            response: { 200: AccountSchema, ...errors },
+          },
+        },
+        async (request, reply) => {
+          const acting = request.caller.actingAs;
+          if (!callerHas(acting, "manage_accounts"))
+            return fail(reply, "forbidden", "an account's status is changed by the platform or an admin");
+          const changed = await changeAccountStatus(
+            db,
+            request.params.id,
+            request.body.status,
+            request.body.reason,
+            acting?.id ?? null,
+            now(),
+          );
+          if (!changed.ok) return fail(reply, changed.code, changed.message);
+          return changed.value;
+        },
+      );
+
+      r.get(
+        "/accounts/:id/status-changes",
+        {
+          schema: {
+            summary: "An account's status changes, oldest first, with who made each and why",
+            params: z.object({ id: Id }),
+            response: {
+              200: z.object({
+                changes: z.array(
+                  z.object({
+                    from: z.string(),
+                    to: z.string(),
+                    reason: z.string(),
+                    changedBy: z.string().nullable().describe("the admin; null for the platform's key"),
+                    changedAt: z.string(),
+                  }),
+                ),
+              }),
+              ...errors,
+            },
+          },
+        },
+        async (request, reply) => {
+          if (!mayReadAccount(request.caller.actingAs, request.params.id))
+            return fail(reply, "forbidden", "a user reads only their own account");
+          if ((await getAccount(db, request.params.id)) === null)
+            return fail(reply, "account_not_found", `no account ${request.params.id}`);
+          const changes = await statusChangesOf(db, request.params.id);
+          return {
+            changes: changes.map((c) => ({
+              from: c.from,
+              to: c.to,
+              reason: c.reason,
+              changedBy: c.changedBy,
+              changedAt: c.changedAt.toISOString(),
+            })),
+          };
         },
       );
 

@@ -1,3 +1,4 @@
+import type { StatusChangeCode } from "@leakguard/domain";
 import type {
   ActCode,
   HourlyCode,
@@ -18,7 +19,15 @@ export type EdgeCode =
   | "too_many_attempts"
   | "internal";
 
-export type ApiCode = EdgeCode | PeopleCode | ActCode | HourlyCode | PostCode | SessionCode | InvoiceActCode;
+export type ApiCode =
+  | EdgeCode
+  | PeopleCode
+  | ActCode
+  | HourlyCode
+  | PostCode
+  | SessionCode
+  | InvoiceActCode
+  | StatusChangeCode;
 
 /**
  * The one table from result codes to HTTP statuses. It is a total record over
@@ -44,6 +53,9 @@ export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
   not_a_pair: 422,
   account_cannot_act: 403,
   message_id_reused: 422,
+  status_unchanged: 409,
+  own_status: 403,
+  reason_required: 422,
   // sessions
   invalid_password: 422,
   wrong_credentials: 401,

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { Actor } from "@leakguard/domain";
+import { type Account, type Actor, hasScope, type Scope } from "@leakguard/domain";
 import type {
   FastifyBaseLogger,
   FastifyInstance,
@@ -65,13 +65,13 @@ export const PositiveMinorUnits = MinorUnits.refine((s) => s !== "0", "an amount
 
 /** The caller's part in a milestone or contract: its client, its freelancer, an agent; the platform itself acts as the system. */
 export function actorFor(
-  acting: { id: string; role: string } | null,
+  acting: Pick<Account, "id" | "role"> | null,
   m: { clientId: string; freelancerId: string },
 ): Actor | null {
   if (acting === null) return "system";
   if (acting.id === m.clientId) return "client";
   if (acting.id === m.freelancerId) return "freelancer";
-  if (acting.role === "agent" || acting.role === "admin") return "agent";
+  if (hasScope(acting, "read_any")) return "agent";
   return null;
 }
 
@@ -89,9 +89,14 @@ export function isUniqueViolation(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "23505";
 }
 
+/** Whether the caller holds a scope: the platform's own key (acting as nobody) holds every one. */
+export function callerHas(acting: Pick<Account, "role"> | null, scope: Scope): boolean {
+  return acting === null || hasScope(acting, scope);
+}
+
 /** A user reads only their own account and money; agents, admins and the platform read any. */
-export function mayReadAccount(acting: { id: string; role: string } | null, accountId: string): boolean {
-  return acting === null || acting.id === accountId || acting.role === "agent" || acting.role === "admin";
+export function mayReadAccount(acting: Pick<Account, "id" | "role"> | null, accountId: string): boolean {
+  return acting?.id === accountId || callerHas(acting, "read_any");
 }
 
 export const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, "an ISO 4217 code such as USD");

@@ -1,4 +1,4 @@
-import { minor } from "@leakguard/domain";
+import { hasScope, minor } from "@leakguard/domain";
 import {
   actOnInvoice,
   contractSides,
@@ -169,7 +169,7 @@ export function invoiceRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): voi
     },
     async (request, reply) => {
       const agent = request.caller.actingAs;
-      if (agent === null || (agent.role !== "agent" && agent.role !== "admin"))
+      if (agent === null || !hasScope(agent, "decide_disputes"))
         return fail(
           reply,
           "not_allowed_for_actor",

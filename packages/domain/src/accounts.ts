@@ -41,3 +41,44 @@ export function validateAccount(input: {
 export function canAct(account: Pick<Account, "status">): boolean {
   return account.status === "active";
 }
+
+/**
+ * What a role may do beyond its own affairs. Clients and freelancers have no
+ * scope: they see and act on their own relationships, contracts and money
+ * only. Agents read everything and decide disputes; admins also manage
+ * accounts (create any role, change an account's status with a reason).
+ */
+export type Scope = "read_any" | "decide_disputes" | "manage_accounts";
+
+export const SCOPES_OF: Readonly<Record<Role, readonly Scope[]>> = Object.freeze({
+  client: [],
+  freelancer: [],
+  agent: ["read_any", "decide_disputes"],
+  admin: ["read_any", "decide_disputes", "manage_accounts"],
+});
+
+export function hasScope(account: Pick<Account, "role">, scope: Scope): boolean {
+  return SCOPES_OF[account.role].includes(scope);
+}
+
+export const ACCOUNT_STATUSES: readonly AccountStatus[] = ["active", "restricted", "suspended", "removed"];
+
+export type StatusChangeCode = "status_unchanged" | "own_status" | "reason_required";
+
+/**
+ * An admin's change of an account's status: with a reason, to a different
+ * status, never their own (an admin cannot lock themselves out or lift their
+ * own suspension).
+ */
+export function checkStatusChange(
+  account: Pick<Account, "id" | "status">,
+  to: AccountStatus,
+  reason: string,
+  byId: string | null,
+): Result<true, StatusChangeCode> {
+  if (account.id === byId) return err("own_status", "an admin does not change their own status");
+  if (reason.trim().length < 3)
+    return err("reason_required", "say why, in a few words (3 characters or more)");
+  if (account.status === to) return err("status_unchanged", `account ${account.id} is already ${to}`);
+  return ok(true);
+}

@@ -3,11 +3,17 @@
  * clocks, as pure functions. Time, ids and storage come in through ports.
  */
 export {
+  ACCOUNT_STATUSES,
   type Account,
   type AccountCode,
   type AccountStatus,
   canAct,
+  checkStatusChange,
+  hasScope,
   type Role,
+  SCOPES_OF,
+  type Scope,
+  type StatusChangeCode,
   validateAccount,
 } from "./accounts.js";
 export { DEFAULT_CONFIG, type MarketplaceConfig } from "./config.js";

@@ -39,6 +39,7 @@ export {
 } from "./milestones.js";
 export {
   balancesOf,
+  changeAccountStatus,
   createAccount,
   getAccount,
   getRelationship,
@@ -47,8 +48,10 @@ export {
   type PeopleCode,
   payConversionFee,
   relationshipFor,
+  type StatusChange,
   type StoredMessage,
   sendMessage,
+  statusChangesOf,
 } from "./people.js";
 export {
   type SessionCode,

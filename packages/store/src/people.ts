@@ -4,6 +4,7 @@ import {
   type AccountStatus,
   accounts,
   type Currency,
+  checkStatusChange,
   conversionFee,
   DEFAULT_CONFIG,
   err,
@@ -13,6 +14,7 @@ import {
   type Relationship,
   type Result,
   type Role,
+  type StatusChangeCode,
   validateAccount,
 } from "@leakguard/domain";
 import type { Db, Queryable } from "./db.js";
@@ -290,4 +292,67 @@ export async function balancesOf(
     byCurrency.set(r.currency, entry);
   }
   return [...byCurrency.values()];
+}
+
+export interface StatusChange {
+  accountId: string;
+  from: AccountStatus;
+  to: AccountStatus;
+  reason: string;
+  /** The admin who made the change; null for the platform's own key. */
+  changedBy: string | null;
+  changedAt: Date;
+}
+
+/**
+ * Changes an account's status with a reason, under the account's row lock,
+ * and appends the change to its history in the same transaction.
+ */
+export async function changeAccountStatus(
+  db: Db,
+  accountId: string,
+  to: AccountStatus,
+  reason: string,
+  byId: string | null,
+  now: Date,
+): Promise<Result<Account, PeopleCode | StatusChangeCode>> {
+  return db.transaction(async (tx) => {
+    const locked = await tx.query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE", [accountId]);
+    const account = locked.rows.length === 0 ? null : await getAccount(tx, accountId);
+    if (account === null) return err("account_not_found", `no account ${accountId}`);
+    const allowed = checkStatusChange(account, to, reason, byId);
+    if (!allowed.ok) return allowed;
+    await tx.query("UPDATE accounts SET status = $2 WHERE id = $1", [accountId, to]);
+    await tx.query(
+      `INSERT INTO account_status_changes (account_id, from_status, to_status, reason, changed_by, changed_at)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [accountId, account.status, to, reason.trim(), byId, now],
+    );
+    return ok({ ...account, status: to });
+  });
+}
+
+/** An account's status changes, oldest first. */
+export async function statusChangesOf(db: Queryable, accountId: string): Promise<StatusChange[]> {
+  const rows = (
+    await db.query<{
+      from_status: AccountStatus;
+      to_status: AccountStatus;
+      reason: string;
+      changed_by: string | null;
+      changed_at: Date;
+    }>(
+      `SELECT from_status, to_status, reason, changed_by, changed_at FROM account_status_changes
+       WHERE account_id = $1 ORDER BY changed_at, id`,
+      [accountId],
+    )
+  ).rows;
+  return rows.map((r) => ({
+    accountId,
+    from: r.from_status,
+    to: r.to_status,
+    reason: r.reason,
+    changedBy: r.changed_by,
+    changedAt: new Date(r.changed_at),
+  }));
 }
