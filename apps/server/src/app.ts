@@ -1,6 +1,12 @@
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
-import { ACCOUNT_STATUSES, type AccountStatus, canAct } from "@leakguard/domain";
+import {
+  ACCOUNT_STATUSES,
+  type AccountStatus,
+  canAct,
+  DEFAULT_CONFIG,
+  type MarketplaceConfig,
+} from "@leakguard/domain";
 import {
   changeAccountStatus,
   createAccount,
@@ -36,6 +42,8 @@ export interface AppOptions {
   apiKeyHashes: readonly string[];
   /** The clock every transition reads; tests pass their own. */
   now?: () => Date;
+  /** The marketplace's periods and fees; the product's defaults when absent. */
+  marketplace?: MarketplaceConfig;
   logger?: boolean;
 }
 
@@ -378,10 +386,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           return reply.code(204).send(null);
         },
       );
-      milestoneRoutes(r, { db, now });
-      hourlyRoutes(r, { db, now });
-      invoiceRoutes(r, { db, now });
-      relationshipRoutes(r, { db, now });
+      const deps = { db, now, config: options.marketplace ?? DEFAULT_CONFIG };
+      milestoneRoutes(r, deps);
+      hourlyRoutes(r, deps);
+      invoiceRoutes(r, deps);
+      relationshipRoutes(r, deps);
       done();
     },
     { prefix: "/v1" },

@@ -1,3 +1,4 @@
+import { DEFAULT_CONFIG } from "@leakguard/domain";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "./auth.js";
 import { parseConfig } from "./config.js";
@@ -14,6 +15,7 @@ describe("server configuration", () => {
         dataDir: "./.leakguard/data",
         apiKeyHashes: [],
         seedDemo: true,
+        marketplace: DEFAULT_CONFIG,
       },
     });
     if (parsed.ok) expect(Object.isFrozen(parsed.config)).toBe(true);
@@ -46,5 +48,49 @@ describe("server configuration", () => {
       expect(parsed.problems).toHaveLength(3);
       expect(parsed.problems.join("\n")).toMatch(/PORT[\s\S]*DATABASE_URL[\s\S]*LEAKGUARD_API_KEY_HASHES/);
     }
+  });
+
+  it("overrides any of the marketplace's periods and fees from LEAKGUARD_MARKETPLACE, keeping the rest", () => {
+    const parsed = parseConfig({
+      LEAKGUARD_MARKETPLACE: JSON.stringify({
+        platformFeeBps: 800,
+        hourly: { disputeAnswerDays: 5 },
+        relationship: { conversionFeeMaxMinor: "4000000", usdMillionthsPerMinor: { EUR: 1_080_000 } },
+      }),
+    });
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    const m = parsed.config.marketplace;
+    expect(m.platformFeeBps).toBe(800);
+    expect(m.hourly).toEqual({ ...DEFAULT_CONFIG.hourly, disputeAnswerDays: 5 });
+    expect(m.fixedPrice).toEqual(DEFAULT_CONFIG.fixedPrice);
+    expect(m.relationship.conversionFeeMaxMinor).toBe(4_000_000n);
+    expect(m.relationship.usdMillionthsPerMinor).toEqual({ USD: 1_000_000n, EUR: 1_080_000n });
+    expect(Object.isFrozen(m.relationship)).toBe(true);
+  });
+
+  it("names each bad marketplace field by its path", () => {
+    const bad = parseConfig({
+      LEAKGUARD_MARKETPLACE: JSON.stringify({
+        platformFeeBps: 20_000,
+        hourly: { segmentMinutes: 7, weekStartsOn: "sunday" },
+        relationship: { usdMillionthsPerMinor: { euro: 1 } },
+      }),
+    });
+    expect(bad.ok).toBe(false);
+    const text = bad.ok ? "" : bad.problems.join("\n");
+    expect(text).toMatch(/LEAKGUARD_MARKETPLACE\.platformFeeBps/);
+    expect(text).toMatch(/LEAKGUARD_MARKETPLACE\.hourly\.segmentMinutes: a divisor of 60/);
+    expect(text).toMatch(/LEAKGUARD_MARKETPLACE\.hourly.*weekStartsOn/);
+    expect(text).toMatch(/LEAKGUARD_MARKETPLACE\.relationship\.usdMillionthsPerMinor\.euro/);
+    expect(parseConfig({ LEAKGUARD_MARKETPLACE: "{fee: 1}" })).toMatchObject({
+      ok: false,
+      problems: [expect.stringMatching(/^LEAKGUARD_MARKETPLACE: not JSON/)],
+    });
+    expect(
+      parseConfig({
+        LEAKGUARD_MARKETPLACE: '{"relationship":{"conversionFeeMinMinor":"9000000"}}',
+      }),
+    ).toMatchObject({ ok: false, problems: [expect.stringMatching(/conversionFeeMinMinor is above/)] });
   });
 });

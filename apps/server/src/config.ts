@@ -1,3 +1,4 @@
+import { DEFAULT_CONFIG, type MarketplaceConfig } from "@leakguard/domain";
 import { z } from "zod";
 
 /** The server's settings, parsed once from the environment, frozen and passed down. */
@@ -11,6 +12,110 @@ export interface ServerConfig {
   readonly apiKeyHashes: readonly string[];
   /** Write the demo data on first start (LEAKGUARD_DEMO=0 turns it off). */
   readonly seedDemo: boolean;
+  /** The marketplace's periods and fees: the defaults, with LEAKGUARD_MARKETPLACE's overrides. */
+  readonly marketplace: MarketplaceConfig;
+}
+
+const Whole = (min: number, max: number) => z.number().int().min(min).max(max);
+/** Minor units in JSON: a string of digits (exact) or a safe integer. */
+const MinorUnits = z
+  .union([z.string().regex(/^[0-9]{1,18}$/, "a string of digits"), Whole(0, Number.MAX_SAFE_INTEGER)])
+  .transform((v) => BigInt(v));
+
+/** Overrides of the marketplace configuration: any subset, every field checked, unknown fields refused. */
+const MarketplaceOverrides = z
+  .object({
+    platformFeeBps: Whole(0, 10_000),
+    pendingDays: Whole(0, 365),
+    fixedPrice: z
+      .object({
+        autoReleaseDays: Whole(1, 365),
+        refundAnswerDays: Whole(1, 365),
+        disputeAnswerBusinessDays: Whole(1, 260),
+      })
+      .partial()
+      .strict(),
+    hourly: z
+      .object({
+        segmentMinutes: z
+          .number()
+          .int()
+          .refine(
+            (n) => n > 0 && 60 % n === 0,
+            "a divisor of 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)",
+          ),
+        invoiceHourUtc: Whole(0, 23),
+        disputeAnswerDays: Whole(1, 30),
+      })
+      .partial()
+      .strict(),
+    relationship: z
+      .object({
+        offPlatformWindowMonths: Whole(0, 240),
+        conversionHours: Whole(0, 10_000),
+        conversionFeeBps: Whole(0, 10_000),
+        conversionFeeMinMinor: MinorUnits,
+        conversionFeeMaxMinor: MinorUnits,
+        conversionFeeNominalMinor: MinorUnits,
+        usdMillionthsPerMinor: z.record(z.string().regex(/^[A-Z]{3}$/, "an ISO 4217 code"), MinorUnits),
+      })
+      .partial()
+      .strict(),
+  })
+  .partial()
+  .strict();
+
+/** `base` with every field `over` sets (an absent or undefined field keeps the base's). */
+function overlay<T extends object>(base: T, over: { [K in keyof T]?: T[K] | undefined } | undefined): T {
+  const out = { ...base };
+  for (const key of Object.keys(over ?? {}) as (keyof T)[]) {
+    const v = over?.[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
+/** The defaults with `text`'s overrides, or the problems, each with its field's path. */
+function marketplaceFrom(
+  text: string | undefined,
+): { ok: true; value: MarketplaceConfig } | { ok: false; problems: string[] } {
+  if (text === undefined) return { ok: true, value: DEFAULT_CONFIG };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, problems: [`LEAKGUARD_MARKETPLACE: not JSON (${(error as Error).message})`] };
+  }
+  const parsed = MarketplaceOverrides.safeParse(json);
+  if (!parsed.success)
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((i) => `LEAKGUARD_MARKETPLACE.${i.path.join(".")}: ${i.message}`),
+    };
+  const o = parsed.data;
+  const d = DEFAULT_CONFIG;
+  const relationship = {
+    ...overlay(d.relationship, o.relationship),
+    usdMillionthsPerMinor: Object.freeze({
+      ...d.relationship.usdMillionthsPerMinor,
+      ...o.relationship?.usdMillionthsPerMinor,
+    }),
+  };
+  if (relationship.conversionFeeMinMinor > relationship.conversionFeeMaxMinor)
+    return {
+      ok: false,
+      problems: ["LEAKGUARD_MARKETPLACE.relationship: conversionFeeMinMinor is above conversionFeeMaxMinor"],
+    };
+  return {
+    ok: true,
+    value: Object.freeze({
+      platformFeeBps: o.platformFeeBps ?? d.platformFeeBps,
+      pendingDays: o.pendingDays ?? d.pendingDays,
+      fixedPrice: Object.freeze(overlay(d.fixedPrice, o.fixedPrice)),
+      hourly: Object.freeze(overlay(d.hourly, o.hourly)),
+      relationship: Object.freeze(relationship),
+    }),
+  };
 }
 
 const Env = z.object({
@@ -29,6 +134,7 @@ const Env = z.object({
     )
     .optional(),
   LEAKGUARD_DEMO: z.enum(["0", "1"], "LEAKGUARD_DEMO is 0 or 1").default("1"),
+  LEAKGUARD_MARKETPLACE: z.string().optional(),
 });
 
 export type ConfigResult = { ok: true; config: ServerConfig } | { ok: false; problems: string[] };
@@ -36,8 +142,12 @@ export type ConfigResult = { ok: true; config: ServerConfig } | { ok: false; pro
 export function parseConfig(env: Record<string, string | undefined>): ConfigResult {
   // An empty variable counts as unset ("DATABASE_URL= npm start" means the embedded database).
   const parsed = Env.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== "")));
-  if (!parsed.success)
-    return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) };
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  const marketplace = marketplaceFrom(
+    env.LEAKGUARD_MARKETPLACE === "" ? undefined : env.LEAKGUARD_MARKETPLACE,
+  );
+  if (!marketplace.ok) problems.push(...marketplace.problems);
+  if (!parsed.success || !marketplace.ok) return { ok: false, problems };
   const e = parsed.data;
   return {
     ok: true,
@@ -48,6 +158,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       dataDir: e.LEAKGUARD_DATA_DIR,
       apiKeyHashes: Object.freeze(e.LEAKGUARD_API_KEY_HASHES?.split(",") ?? []),
       seedDemo: e.LEAKGUARD_DEMO === "1",
+      marketplace: marketplace.value,
     }),
   };
 }

@@ -1,4 +1,4 @@
-import type { StatusChangeCode } from "@leakguard/domain";
+import type { ConversionFeeCode, StatusChangeCode } from "@leakguard/domain";
 import type {
   ActCode,
   HourlyCode,
@@ -27,7 +27,8 @@ export type ApiCode =
   | PostCode
   | SessionCode
   | InvoiceActCode
-  | StatusChangeCode;
+  | StatusChangeCode
+  | ConversionFeeCode;
 
 /**
  * The one table from result codes to HTTP statuses. It is a total record over
@@ -90,6 +91,8 @@ export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
   dispute_not_contested: 409,
   invoice_already_settled: 409,
   refund_out_of_range: 422,
+  // conversion
+  exchange_rate_missing: 422,
 });
 
 export interface ErrorBody {

@@ -1,5 +1,5 @@
 import type { Currency } from "@leakguard/domain";
-import { contractSides, createHourlyContract, type Db, logSegment } from "@leakguard/store";
+import { contractSides, createHourlyContract, logSegment } from "@leakguard/store";
 import { z } from "zod";
 import { createOnce, openingClient } from "./create-once.js";
 import {
@@ -11,11 +11,12 @@ import {
   Id,
   IdempotencyKey,
   PositiveMinorUnits,
+  type RouteDeps,
   type ZodApp,
 } from "./http.js";
 
-export function hourlyRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): void {
-  const { db, now } = deps;
+export function hourlyRoutes(r: ZodApp, deps: RouteDeps): void {
+  const { db, now, config } = deps;
 
   r.post(
     "/contracts/hourly",
@@ -86,7 +87,13 @@ export function hourlyRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): void
       if (request.caller.actingAs?.id !== sides.freelancerId)
         return fail(reply, "not_allowed_for_actor", "only the contract's freelancer logs time");
       const { start, ...rest } = request.body;
-      const logged = await logSegment(db, request.params.id, { start: new Date(start), ...rest }, now());
+      const logged = await logSegment(
+        db,
+        request.params.id,
+        { start: new Date(start), ...rest },
+        now(),
+        config,
+      );
       if (!logged.ok) return fail(reply, logged.code, logged.message);
       return logged.value;
     },

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
-import { type Account, type Actor, hasScope, type Scope } from "@leakguard/domain";
+import { type Account, type Actor, hasScope, type MarketplaceConfig, type Scope } from "@leakguard/domain";
+import type { Db } from "@leakguard/store";
 import type {
   FastifyBaseLogger,
   FastifyInstance,
@@ -48,6 +49,13 @@ export const IdempotencyKey = z
   .min(8)
   .max(128)
   .regex(/^[\x21-\x7e]+$/, "visible ASCII, 8 to 128 characters (a UUID is a good key)");
+
+/** What every group of routes is given: the database, the clock, and the marketplace's periods and fees. */
+export interface RouteDeps {
+  db: Db;
+  now: () => Date;
+  config: MarketplaceConfig;
+}
 
 export type ZodApp = FastifyInstance<
   RawServerDefault,

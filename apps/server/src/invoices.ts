@@ -2,13 +2,21 @@ import { hasScope, minor } from "@leakguard/domain";
 import {
   actOnInvoice,
   contractSides,
-  type Db,
   type InvoiceAct,
   invoicesOf,
   type StoredInvoice,
 } from "@leakguard/store";
 import { z } from "zod";
-import { actorFor, errors, fail, Id, IdempotencyKey, MinorUnits, type ZodApp } from "./http.js";
+import {
+  actorFor,
+  errors,
+  fail,
+  Id,
+  IdempotencyKey,
+  MinorUnits,
+  type RouteDeps,
+  type ZodApp,
+} from "./http.js";
 
 /** A billing week by its Monday, "2026-11-16". */
 const Week = z.iso.date().describe("the billing week's Monday, YYYY-MM-DD");
@@ -92,8 +100,8 @@ function invoiceJson(i: StoredInvoice): z.infer<typeof InvoiceSchema> {
   };
 }
 
-export function invoiceRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): void {
-  const { db, now } = deps;
+export function invoiceRoutes(r: ZodApp, deps: RouteDeps): void {
+  const { db, now, config } = deps;
 
   r.get(
     "/contracts/:id/invoices",
@@ -194,7 +202,7 @@ export function invoiceRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): voi
     reply: Parameters<typeof fail>[0],
   ) {
     const week = new Date(`${params.week}T00:00:00Z`);
-    const result = await actOnInvoice(db, params.id, week, act, now(), `invoice:${key}`);
+    const result = await actOnInvoice(db, params.id, week, act, now(), `invoice:${key}`, config);
     if (!result.ok) return fail(reply, result.code, result.message);
     return invoiceJson(result.value);
   }

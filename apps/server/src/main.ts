@@ -26,7 +26,7 @@ if (apiKeyHashes.length === 0) {
 const db = await openConfiguredDb(config);
 const applied = await migrate(db);
 const seeded = config.seedDemo ? await seedDemo(db, new Date()) : false;
-const app = await buildApp({ db, apiKeyHashes, logger: false });
+const app = await buildApp({ db, apiKeyHashes, logger: false, marketplace: config.marketplace });
 const url = await app.listen({ host: config.host, port: config.port });
 
 console.log(`Leakguard API on ${url} (reference: ${url}/docs, OpenAPI: ${url}/openapi.json)`);
@@ -49,7 +49,7 @@ if (devKey !== undefined)
 // available) run every minute; each is safe to run twice, so a restart or a second server does no harm.
 const runClock = async () => {
   try {
-    await runDueJobs(db, new Date());
+    await runDueJobs(db, new Date(), config.marketplace);
   } catch (error) {
     console.error("clock run failed; retrying in a minute:", error);
   }

@@ -1,6 +1,6 @@
 import type { Actor, Currency, Milestone, MilestoneAction } from "@leakguard/domain";
 import { minor } from "@leakguard/domain";
-import { actOnMilestone, createFixedPriceContract, type Db, getMilestone } from "@leakguard/store";
+import { actOnMilestone, createFixedPriceContract, getMilestone } from "@leakguard/store";
 import { z } from "zod";
 import { createOnce, openingClient } from "./create-once.js";
 import {
@@ -13,6 +13,7 @@ import {
   IdempotencyKey,
   MinorUnits,
   PositiveMinorUnits,
+  type RouteDeps,
   type ZodApp,
 } from "./http.js";
 
@@ -67,8 +68,8 @@ const ACTIONS = [
   "resolve",
 ] as const;
 
-export function milestoneRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): void {
-  const { db, now } = deps;
+export function milestoneRoutes(r: ZodApp, deps: RouteDeps): void {
+  const { db, now, config } = deps;
 
   r.post(
     "/contracts/fixed-price",
@@ -183,6 +184,7 @@ export function milestoneRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): v
         action,
         now(),
         `milestone:${request.headers["idempotency-key"]}`,
+        config,
       );
       if (!result.ok) return fail(reply, result.code, result.message);
       return milestoneJson(result.value);

@@ -3,8 +3,11 @@ import { balanceOf } from "@leakguard/store";
 import type { FastifyInstance } from "fastify";
 import { beforeAll, describe, expect, it } from "vitest";
 import { engines, migratedDb } from "../../../packages/store/src/engines.test-helper.js";
+import { buildApp } from "./app.js";
+import { sha256Hex } from "./auth.js";
+import { parseConfig } from "./config.js";
 import type { ErrorBody } from "./errors.js";
-import { as, testApp } from "./test-app.test-helper.js";
+import { as, TEST_KEY, testApp } from "./test-app.test-helper.js";
 
 const USD = "USD" as Currency;
 
@@ -62,9 +65,24 @@ describe.each(engines)("relationships and money over HTTP on $name", ({ open }) 
     expect(byFreelancer.json<ErrorBody>().error.code).toBe("not_allowed_for_actor");
     const before = await balanceOf(db(), accounts.fees(USD));
     const first = await pay("cli_r", "conv-key-02");
-    expect(first.json()).toEqual({ amount: "1684800", currency: "USD", alreadyPaid: false });
-    const again = await pay("cli_r", "conv-key-02");
-    expect(again.json<{ alreadyPaid: boolean }>().alreadyPaid).toBe(true);
+    expect(first.json()).toEqual({
+      amount: "1684800",
+      currency: "USD",
+      paidAt: "2026-11-26T15:00:00.000Z",
+      alreadyPaid: false,
+    });
+    // Sent twice with one key: the first answer. With another key: paid already, nothing moves.
+    expect((await pay("cli_r", "conv-key-02")).json()).toEqual(first.json());
+    expect((await pay("cli_r", "conv-key-03")).json()).toEqual({
+      ...first.json<object>(),
+      alreadyPaid: true,
+    });
+    const noKey = await app.inject({
+      method: "POST",
+      url: `/v1/relationships/${pairId}/conversion-fee`,
+      headers: as("cli_r"),
+    });
+    expect(noKey.statusCode).toBe(400);
     expect(await balanceOf(db(), accounts.fees(USD))).toBe(before + 1_684_800n);
     expect(
       (await app.inject({ url: `/v1/relationships/${pairId}`, headers: as("cli_r") })).json<{
@@ -78,5 +96,49 @@ describe.each(engines)("relationships and money over HTTP on $name", ({ open }) 
     expect(own.json()).toEqual({ balances: [] });
     const other = await app.inject({ url: "/v1/accounts/fre_r/balances", headers: as("fre_s") });
     expect(other.statusCode).toBe(403);
+  });
+
+  it("compares hourly rates across currencies with the configured rates, and says when one is missing", async () => {
+    const euros = await testApp(db(), () => new Date("2026-11-26T15:00:00Z"), [
+      ["cli_e", "client"],
+      ["fre_e", "freelancer"],
+    ]);
+    const sent = await euros.inject({
+      method: "POST",
+      url: "/v1/messages",
+      headers: as("cli_e"),
+      payload: { recipientId: "fre_e", text: "Hallo" },
+    });
+    const pair = sent.json<{ relationshipId: string }>().relationshipId;
+    await euros.inject({
+      method: "POST",
+      url: "/v1/contracts/hourly",
+      headers: as("cli_e"),
+      payload: { freelancerId: "fre_e", currency: "EUR", hourlyRate: "8000", weeklyLimitHours: 10 },
+    });
+    const quote = await euros.inject({ url: `/v1/relationships/${pair}`, headers: as("cli_e") });
+    expect(quote.json<{ conversionFee: { unavailable: string } }>().conversionFee.unavailable).toMatch(/EUR/);
+    const pay = await euros.inject({
+      method: "POST",
+      url: `/v1/relationships/${pair}/conversion-fee`,
+      headers: as("cli_e", "conv-eur-key-1"),
+    });
+    expect(pay.statusCode).toBe(422);
+    expect(pay.json<ErrorBody>().error.code).toBe("exchange_rate_missing");
+
+    // The same pair on a server configured with a euro at 1.10 USD: 80.00 EUR/h is 88.00 USD/h.
+    const parsed = parseConfig({
+      LEAKGUARD_MARKETPLACE: '{"relationship":{"usdMillionthsPerMinor":{"EUR":1100000}}}',
+    });
+    if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+    const configured = await buildApp({
+      db: db(),
+      apiKeyHashes: [sha256Hex(TEST_KEY)],
+      now: () => new Date("2026-11-26T15:00:00Z"),
+      marketplace: parsed.config.marketplace,
+    });
+    const priced = await configured.inject({ url: `/v1/relationships/${pair}`, headers: as("cli_e") });
+    // 88.00 x 2,080 x 13.5% = 24,710.40 USD.
+    expect(priced.json<{ conversionFee: { amount: string } }>().conversionFee.amount).toBe("2471040");
   });
 });

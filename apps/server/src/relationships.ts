@@ -1,7 +1,16 @@
-import { conversionFee, DEFAULT_CONFIG, minor, offPlatformWindowEnd } from "@leakguard/domain";
-import { balancesOf, type Db, getRelationship, highestHourlyRate, payConversionFee } from "@leakguard/store";
+import { offPlatformWindowEnd } from "@leakguard/domain";
+import { balancesOf, conversionFeeFor, getRelationship, payConversionFee } from "@leakguard/store";
 import { z } from "zod";
-import { actorFor, errors, fail, Id, IdempotencyKey, mayReadAccount, type ZodApp } from "./http.js";
+import {
+  actorFor,
+  errors,
+  fail,
+  Id,
+  IdempotencyKey,
+  mayReadAccount,
+  type RouteDeps,
+  type ZodApp,
+} from "./http.js";
 
 const RelationshipSchema = z.object({
   id: z.string(),
@@ -10,11 +19,18 @@ const RelationshipSchema = z.object({
   identifiedAt: z.string(),
   offPlatformWindowEndsAt: z.string().describe("until then, paying outside the platform breaks the policy"),
   converted: z.boolean().describe("the conversion fee is paid: the pair may work and pay outside"),
-  conversionFee: z.object({ amount: z.string().describe("minor units"), currency: z.literal("USD") }),
+  conversionFee: z
+    .union([
+      z.object({ amount: z.string().describe("minor units"), currency: z.literal("USD") }),
+      z.object({
+        unavailable: z.string().describe("why the fee cannot be priced now, and what to configure"),
+      }),
+    ])
+    .describe("the fee to take the pair off the platform now, from its highest hourly rate in USD"),
 });
 
-export function relationshipRoutes(r: ZodApp, deps: { db: Db; now: () => Date }): void {
-  const { db, now } = deps;
+export function relationshipRoutes(r: ZodApp, deps: RouteDeps): void {
+  const { db, now, config } = deps;
 
   r.get(
     "/relationships/:id",
@@ -30,16 +46,17 @@ export function relationshipRoutes(r: ZodApp, deps: { db: Db; now: () => Date })
       const pair = await getRelationship(db, request.params.id);
       if (pair === null || actorFor(request.caller.actingAs, pair) === null)
         return fail(reply, "not_found", `no relationship ${request.params.id} you can see`);
-      const rate = await highestHourlyRate(db, pair.clientId, pair.freelancerId);
-      const fee = conversionFee(minor(rate), pair.identifiedAt, now(), DEFAULT_CONFIG);
+      const fee = await conversionFeeFor(db, pair, now(), config);
       return {
         id: pair.id,
         clientId: pair.clientId,
         freelancerId: pair.freelancerId,
         identifiedAt: pair.identifiedAt.toISOString(),
-        offPlatformWindowEndsAt: offPlatformWindowEnd(pair.identifiedAt, DEFAULT_CONFIG).toISOString(),
+        offPlatformWindowEndsAt: offPlatformWindowEnd(pair.identifiedAt, config).toISOString(),
         converted: pair.conversionPaidAt !== undefined,
-        conversionFee: { amount: fee.toString(), currency: "USD" as const },
+        conversionFee: fee.ok
+          ? { amount: fee.value.toString(), currency: "USD" as const }
+          : { unavailable: fee.message },
       };
     },
   );
@@ -51,11 +68,16 @@ export function relationshipRoutes(r: ZodApp, deps: { db: Db; now: () => Date })
         summary:
           "Pay the conversion fee (acting as the pair's client): the pair may then work and pay outside",
         description:
-          "Paid once per pair, whatever the key: paying again moves nothing and answers `alreadyPaid: true`. An `Idempotency-Key` is accepted like on every money-moving call.",
+          "Moves money, so it takes an `Idempotency-Key`: the same key answers as the first time. Paid once per pair, whatever the key: paying again with another key moves nothing and answers with the fee paid and `alreadyPaid: true`. A pair with an hourly contract in a currency with no configured rate to USD gets `exchange_rate_missing`.",
         params: z.object({ id: Id }),
-        headers: z.object({ "idempotency-key": IdempotencyKey.optional() }),
+        headers: z.object({ "idempotency-key": IdempotencyKey }),
         response: {
-          200: z.object({ amount: z.string(), currency: z.literal("USD"), alreadyPaid: z.boolean() }),
+          200: z.object({
+            amount: z.string(),
+            currency: z.literal("USD"),
+            paidAt: z.string(),
+            alreadyPaid: z.boolean(),
+          }),
           ...errors,
         },
       },
@@ -67,12 +89,18 @@ export function relationshipRoutes(r: ZodApp, deps: { db: Db; now: () => Date })
         return fail(reply, "not_found", `no relationship ${request.params.id} you can see`);
       if (part !== "client")
         return fail(reply, "not_allowed_for_actor", "the pair's client pays the conversion fee");
-      const rate = await highestHourlyRate(db, pair.clientId, pair.freelancerId);
-      const paid = await payConversionFee(db, pair.id, rate, now());
+      const paid = await payConversionFee(
+        db,
+        pair.id,
+        now(),
+        `conversion:${request.headers["idempotency-key"]}`,
+        config,
+      );
       if (!paid.ok) return fail(reply, paid.code, paid.message);
       return {
         amount: paid.value.feeMinor.toString(),
         currency: "USD" as const,
+        paidAt: paid.value.paidAt.toISOString(),
         alreadyPaid: paid.value.alreadyPaid,
       };
     },

@@ -34,6 +34,14 @@ export interface MarketplaceConfig {
     conversionFeeMaxMinor: bigint;
     /** The fee once the window has passed. */
     conversionFeeNominalMinor: bigint;
+    /**
+     * What one minor unit of each currency is worth in US cents, in millionths
+     * (USD: 1,000,000; a euro cent at 1.08 USD: 1,080,000; a yen at 0.0066 USD:
+     * 660,000), for comparing a pair's hourly rates across currencies. A
+     * currency missing here cannot price a conversion (`exchange_rate_missing`):
+     * rates go stale, so none but USD ship as defaults.
+     */
+    usdMillionthsPerMinor: Readonly<Record<string, bigint>>;
   };
 }
 
@@ -49,5 +57,6 @@ export const DEFAULT_CONFIG: MarketplaceConfig = Object.freeze({
     conversionFeeMinMinor: 100_000n,
     conversionFeeMaxMinor: 5_000_000n,
     conversionFeeNominalMinor: 100n,
+    usdMillionthsPerMinor: Object.freeze({ USD: 1_000_000n }),
   }),
 });

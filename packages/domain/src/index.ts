@@ -71,7 +71,9 @@ export {
   ZERO,
 } from "./money.js";
 export {
+  type ConversionFeeCode,
   conversionFee,
+  highestRateInUsd,
   inOffPlatformWindow,
   mayPayOutside,
   offPlatformWindowEnd,

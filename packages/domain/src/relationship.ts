@@ -1,6 +1,33 @@
 import type { MarketplaceConfig } from "./config.js";
 import { basisPoints, type Minor, maxOf, minOf, minor } from "./money.js";
+import { err, ok, type Result } from "./result.js";
 import { addMonths } from "./time.js";
+
+export type ConversionFeeCode = "exchange_rate_missing";
+
+/**
+ * The highest of a pair's hourly rates, in USD minor units: each rate is
+ * converted with the configured value of its currency (rounded half up),
+ * because the conversion fee's bounds are in USD. Zero for a pair with no
+ * hourly contract.
+ */
+export function highestRateInUsd(
+  rates: readonly { rateMinor: bigint; currency: string }[],
+  config: MarketplaceConfig,
+): Result<Minor, ConversionFeeCode> {
+  let highest = 0n;
+  for (const r of rates) {
+    const millionths = config.relationship.usdMillionthsPerMinor[r.currency];
+    if (millionths === undefined)
+      return err(
+        "exchange_rate_missing",
+        `the pair has an hourly contract in ${r.currency}, and no exchange rate to USD is configured for it (relationship.usdMillionthsPerMinor)`,
+      );
+    const usd = (r.rateMinor * millionths + 500_000n) / 1_000_000n;
+    if (usd > highest) highest = usd;
+  }
+  return ok(minor(highest));
+}
 
 /** Until when paying outside the platform is forbidden for a pair identified on the platform at `identifiedAt`. */
 export function offPlatformWindowEnd(identifiedAt: Date, config: MarketplaceConfig): Date {

@@ -40,10 +40,10 @@ export {
 export {
   balancesOf,
   changeAccountStatus,
+  conversionFeeFor,
   createAccount,
   getAccount,
   getRelationship,
-  highestHourlyRate,
   messagesOf,
   type PeopleCode,
   payConversionFee,

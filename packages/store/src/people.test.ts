@@ -1,6 +1,7 @@
 import { accounts, type Currency, DEFAULT_CONFIG, inOffPlatformWindow } from "@leakguard/domain";
 import { describe, expect, it } from "vitest";
 import { engines, migratedDb } from "./engines.test-helper.js";
+import { createHourlyContract } from "./hourly.js";
 import { balanceOf } from "./ledger.js";
 import { createAccount, messagesOf, payConversionFee, relationshipFor, sendMessage } from "./people.js";
 
@@ -100,13 +101,22 @@ describe.each(engines)("accounts, pairs and messages on $name", ({ open }) => {
     const pair = await relationshipFor(dbOf(), "u_c5", "u_f5", t0);
     const id = pair.ok ? pair.value.id : "";
     const later = new Date(t0.getTime() + 30 * 86_400_000);
-    expect(await payConversionFee(dbOf(), id, 5_000n, later)).toMatchObject({
+    await createHourlyContract(dbOf(), {
+      id: "ct_conv",
+      clientId: "u_c5",
+      freelancerId: "u_f5",
+      currency: "USD" as Currency,
+      hourlyRate: 5_000n,
+      weeklyLimitHours: 10,
+    });
+    expect(await payConversionFee(dbOf(), id, later)).toMatchObject({
       ok: true,
       value: { feeMinor: 1_404_000n, alreadyPaid: false },
     });
-    expect(await payConversionFee(dbOf(), id, 5_000n, later)).toMatchObject({
+    // Paid again later, when a higher rate would price it differently: the fee that was paid.
+    expect(await payConversionFee(dbOf(), id, new Date(later.getTime() + 86_400_000))).toMatchObject({
       ok: true,
-      value: { alreadyPaid: true },
+      value: { feeMinor: 1_404_000n, paidAt: later, alreadyPaid: true },
     });
     expect(await balanceOf(dbOf(), accounts.fees("USD" as Currency))).toBe(1_404_000n);
     const after = await relationshipFor(dbOf(), "u_c5", "u_f5", later);

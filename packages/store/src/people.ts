@@ -3,13 +3,15 @@ import {
   type AccountCode,
   type AccountStatus,
   accounts,
+  type ConversionFeeCode,
   type Currency,
   checkStatusChange,
   conversionFee,
   DEFAULT_CONFIG,
   err,
+  highestRateInUsd,
   type MarketplaceConfig,
-  minor,
+  type Minor,
   ok,
   type Relationship,
   type Result,
@@ -18,6 +20,7 @@ import {
   validateAccount,
 } from "@leakguard/domain";
 import type { Db, Queryable } from "./db.js";
+import { type IdempotencyCode, oncePerKey } from "./idempotency.js";
 import { type PostCode, postTransfersIn } from "./ledger.js";
 
 export type PeopleCode =
@@ -180,46 +183,92 @@ export async function messagesOf(
 }
 
 /**
+ * The fee for taking a pair off the platform at `now`: from its hourly
+ * contracts' highest rate, compared in USD, within the configured bounds.
+ */
+export async function conversionFeeFor(
+  db: Queryable,
+  pair: Pick<Relationship, "clientId" | "freelancerId" | "identifiedAt">,
+  now: Date,
+  config: MarketplaceConfig = DEFAULT_CONFIG,
+): Promise<Result<Minor, ConversionFeeCode>> {
+  const rates = (
+    await db.query<{ currency: string; rate: string }>(
+      `SELECT c.currency, MAX(h.hourly_rate)::text AS rate FROM hourly_terms h JOIN contracts c ON c.id = h.contract_id
+       WHERE c.client_id = $1 AND c.freelancer_id = $2 GROUP BY c.currency`,
+      [pair.clientId, pair.freelancerId],
+    )
+  ).rows.map((r) => ({ currency: r.currency.trim(), rateMinor: BigInt(r.rate) }));
+  const highest = highestRateInUsd(rates, config);
+  if (!highest.ok) return highest;
+  return ok(conversionFee(highest.value, pair.identifiedAt, now, config));
+}
+
+/**
  * The client pays the conversion fee to take the pair off the platform: the
- * fee moves from the outside world to the platform's fees (in USD, as the
- * configuration states it), and the pair is marked converted, in one
- * transaction. Paying twice moves nothing: the transfer id is the pair's.
+ * fee moves from the outside world to the platform's fees in USD (the
+ * currency the configuration states it in), and the pair is marked
+ * converted, in one transaction under the pair's row lock. Paying again moves
+ * nothing and answers with the fee that was paid.
  */
 export async function payConversionFee(
   db: Db,
   relationshipId: string,
-  highestHourlyRateMinor: bigint,
   now: Date,
+  idempotencyKey?: string,
   config: MarketplaceConfig = DEFAULT_CONFIG,
-): Promise<Result<{ feeMinor: bigint; alreadyPaid: boolean }, PeopleCode | PostCode>> {
+): Promise<
+  Result<
+    { feeMinor: bigint; paidAt: Date; alreadyPaid: boolean },
+    PeopleCode | PostCode | ConversionFeeCode | IdempotencyCode
+  >
+> {
   return db.transaction(async (tx) => {
-    const row = (
-      await tx.query<{ identified_at: Date; conversion_paid_at: Date | null }>(
-        "SELECT identified_at, conversion_paid_at FROM relationships WHERE id = $1 FOR UPDATE",
-        [relationshipId],
+    const locked = await tx.query("SELECT id FROM relationships WHERE id = $1 FOR UPDATE", [relationshipId]);
+    const pair = locked.rows.length === 0 ? null : await getRelationship(tx, relationshipId);
+    if (pair === null) return err("not_a_pair", `no relationship ${relationshipId}`);
+    return oncePerKey(tx, idempotencyKey, { conversion: relationshipId }, () =>
+      payLocked(tx, pair, now, config),
+    );
+  });
+}
+
+async function payLocked(
+  tx: Queryable,
+  pair: Relationship,
+  now: Date,
+  config: MarketplaceConfig,
+): Promise<Result<{ feeMinor: bigint; paidAt: Date; alreadyPaid: boolean }, PostCode | ConversionFeeCode>> {
+  const relationshipId = pair.id;
+  const transferId = `${relationshipId}:conversion`;
+  if (pair.conversionPaidAt !== undefined) {
+    const paid = (
+      await tx.query<{ amount: string }>(
+        "SELECT amount::text AS amount FROM ledger_transfers WHERE id = $1",
+        [transferId],
       )
     ).rows[0];
-    if (row === undefined) return err("not_a_pair", `no relationship ${relationshipId}`);
-    const fee = conversionFee(minor(highestHourlyRateMinor), new Date(row.identified_at), now, config);
-    if (row.conversion_paid_at !== null) return ok({ feeMinor: fee, alreadyPaid: true });
-    const USD = "USD" as Currency;
-    const posted = await postTransfersIn(
-      tx,
-      [
-        {
-          id: `${relationshipId}:conversion`,
-          debit: accounts.world(USD),
-          credit: accounts.fees(USD),
-          amount: fee,
-          currency: USD,
-        },
-      ],
-      now,
-    );
-    if (!posted.ok) return posted;
-    await tx.query("UPDATE relationships SET conversion_paid_at = $2 WHERE id = $1", [relationshipId, now]);
-    return ok({ feeMinor: fee, alreadyPaid: false });
-  });
+    return ok({ feeMinor: BigInt(paid?.amount ?? 0), paidAt: pair.conversionPaidAt, alreadyPaid: true });
+  }
+  const fee = await conversionFeeFor(tx, pair, now, config);
+  if (!fee.ok) return fee;
+  const USD = "USD" as Currency;
+  const posted = await postTransfersIn(
+    tx,
+    [
+      {
+        id: transferId,
+        debit: accounts.world(USD),
+        credit: accounts.fees(USD),
+        amount: fee.value,
+        currency: USD,
+      },
+    ],
+    now,
+  );
+  if (!posted.ok) return posted;
+  await tx.query("UPDATE relationships SET conversion_paid_at = $2 WHERE id = $1", [relationshipId, now]);
+  return ok({ feeMinor: fee.value, paidAt: now, alreadyPaid: false });
 }
 
 /** A pair by its id, or null. */
@@ -252,22 +301,6 @@ async function readRelationship(
     identifiedAt: new Date(row.identified_at),
     ...(row.conversion_paid_at === null ? {} : { conversionPaidAt: new Date(row.conversion_paid_at) }),
   };
-}
-
-/** The pair's highest hourly rate over its hourly contracts (minor units per hour), 0 without any. */
-export async function highestHourlyRate(
-  db: Queryable,
-  clientId: string,
-  freelancerId: string,
-): Promise<bigint> {
-  const row = (
-    await db.query<{ rate: string | null }>(
-      `SELECT MAX(h.hourly_rate)::text AS rate FROM hourly_terms h JOIN contracts c ON c.id = h.contract_id
-       WHERE c.client_id = $1 AND c.freelancer_id = $2`,
-      [clientId, freelancerId],
-    )
-  ).rows[0];
-  return BigInt(row?.rate ?? 0);
 }
 
 /** A user's money on the platform: pending (released, waiting out the period) and available. */
