@@ -96,6 +96,18 @@ describe.each(engines)("admin and agent scopes over HTTP on $name", ({ open }) =
     expect(history.json<{ changes: unknown[] }>().changes).toEqual([]);
   });
 
+  it("changes a status once when the change is sent twice with one key", async () => {
+    const headers = { ...as("adm_1"), "idempotency-key": "status-key-0001" };
+    const first = await setStatus(headers, "fre_1", "restricted", "shared a phone number twice");
+    expect(first.statusCode).toBe(200);
+    const again = await setStatus(headers, "fre_1", "restricted", "shared a phone number twice");
+    expect([again.statusCode, again.json()]).toEqual([200, first.json()]);
+    const other = await setStatus(headers, "fre_1", "suspended", "shared a phone number twice");
+    expect(other.json<ErrorBody>().error.code).toBe("idempotency_key_reused");
+    const history = await app.inject({ url: "/v1/accounts/fre_1/status-changes", headers: platform });
+    expect(history.json<{ changes: unknown[] }>().changes).toHaveLength(1);
+  });
+
   it("lets one admin restrict another, who then may no longer manage accounts", async () => {
     expect((await setStatus(as("adm_1"), "adm_2", "restricted", "under review")).statusCode).toBe(200);
     expect((await setStatus(as("adm_2"), "cli_2", "restricted", "spam")).json<ErrorBody>().error.code).toBe(

@@ -253,8 +253,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           schema: {
             summary: "Change an account's status with a reason (the platform, or an admin)",
             description:
-              "Restricted, suspended and removed accounts may read but not act. Each change is kept with who made it and why (`GET /v1/accounts/{id}/status-changes`). Setting the status it already has is `status_unchanged`; an admin does not change their own.",
+              "Restricted, suspended and removed accounts may read but not act. Each change is kept with who made it and why (`GET /v1/accounts/{id}/status-changes`). Setting the status it already has is `status_unchanged`; an admin does not change their own. With an `Idempotency-Key`, a retry answers as the first time.",
             params: z.object({ id: Id }),
+            headers: z.object({ "idempotency-key": IdempotencyKey.optional() }),
             body: z.object({
               status: z.enum(ACCOUNT_STATUSES as [AccountStatus, ...AccountStatus[]]),
               reason: z.string().max(2_000),
@@ -273,6 +274,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             request.body.reason,
             acting?.id ?? null,
             now(),
+            request.headers["idempotency-key"] === undefined
+              ? undefined
+              : `status:${request.headers["idempotency-key"]}`,
           );
           if (!changed.ok) return fail(reply, changed.code, changed.message);
           return changed.value;

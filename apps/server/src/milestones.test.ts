@@ -23,6 +23,7 @@ describe.each(engines)("fixed-price milestones over HTTP on $name", ({ open }) =
       ["cli_b", "client"],
       ["fre_a", "freelancer"],
       ["fre_b", "freelancer"],
+      ["agt_m", "agent"],
     ]);
   });
 
@@ -61,6 +62,40 @@ describe.each(engines)("fixed-price milestones over HTTP on $name", ({ open }) =
     const twice = await act(id, "fund", "cli_a", "fund-key-0002");
     expect(twice.json<ErrorBody>().error.code).toBe("milestone_already_funded");
     expect(await balanceOf(db(), accounts.escrow(id))).toBe(150000n);
+  });
+
+  it("answers every action sent twice with one key as the first time, moving money once", async () => {
+    const transfers = async () =>
+      Number(
+        (await db().query<{ n: string }>("SELECT COUNT(*)::text AS n FROM ledger_transfers")).rows[0]?.n ?? 0,
+      );
+    const twice = async (id: string, action: string, who: string, payload?: object) => {
+      const key = `twice-${id}-${action}`;
+      const first = await act(id, action, who, key, payload);
+      expect([action, first.statusCode]).toEqual([action, 200]);
+      const before = await transfers();
+      const again = await act(id, action, who, key, payload);
+      expect([action, again.statusCode, again.json()]).toEqual([action, 200, first.json()]);
+      expect(await transfers()).toBe(before);
+      return first.json<MilestoneBody>();
+    };
+    const approved = await newMilestone("20000");
+    for (const [action, who] of [
+      ["fund", "cli_a"],
+      ["submit", "fre_a"],
+      ["approve", "cli_a"],
+    ] as const)
+      await twice(approved, action, who);
+    const contested = await newMilestone("40000");
+    await twice(contested, "fund", "cli_a");
+    await twice(contested, "submit", "fre_a");
+    await twice(contested, "request-changes", "cli_a");
+    await twice(contested, "request-refund", "cli_a");
+    await twice(contested, "answer-refund", "fre_a", { accept: false });
+    await twice(contested, "dispute", "fre_a");
+    await twice(contested, "answer-dispute", "cli_a");
+    expect((await twice(contested, "resolve", "agt_m", { toFreelancer: "10000" })).status).toBe("split");
+    expect(await balanceOf(db(), accounts.escrow(contested))).toBe(0n);
   });
 
   it("opens one contract for a creation sent twice, or twice at once, with one key", async () => {

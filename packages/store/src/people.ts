@@ -348,20 +348,24 @@ export async function changeAccountStatus(
   reason: string,
   byId: string | null,
   now: Date,
-): Promise<Result<Account, PeopleCode | StatusChangeCode>> {
+  idempotencyKey?: string,
+): Promise<Result<Account, PeopleCode | StatusChangeCode | IdempotencyCode>> {
   return db.transaction(async (tx) => {
     const locked = await tx.query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE", [accountId]);
     const account = locked.rows.length === 0 ? null : await getAccount(tx, accountId);
     if (account === null) return err("account_not_found", `no account ${accountId}`);
-    const allowed = checkStatusChange(account, to, reason, byId);
-    if (!allowed.ok) return allowed;
-    await tx.query("UPDATE accounts SET status = $2 WHERE id = $1", [accountId, to]);
-    await tx.query(
-      `INSERT INTO account_status_changes (account_id, from_status, to_status, reason, changed_by, changed_at)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [accountId, account.status, to, reason.trim(), byId, now],
-    );
-    return ok({ ...account, status: to });
+    const request = { statusOf: accountId, to, reason, byId };
+    return oncePerKey(tx, idempotencyKey, request, async (): Promise<Result<Account, StatusChangeCode>> => {
+      const allowed = checkStatusChange(account, to, reason, byId);
+      if (!allowed.ok) return allowed;
+      await tx.query("UPDATE accounts SET status = $2 WHERE id = $1", [accountId, to]);
+      await tx.query(
+        `INSERT INTO account_status_changes (account_id, from_status, to_status, reason, changed_by, changed_at)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [accountId, account.status, to, reason.trim(), byId, now],
+      );
+      return ok({ ...account, status: to });
+    });
   });
 }
 
