@@ -98,6 +98,30 @@ describe.each(engines)("fixed-price milestones over HTTP on $name", ({ open }) =
     expect(await balanceOf(db(), accounts.escrow(contested))).toBe(0n);
   });
 
+  it("shows both sides the money in escrow for them, then the freelancer's pending money", async () => {
+    const made = await app.inject({
+      method: "POST",
+      url: "/v1/contracts/fixed-price",
+      headers: as("cli_b"),
+      payload: { freelancerId: "fre_b", currency: "EUR", milestones: [{ amount: "70000" }] },
+    });
+    const id = made.json<{ milestones: MilestoneBody[] }>().milestones[0]?.id ?? "";
+    const balances = async (who: string) =>
+      (await app.inject({ url: `/v1/accounts/${who}/balances`, headers: as(who) })).json<{
+        balances: { currency: string; inEscrow: string; pending: string; available: string }[];
+      }>().balances;
+    expect(await balances("cli_b")).toEqual([]);
+    await act(id, "fund", "cli_b", "escrow-view-fund");
+    const held = { currency: "EUR", inEscrow: "70000", pending: "0", available: "0" };
+    expect(await balances("cli_b")).toEqual([held]);
+    expect(await balances("fre_b")).toEqual([held]);
+    await act(id, "approve", "cli_b", "escrow-view-approve");
+    expect(await balances("cli_b")).toEqual([]);
+    expect(await balances("fre_b")).toEqual([
+      { currency: "EUR", inEscrow: "0", pending: "63000", available: "0" },
+    ]);
+  });
+
   it("opens one contract for a creation sent twice, or twice at once, with one key", async () => {
     const create = (key: string, amount = "5000") =>
       app.inject({

@@ -111,11 +111,18 @@ export function relationshipRoutes(r: ZodApp, deps: RouteDeps): void {
     {
       schema: {
         summary:
-          "A user's money: pending (released, waiting out the pending period) and available, per currency",
+          "A user's money per currency: in escrow for their contracts (either side), pending (released, waiting out the pending period) and available",
         params: z.object({ id: Id }),
         response: {
           200: z.object({
-            balances: z.array(z.object({ currency: z.string(), pending: z.string(), available: z.string() })),
+            balances: z.array(
+              z.object({
+                currency: z.string(),
+                inEscrow: z.string().describe("funded milestones and charged invoices not yet settled"),
+                pending: z.string(),
+                available: z.string(),
+              }),
+            ),
           }),
           ...errors,
         },
@@ -129,6 +136,7 @@ export function relationshipRoutes(r: ZodApp, deps: RouteDeps): void {
       return {
         balances: balances.map((b) => ({
           currency: b.currency,
+          inEscrow: b.inEscrow.toString(),
           pending: b.pending.toString(),
           available: b.available.toString(),
         })),

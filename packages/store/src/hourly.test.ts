@@ -5,7 +5,7 @@ import { createHourlyContract, logSegment } from "./hourly.js";
 import { actOnInvoice, invoicesOf, issueWeeklyInvoices, settleUndisputedInvoices } from "./invoices.js";
 import { runDueJobs } from "./jobs.js";
 import { balanceOf, ledgerTotals } from "./ledger.js";
-import { createAccount } from "./people.js";
+import { balancesOf, createAccount } from "./people.js";
 
 const monday = new Date("2026-03-02T00:00:00Z");
 const at = (minutes: number): Date => new Date(monday.getTime() + minutes * 60_000);
@@ -79,6 +79,9 @@ describe.each(engines)("hourly contracts on $name", ({ open }) => {
     const week = await invoiced("ct_pay", 3, 1);
     const hold = accounts.invoice("ct_pay", week);
     expect(await balanceOf(dbOf(), hold)).toBe(4_000n);
+    expect(await balancesOf(dbOf(), "ct_pay_c")).toEqual([
+      { currency: "USD", inEscrow: 4_000n, pending: 0n, available: 0n },
+    ]);
     expect(await settleUndisputedInvoices(dbOf(), friday)).toBe(0);
     const [a, b] = await Promise.all([
       settleUndisputedInvoices(dbOf(), saturday),
@@ -93,6 +96,7 @@ describe.each(engines)("hourly contracts on $name", ({ open }) => {
     expect(paid.rows).toHaveLength(2);
     expect(await balanceOf(dbOf(), hold)).toBe(0n);
     expect(await balanceOf(dbOf(), accounts.pending("ct_pay_f", USD))).toBe(3_600n);
+    expect(await balancesOf(dbOf(), "ct_pay_c")).toEqual([]);
     const [inv] = await invoicesOf(dbOf(), "ct_pay");
     expect(inv?.settlement).toMatchObject({ kind: "undisputed", refundedMinor: 0n });
     expect(await actOnInvoice(dbOf(), "ct_pay", week, { type: "open" }, saturday)).toMatchObject({

@@ -52,6 +52,7 @@ export {
   type StoredMessage,
   sendMessage,
   statusChangesOf,
+  type UserBalance,
 } from "./people.js";
 export {
   type SessionCode,

@@ -125,7 +125,9 @@ describe.each(engines)("per-currency user accounts on $name", ({ open }) => {
       expect(await balanceOf(db, accounts.available("fre_a", EUR))).toBe(2000n);
       expect(await balanceOf(db, "pending:fre_a" as ReturnType<typeof accounts.world>)).toBe(0n);
       expect(await ledgerTotals(db)).toMatchObject({ balances: 0n, transfers: 4 });
-      expect(await balancesOf(db, "fre_a")).toEqual([{ currency: "EUR", pending: 5000n, available: 2000n }]);
+      expect(await balancesOf(db, "fre_a")).toEqual([
+        { currency: "EUR", inEscrow: 0n, pending: 5000n, available: 2000n },
+      ]);
     } finally {
       await drop();
     }

@@ -303,11 +303,16 @@ async function readRelationship(
   };
 }
 
-/** A user's money on the platform: pending (released, waiting out the period) and available. */
-export async function balancesOf(
-  db: Queryable,
-  userId: string,
-): Promise<{ pending: bigint; available: bigint; currency: string }[]> {
+/** A user's money on the platform, per currency: in escrow for their contracts, pending (released, waiting out the period) and available. */
+export interface UserBalance {
+  currency: string;
+  /** Held for the user's contracts, on either side: funded milestones and charged invoices not yet settled. */
+  inEscrow: bigint;
+  pending: bigint;
+  available: bigint;
+}
+
+export async function balancesOf(db: Queryable, userId: string): Promise<UserBalance[]> {
   // The user's accounts are "pending:<currency>:<user>" and "available:<currency>:<user>".
   const rows = (
     await db.query<{ id: string; currency: string; balance: string }>(
@@ -317,14 +322,33 @@ export async function balancesOf(
       [userId],
     )
   ).rows;
-  const byCurrency = new Map<string, { pending: bigint; available: bigint; currency: string }>();
-  for (const r of rows) {
-    const entry = byCurrency.get(r.currency) ?? { pending: 0n, available: 0n, currency: r.currency };
-    if (r.id.startsWith("pending:")) entry.pending += BigInt(r.balance);
-    else entry.available += BigInt(r.balance);
-    byCurrency.set(r.currency, entry);
-  }
-  return [...byCurrency.values()];
+  const held = (
+    await db.query<{ currency: string; balance: string }>(
+      `SELECT a.currency, SUM(a.balance)::text AS balance FROM ledger_accounts a
+       JOIN (
+         SELECT 'escrow:' || m.id AS account FROM milestones m JOIN contracts c ON c.id = m.contract_id
+         WHERE c.client_id = $1 OR c.freelancer_id = $1
+         UNION ALL
+         SELECT 'invoice:' || w.contract_id || ':' || to_char(w.week_start AT TIME ZONE 'UTC', 'YYYY-MM-DD')
+         FROM weekly_invoices w JOIN contracts c ON c.id = w.contract_id
+         WHERE (c.client_id = $1 OR c.freelancer_id = $1) AND w.settled_at IS NULL
+       ) mine ON mine.account = a.id
+       GROUP BY a.currency`,
+      [userId],
+    )
+  ).rows;
+  const byCurrency = new Map<string, UserBalance>();
+  const entry = (currency: string): UserBalance => {
+    const found = byCurrency.get(currency) ?? { currency, inEscrow: 0n, pending: 0n, available: 0n };
+    byCurrency.set(currency, found);
+    return found;
+  };
+  for (const r of rows)
+    if (r.id.startsWith("pending:")) entry(r.currency).pending += BigInt(r.balance);
+    else entry(r.currency).available += BigInt(r.balance);
+  // Emptied escrow accounts add nothing; a currency appears once the user has held or earned money in it.
+  for (const h of held) if (BigInt(h.balance) !== 0n) entry(h.currency).inEscrow += BigInt(h.balance);
+  return [...byCurrency.values()].sort((a, b) => a.currency.localeCompare(b.currency));
 }
 
 export interface StatusChange {
