@@ -8,9 +8,9 @@ import {
   creationId,
   errors,
   fail,
+  HourlyRate,
   Id,
   IdempotencyKey,
-  PositiveMinorUnits,
   type RouteDeps,
   type ZodApp,
 } from "./http.js";
@@ -29,7 +29,7 @@ export function hourlyRoutes(r: ZodApp, deps: RouteDeps): void {
         body: z.object({
           freelancerId: Id,
           currency: CurrencyCode,
-          hourlyRate: PositiveMinorUnits.describe("minor units per hour"),
+          hourlyRate: HourlyRate,
           weeklyLimitHours: z.number().int().min(1).max(168),
         }),
         response: { 201: z.object({ id: z.string() }), ...errors },

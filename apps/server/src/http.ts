@@ -1,5 +1,12 @@
 import { createHash, randomUUID } from "node:crypto";
-import { type Account, type Actor, hasScope, type MarketplaceConfig, type Scope } from "@leakguard/domain";
+import {
+  type Account,
+  type Actor,
+  hasScope,
+  MAX_TRANSFER_MINOR,
+  type MarketplaceConfig,
+  type Scope,
+} from "@leakguard/domain";
 import type { Db } from "@leakguard/store";
 import type {
   FastifyBaseLogger,
@@ -65,11 +72,24 @@ export type ZodApp = FastifyInstance<
   ZodTypeProvider
 >;
 
-/** Minor units as a decimal string: JSON numbers lose precision past 2^53, money must not. */
+/**
+ * Minor units as a decimal string: JSON numbers lose precision past 2^53, money must not.
+ * At most MAX_TRANSFER_MINOR (10^12), so no amount can push a balance past what the database holds.
+ */
 export const MinorUnits = z
   .string()
-  .regex(/^(0|[1-9][0-9]{0,17})$/, 'an amount in minor units, as a string of digits ("150000" is 1,500.00)');
+  .regex(/^(0|[1-9][0-9]{0,12})$/, 'an amount in minor units, as a string of digits ("150000" is 1,500.00)')
+  // Refinements run even when the pattern failed: only digits reach BigInt.
+  .refine(
+    (s) => !/^[0-9]+$/.test(s) || BigInt(s) <= MAX_TRANSFER_MINOR,
+    `at most ${MAX_TRANSFER_MINOR} minor units`,
+  );
 export const PositiveMinorUnits = MinorUnits.refine((s) => s !== "0", "an amount above zero");
+/** An hourly rate: at most 10^8 minor units an hour, so a week's invoice stays within one transfer. */
+export const HourlyRate = PositiveMinorUnits.refine(
+  (s) => !/^[0-9]+$/.test(s) || BigInt(s) <= 100_000_000n,
+  "at most 100000000 minor units an hour",
+).describe("minor units per hour");
 
 /** The caller's part in a milestone or contract: its client, its freelancer, an agent; the platform itself acts as the system. */
 export function actorFor(

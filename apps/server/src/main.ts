@@ -49,7 +49,8 @@ if (devKey !== undefined)
 // available) run every minute; each is safe to run twice, so a restart or a second server does no harm.
 const runClock = async () => {
   try {
-    await runDueJobs(db, new Date(), config.marketplace);
+    const report = await runDueJobs(db, new Date(), config.marketplace);
+    for (const e of report.errors) console.error(`clock: ${e.job}: ${e.message}`);
   } catch (error) {
     console.error("clock run failed; retrying in a minute:", error);
   }

@@ -35,6 +35,28 @@ describe("hourly invoices and protection", () => {
     expect(inv.disputeUntil.toISOString()).toBe("2026-03-13T23:59:59.999Z");
   });
 
+  it("gives a late invoice at least four days to dispute, ending on a Friday", () => {
+    const late = (iso: string) =>
+      weeklyInvoice(
+        [seg(0)],
+        monday,
+        minor(6_000n),
+        40,
+        DEFAULT_CONFIG,
+        new Date(iso),
+      ).disputeUntil.toISOString();
+    // Issued on time (or the override is earlier): the Friday of the issue week.
+    expect(late("2026-03-01T00:00:00Z")).toBe("2026-03-13T23:59:59.999Z");
+    // Issued on Wednesday the 18th: Sunday is four days on, so the Friday after.
+    expect(late("2026-03-18T09:00:00Z")).toBe("2026-03-27T23:59:59.999Z");
+    // Issued on Saturday the 21st: four days on is Wednesday, so that week's Friday.
+    expect(late("2026-03-21T09:00:00Z")).toBe("2026-03-27T23:59:59.999Z");
+    expect(
+      weeklyInvoice([seg(0)], monday, minor(6_000n), 40, DEFAULT_CONFIG, new Date("2026-03-18T09:00:00Z"))
+        .issuedAt,
+    ).toEqual(new Date("2026-03-18T09:00:00Z"));
+  });
+
   it("never bills past the weekly limit, and protected never exceeds billed", () => {
     fc.assert(
       fc.property(

@@ -39,6 +39,8 @@ export function weeklyInvoice(
   hourlyRateMinor: Minor,
   weeklyLimitHours: number,
   config: MarketplaceConfig,
+  /** When it is actually issued, if later than scheduled (the clock was down): the dispute window runs from then. */
+  issuedLate?: Date,
 ): WeeklyInvoice {
   const start = weekStart(week);
   const end = addDays(start, 7);
@@ -62,11 +64,12 @@ export function weeklyInvoice(
     else counts[reason]++;
   }
   const amountOf = (n: number): Minor => segmentsAmount(n, hourlyRateMinor, config);
-  const issuedAt = new Date(end.getTime() + config.hourly.invoiceHourUtc * 3_600_000);
+  const scheduled = new Date(end.getTime() + config.hourly.invoiceHourUtc * 3_600_000);
+  const issuedAt = issuedLate !== undefined && issuedLate > scheduled ? issuedLate : scheduled;
   return {
     weekStart: start,
     issuedAt,
-    disputeUntil: new Date(addDays(end, 5).getTime() - 1),
+    disputeUntil: disputeDeadline(issuedAt),
     billedSegments: billed.length,
     billedMinor: amountOf(billed.length),
     protectedMinor: amountOf(protectedSegments),
@@ -77,6 +80,21 @@ export function weeklyInvoice(
       over_weekly_limit: { segments: over, amountMinor: amountOf(over) },
     },
   };
+}
+
+/**
+ * The end (23:59:59.999 UTC) of the first Friday at least four days after
+ * issue: the Friday of the issue week for an invoice issued on Monday, and
+ * never fewer than four days for one issued late.
+ */
+function disputeDeadline(issuedAt: Date): Date {
+  const fourDaysOn = addDays(issuedAt, 4);
+  const day = new Date(
+    Date.UTC(fourDaysOn.getUTCFullYear(), fourDaysOn.getUTCMonth(), fourDaysOn.getUTCDate()),
+  );
+  const friday = addDays(weekStart(day), 4);
+  const deadline = friday.getTime() >= day.getTime() ? friday : addDays(friday, 7);
+  return new Date(addDays(deadline, 1).getTime() - 1);
 }
 
 function unprotectedReason(s: TimeSegment): UnprotectedReason | null {

@@ -42,6 +42,7 @@ export {
   applyTransfers,
   isWorld,
   type LedgerCode,
+  MAX_TRANSFER_MINOR,
   refundTransfers,
   releaseTransfers,
   type Transfer,

@@ -40,7 +40,12 @@ export interface Transfer {
   currency: Currency;
 }
 
-export type LedgerCode = "invalid_amount" | "same_account" | "insufficient_funds";
+export type LedgerCode = "invalid_amount" | "same_account" | "insufficient_funds" | "balance_out_of_range";
+
+/** The most one transfer may move: 10^12 minor units (ten billion in a two-decimal currency). */
+export const MAX_TRANSFER_MINOR = 1_000_000_000_000n;
+/** A balance is a PostgreSQL bigint: beyond this the database cannot hold it. */
+const MAX_BALANCE = 2n ** 63n - 1n;
 
 /**
  * Applies transfers to balances (all or nothing) and returns the new balances,
@@ -53,8 +58,11 @@ export function applyTransfers(
 ): Result<Map<AccountId, Minor>, LedgerCode> {
   const next = new Map(balances);
   for (const t of transfers) {
-    if (t.amount <= 0n)
-      return err("invalid_amount", `transfer ${t.id}: amount must be positive, got ${t.amount}`);
+    if (t.amount <= 0n || t.amount > MAX_TRANSFER_MINOR)
+      return err(
+        "invalid_amount",
+        `transfer ${t.id}: amount must be from 1 to ${MAX_TRANSFER_MINOR} minor units, got ${t.amount}`,
+      );
     if (t.debit === t.credit)
       return err("same_account", `transfer ${t.id}: debit and credit are both ${t.debit}`);
     const from = (next.get(t.debit) ?? 0n) - t.amount;
@@ -63,8 +71,11 @@ export function applyTransfers(
         "insufficient_funds",
         `transfer ${t.id}: ${t.debit} holds ${from + t.amount}, needs ${t.amount}`,
       );
+    const to = (next.get(t.credit) ?? 0n) + t.amount;
+    if (from < -MAX_BALANCE || to > MAX_BALANCE)
+      return err("balance_out_of_range", `transfer ${t.id}: a balance would pass what the ledger can hold`);
     next.set(t.debit, minor(from));
-    next.set(t.credit, minor((next.get(t.credit) ?? 0n) + t.amount));
+    next.set(t.credit, minor(to));
   }
   return ok(next);
 }

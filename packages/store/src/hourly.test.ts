@@ -178,4 +178,64 @@ describe.each(engines)("hourly contracts on $name", ({ open }) => {
     // 2,500 released: 2,250 to the freelancer, 250 fee.
     expect(await balanceOf(dbOf(), accounts.pending("ct_res_f", USD))).toBe(2_250n);
   });
+
+  it("invoices a week the clock missed, with its own dispute window, and refuses time for an invoiced week", async () => {
+    await createHourlyContract(dbOf(), {
+      id: "ct_late",
+      clientId: "ct_late_c",
+      freelancerId: "ct_late_f",
+      currency: USD,
+      hourlyRate: 6_000n,
+      weeklyLimitHours: 40,
+    });
+    const seg = { start: new Date("2026-04-06T10:00:00Z"), tracked: true, memo: "late", activity: 40 };
+    await logSegment(dbOf(), "ct_late", seg, new Date("2026-04-06T11:00:00Z"));
+    // The clock was down from before Monday the 13th until Tuesday the 21st.
+    const back = new Date("2026-04-21T13:00:00Z");
+    const report = await runDueJobs(dbOf(), back);
+    expect(report.errors).toEqual([]);
+    const invoices = await invoicesOf(dbOf(), "ct_late");
+    const late = invoices.find((i) => i.weekStart.toISOString() === "2026-04-06T00:00:00.000Z");
+    expect(late).toMatchObject({ billedMinor: 1_000n, issuedAt: back });
+    // Four days on is Saturday the 25th: the window ends on Friday May 1.
+    expect(late?.disputeUntil.toISOString()).toBe("2026-05-01T23:59:59.999Z");
+    expect(late?.settlement).toBeUndefined();
+    expect(invoices.map((i) => i.weekStart.toISOString().slice(0, 10))).toContain("2026-04-13");
+    const again = await logSegment(
+      dbOf(),
+      "ct_late",
+      { ...seg, start: new Date("2026-04-07T10:00:00Z") },
+      back,
+    );
+    expect(again).toMatchObject({ ok: false, code: "week_invoiced" });
+    // The segment already logged is still answered as logged, not refused.
+    expect(await logSegment(dbOf(), "ct_late", seg, back)).toEqual({ ok: true, value: { logged: false } });
+  });
+
+  it("keeps the clock's other work going when one invoice cannot be issued", async () => {
+    // A rate no API call can set: a week of it is more than one transfer may move.
+    await dbOf().exec(`INSERT INTO contracts (id, client_id, freelancer_id, kind, currency) VALUES ('ct_huge', 'h_c', 'h_f', 'hourly', 'USD');
+      INSERT INTO hourly_terms (contract_id, hourly_rate, weekly_limit_hours) VALUES ('ct_huge', 900000000000000, 40);
+      INSERT INTO time_segments (contract_id, starts_at, tracked, memo, activity) VALUES ('ct_huge', '2026-05-04T10:00:00Z', true, 'x', 50)`);
+    await createHourlyContract(dbOf(), {
+      id: "ct_fine",
+      clientId: "ct_fine_c",
+      freelancerId: "ct_fine_f",
+      currency: USD,
+      hourlyRate: 6_000n,
+      weeklyLimitHours: 40,
+    });
+    await logSegment(
+      dbOf(),
+      "ct_fine",
+      { start: new Date("2026-05-04T10:00:00Z"), tracked: true, memo: "ok", activity: 50 },
+      new Date("2026-05-04T11:00:00Z"),
+    );
+    const report = await runDueJobs(dbOf(), new Date("2026-05-11T12:00:00Z"));
+    expect(report.errors.map((e) => e.job)).toEqual(["issue invoices"]);
+    expect(report.errors[0]?.message).toMatch(/ct_huge/);
+    expect(await invoicesOf(dbOf(), "ct_huge")).toEqual([]);
+    expect((await invoicesOf(dbOf(), "ct_fine"))[0]?.billedMinor).toBe(1_000n);
+    expect((await ledgerTotals(dbOf())).balances).toBe(0n);
+  });
 });

@@ -6,6 +6,7 @@ import {
   ok,
   type Result,
   type TimeSegment,
+  weekStart,
 } from "@leakguard/domain";
 import type { Db, Queryable } from "./db.js";
 
@@ -13,7 +14,8 @@ export type HourlyCode =
   | "contract_not_found"
   | "segment_not_aligned"
   | "invalid_activity"
-  | "segment_in_the_future";
+  | "segment_in_the_future"
+  | "week_invoiced";
 
 /** Creates an hourly contract with its rate (minor units per hour) and weekly limit. */
 export async function createHourlyContract(
@@ -44,7 +46,7 @@ export async function createHourlyContract(
  * logging the same segment again replaces nothing (the first entry stands).
  */
 export async function logSegment(
-  db: Queryable,
+  db: Db,
   contractId: string,
   segment: TimeSegment,
   now: Date,
@@ -60,19 +62,32 @@ export async function logSegment(
     return err("invalid_activity", "activity is a whole number from 0 to 100");
   if (segment.start.getTime() > now.getTime())
     return err("segment_in_the_future", "time is logged once it has passed");
-  const inserted = await db.query<{ starts_at: Date }>(
-    `INSERT INTO time_segments (contract_id, starts_at, tracked, memo, activity) SELECT $1, $2, $3, $4, $5
-     WHERE EXISTS (SELECT 1 FROM hourly_terms WHERE contract_id = $1)
-     ON CONFLICT (contract_id, starts_at) DO NOTHING RETURNING starts_at`,
-    [contractId, segment.start, segment.tracked, segment.memo, segment.activity],
-  );
-  if (inserted.rows.length === 0) {
-    const exists =
-      (await db.query("SELECT 1 FROM hourly_terms WHERE contract_id = $1", [contractId])).rows.length > 0;
-    if (!exists) return err("contract_not_found", `no hourly contract ${contractId}`);
-    return ok({ logged: false });
-  }
-  return ok({ logged: true });
+  // Under a shared lock on the terms: invoicing takes it exclusively while it reads the week's time.
+  return db.transaction(async (tx) => {
+    const terms = await tx.query("SELECT 1 FROM hourly_terms WHERE contract_id = $1 FOR SHARE", [contractId]);
+    if (terms.rows.length === 0) return err("contract_not_found", `no hourly contract ${contractId}`);
+    const already = await tx.query("SELECT 1 FROM time_segments WHERE contract_id = $1 AND starts_at = $2", [
+      contractId,
+      segment.start,
+    ]);
+    if (already.rows.length > 0) return ok({ logged: false });
+    const week = weekStart(segment.start);
+    const invoiced = await tx.query(
+      "SELECT 1 FROM weekly_invoices WHERE contract_id = $1 AND week_start = $2",
+      [contractId, week],
+    );
+    if (invoiced.rows.length > 0)
+      return err(
+        "week_invoiced",
+        `the week of ${week.toISOString().slice(0, 10)} is invoiced; its time can no longer change`,
+      );
+    const inserted = await tx.query(
+      `INSERT INTO time_segments (contract_id, starts_at, tracked, memo, activity) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (contract_id, starts_at) DO NOTHING RETURNING starts_at`,
+      [contractId, segment.start, segment.tracked, segment.memo, segment.activity],
+    );
+    return ok({ logged: inserted.rows.length > 0 });
+  });
 }
 
 /** A contract's two sides and kind, for deciding who may see it. */

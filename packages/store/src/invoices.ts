@@ -73,10 +73,15 @@ export type InvoiceActCode =
   | "invoice_not_found";
 
 /**
- * Issues the invoice of the week before `now` for every hourly contract, once
- * (the row's key is the contract and the week, so a second run issues
- * nothing), and charges the client in the same transaction. Returns the
- * invoices issued by this call.
+ * Issues every invoice owed at `now`, once, charging the client in the same
+ * transaction: the week before for every hourly contract (Monday from the
+ * configured hour), and any earlier week with logged time and no invoice (the
+ * clock was down across a Monday), whose dispute window then runs from now.
+ * The invoice's key is the contract and the week, and the contract's terms
+ * row is locked while the week's time is read, so a second worker issues
+ * nothing and time cannot slip into a week as it is invoiced. A contract
+ * whose invoice cannot be issued does not hold up the others: its error is
+ * thrown after the rest are issued. Returns the invoices issued by this call.
  */
 export async function issueWeeklyInvoices(
   db: Db,
@@ -85,28 +90,67 @@ export async function issueWeeklyInvoices(
 ): Promise<{ contractId: string; invoice: WeeklyInvoice }[]> {
   const thisWeek = weekStart(now);
   const issueAt = new Date(thisWeek.getTime() + config.hourly.invoiceHourUtc * 3_600_000);
-  if (now.getTime() < issueAt.getTime()) return [];
   const lastWeek = new Date(thisWeek.getTime() - 7 * 86_400_000);
-  const terms = (
-    await db.query<{
-      contract_id: string;
-      freelancer_id: string;
-      currency: string;
-      hourly_rate: string | number;
-      weekly_limit_hours: number;
-    }>(
-      `SELECT h.contract_id, c.freelancer_id, c.currency, h.hourly_rate, h.weekly_limit_hours
-       FROM hourly_terms h JOIN contracts c ON c.id = h.contract_id
-       WHERE NOT EXISTS (SELECT 1 FROM weekly_invoices w WHERE w.contract_id = h.contract_id AND w.week_start = $1)`,
-      [lastWeek],
+  // Weeks before `due` are owed; last week only once its invoice hour has come.
+  const due = now.getTime() < issueAt.getTime() ? lastWeek : thisWeek;
+  const owed = (
+    await db.query<{ contract_id: string; week_start: Date }>(
+      `SELECT contract_id, week_start FROM (
+         SELECT h.contract_id, $1::timestamptz AS week_start FROM hourly_terms h WHERE $1::timestamptz < $2::timestamptz
+         UNION
+         SELECT DISTINCT s.contract_id, (date_trunc('week', s.starts_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS week_start
+         FROM time_segments s WHERE s.starts_at < $2
+       ) o
+       WHERE NOT EXISTS (SELECT 1 FROM weekly_invoices w WHERE w.contract_id = o.contract_id AND w.week_start = o.week_start)
+       ORDER BY week_start, contract_id`,
+      [lastWeek, due],
     )
   ).rows;
   const issued: { contractId: string; invoice: WeeklyInvoice }[] = [];
-  for (const t of terms) {
+  const failures: unknown[] = [];
+  for (const o of owed)
+    try {
+      const invoice = await issueOne(db, o.contract_id, new Date(o.week_start), now, config);
+      if (invoice !== null) issued.push({ contractId: o.contract_id, invoice });
+    } catch (error) {
+      failures.push(error);
+    }
+  if (failures.length > 0)
+    throw new AggregateError(failures, `${failures.length} invoice(s) could not be issued`);
+  return issued;
+}
+
+/** Issues and charges one contract's invoice for one week under the terms row's lock; null if it exists. */
+async function issueOne(
+  db: Db,
+  contractId: string,
+  week: Date,
+  now: Date,
+  config: MarketplaceConfig,
+): Promise<WeeklyInvoice | null> {
+  return db.transaction(async (tx) => {
+    const t = (
+      await tx.query<{
+        freelancer_id: string;
+        currency: string;
+        hourly_rate: string;
+        weekly_limit_hours: number;
+      }>(
+        `SELECT c.freelancer_id, c.currency, h.hourly_rate::text AS hourly_rate, h.weekly_limit_hours
+         FROM hourly_terms h JOIN contracts c ON c.id = h.contract_id WHERE h.contract_id = $1 FOR UPDATE OF h`,
+        [contractId],
+      )
+    ).rows[0];
+    if (t === undefined) return null;
+    const exists = await tx.query(
+      "SELECT 1 FROM weekly_invoices WHERE contract_id = $1 AND week_start = $2",
+      [contractId, week],
+    );
+    if (exists.rows.length > 0) return null;
     const segments = (
-      await db.query<{ starts_at: Date; tracked: boolean; memo: string; activity: number }>(
+      await tx.query<{ starts_at: Date; tracked: boolean; memo: string; activity: number }>(
         "SELECT starts_at, tracked, memo, activity FROM time_segments WHERE contract_id = $1 AND starts_at >= $2 AND starts_at < $3",
-        [t.contract_id, lastWeek, thisWeek],
+        [contractId, week, new Date(week.getTime() + 7 * 86_400_000)],
       )
     ).rows.map((r) => ({
       start: new Date(r.starts_at),
@@ -116,36 +160,32 @@ export async function issueWeeklyInvoices(
     }));
     const invoice = weeklyInvoice(
       segments,
-      lastWeek,
+      week,
       minor(BigInt(t.hourly_rate)),
       t.weekly_limit_hours,
       config,
+      now,
     );
-    const charged = await db.transaction(async (tx) => {
-      const inserted = await tx.query(
-        `INSERT INTO weekly_invoices (contract_id, week_start, issued_at, dispute_until, billed, protected, unprotected)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (contract_id, week_start) DO NOTHING RETURNING contract_id`,
-        [
-          t.contract_id,
-          lastWeek,
-          invoice.issuedAt,
-          invoice.disputeUntil,
-          invoice.billedMinor.toString(),
-          invoice.protectedMinor.toString(),
-          JSON.stringify(invoice.unprotected, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
-        ],
-      );
-      // Another worker issued it first: it charged too.
-      if (inserted.rows.length === 0) return false;
-      const money = moneyOf(t.contract_id, lastWeek, t.freelancer_id, t.currency, invoice);
-      const posted = await postTransfersIn(tx, chargeInvoice(money), now);
-      if (!posted.ok)
-        throw new Error(`charging invoice ${t.contract_id} ${lastWeek.toISOString()}: ${posted.message}`);
-      return true;
-    });
-    if (charged) issued.push({ contractId: t.contract_id, invoice });
-  }
-  return issued;
+    await tx.query(
+      `INSERT INTO weekly_invoices (contract_id, week_start, issued_at, dispute_until, billed, protected, unprotected)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        contractId,
+        week,
+        invoice.issuedAt,
+        invoice.disputeUntil,
+        invoice.billedMinor.toString(),
+        invoice.protectedMinor.toString(),
+        JSON.stringify(invoice.unprotected, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
+      ],
+    );
+    const money = moneyOf(contractId, week, t.freelancer_id, t.currency, invoice);
+    const posted = await postTransfersIn(tx, chargeInvoice(money), now);
+    // Thrown, so the invoice row goes with it: no invoice without its charge.
+    if (!posted.ok)
+      throw new Error(`charging invoice ${contractId} ${week.toISOString()}: ${posted.message}`);
+    return invoice;
+  });
 }
 
 function moneyOf(
@@ -266,6 +306,8 @@ async function settleLocked(
   config: MarketplaceConfig,
   resolvedBy?: string,
 ): Promise<Result<true, InvoiceSettlementCode | PostCode>> {
+  // Settled already (or issued before invoices held money): nothing is left to move.
+  if (row.settled_at !== null) return ok(true);
   const money = moneyOf(row.contract_id, new Date(row.week_start), row.freelancer_id, row.currency, {
     billedMinor: BigInt(row.billed),
     protectedMinor: BigInt(row.protected),
@@ -330,11 +372,12 @@ export async function actOnInvoice(
         } else if (act.type === "answer") {
           const next = answerInvoiceDispute(current, act.accept, now);
           if (!next.ok) return next;
-          await writeDispute(tx, row, next.value);
+          // Money first: a refusal from the ledger leaves the dispute as it was.
           if (act.accept) {
             const paid = await settleLocked(tx, row, { kind: "accepted" }, now, config);
             if (!paid.ok) return paid;
           }
+          await writeDispute(tx, row, next.value);
         } else {
           const may = mayResolveInvoiceDispute(current, settled);
           if (!may.ok) return may;
@@ -374,16 +417,23 @@ export async function lapseInvoiceDisputes(
     )
   ).rows;
   let lapsed = 0;
+  const failures: unknown[] = [];
   for (const d of due)
-    await db.transaction(async (tx) => {
-      const row = await lockInvoice(tx, d.contract_id, new Date(d.week_start));
-      const next = row === undefined ? null : lapseInvoiceDispute(disputeOf(row), now);
-      if (row === undefined || next === null) return;
-      await writeDispute(tx, row, next);
-      const paid = await settleLocked(tx, row, { kind: "lapsed" }, now, config);
-      if (!paid.ok) throw new Error(`settling a lapsed dispute of ${d.contract_id}: ${paid.message}`);
-      lapsed++;
-    });
+    try {
+      await db.transaction(async (tx) => {
+        const row = await lockInvoice(tx, d.contract_id, new Date(d.week_start));
+        const next = row === undefined ? null : lapseInvoiceDispute(disputeOf(row), now);
+        if (row === undefined || next === null) return;
+        const paid = await settleLocked(tx, row, { kind: "lapsed" }, now, config);
+        if (!paid.ok) throw new Error(`settling a lapsed dispute of ${d.contract_id}: ${paid.message}`);
+        await writeDispute(tx, row, next);
+        lapsed++;
+      });
+    } catch (error) {
+      failures.push(error);
+    }
+  if (failures.length > 0)
+    throw new AggregateError(failures, `${failures.length} dispute(s) could not lapse`);
   return lapsed;
 }
 
@@ -403,14 +453,21 @@ export async function settleUndisputedInvoices(
     )
   ).rows;
   let settled = 0;
+  const failures: unknown[] = [];
   for (const d of due)
-    await db.transaction(async (tx) => {
-      const row = await lockInvoice(tx, d.contract_id, new Date(d.week_start));
-      // Checked again under the lock: another worker may have settled it, or the client disputed it in time.
-      if (row === undefined || row.settled_at !== null || row.dispute_opened_at !== null) return;
-      const paid = await settleLocked(tx, row, { kind: "undisputed" }, now, config);
-      if (!paid.ok) throw new Error(`settling invoice ${d.contract_id}: ${paid.message}`);
-      settled++;
-    });
+    try {
+      await db.transaction(async (tx) => {
+        const row = await lockInvoice(tx, d.contract_id, new Date(d.week_start));
+        // Checked again under the lock: another worker may have settled it, or the client disputed it in time.
+        if (row === undefined || row.settled_at !== null || row.dispute_opened_at !== null) return;
+        const paid = await settleLocked(tx, row, { kind: "undisputed" }, now, config);
+        if (!paid.ok) throw new Error(`settling invoice ${d.contract_id}: ${paid.message}`);
+        settled++;
+      });
+    } catch (error) {
+      failures.push(error);
+    }
+  if (failures.length > 0)
+    throw new AggregateError(failures, `${failures.length} invoice(s) could not be settled`);
   return settled;
 }

@@ -17,6 +17,8 @@ export interface DueJobsReport {
   madeAvailable: number;
   /** Milestones that were due but another worker got to first, or that failed: left for the next run. */
   skipped: number;
+  /** What failed, by job; each job runs whatever another one did, and the next run tries again. */
+  errors: { job: string; message: string }[];
 }
 
 /**
@@ -32,23 +34,46 @@ export async function runDueJobs(
   now: Date,
   config: MarketplaceConfig = DEFAULT_CONFIG,
 ): Promise<DueJobsReport> {
-  let milestones = 0;
+  const errors: DueJobsReport["errors"] = [];
+  const run = async (job: string, step: () => Promise<number>): Promise<number> => {
+    try {
+      return await step();
+    } catch (error) {
+      const inner = error instanceof AggregateError ? error.errors : [error];
+      for (const e of inner) errors.push({ job, message: e instanceof Error ? e.message : String(e) });
+      return 0;
+    }
+  };
   let skipped = 0;
-  for (const id of await dueMilestones(db, now)) {
-    const r = await actOnMilestone(db, id, { type: "tick", by: "system" }, now, undefined, config);
-    if (r.ok) milestones++;
-    else skipped++;
-  }
-  const invoicesIssued = (await issueWeeklyInvoices(db, now, config)).length;
-  const invoiceDisputesLapsed = await lapseInvoiceDisputes(db, now, config);
-  const invoicesSettled = await settleUndisputedInvoices(db, now, config);
-  const available = await makeAvailable(db, now, config.pendingDays);
+  const milestones = await run("milestones", async () => {
+    let ticked = 0;
+    for (const id of await dueMilestones(db, now)) {
+      const r = await actOnMilestone(db, id, { type: "tick", by: "system" }, now, undefined, config);
+      if (r.ok) ticked++;
+      else skipped++;
+    }
+    return ticked;
+  });
+  const invoicesIssued = await run(
+    "issue invoices",
+    async () => (await issueWeeklyInvoices(db, now, config)).length,
+  );
+  const invoiceDisputesLapsed = await run("lapse invoice disputes", () =>
+    lapseInvoiceDisputes(db, now, config),
+  );
+  const invoicesSettled = await run("settle invoices", () => settleUndisputedInvoices(db, now, config));
+  const madeAvailable = await run("make available", async () => {
+    const r = await makeAvailable(db, now, config.pendingDays);
+    if (!r.ok) throw new Error(r.message);
+    return r.value.moved;
+  });
   return {
     milestones,
     invoicesIssued,
     invoiceDisputesLapsed,
     invoicesSettled,
-    madeAvailable: available.ok ? available.value.moved : 0,
+    madeAvailable,
     skipped,
+    errors,
   };
 }
