@@ -31,7 +31,17 @@ import {
 import { z } from "zod";
 import { authenticate, type Caller } from "./auth.js";
 import { hourlyRoutes } from "./hourly.js";
-import { actorFor, callerHas, creationId, errors, fail, Id, IdempotencyKey, mayReadAccount } from "./http.js";
+import {
+  actorFor,
+  callerHas,
+  creationId,
+  errors,
+  fail,
+  Id,
+  IdempotencyKey,
+  idempotencyKeyOf,
+  mayReadAccount,
+} from "./http.js";
 import { invoiceRoutes } from "./invoices.js";
 import { milestoneRoutes } from "./milestones.js";
 import { relationshipRoutes } from "./relationships.js";
@@ -276,7 +286,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             now(),
             request.headers["idempotency-key"] === undefined
               ? undefined
-              : `status:${request.headers["idempotency-key"]}`,
+              : idempotencyKeyOf("status", acting, request.headers["idempotency-key"]),
           );
           if (!changed.ok) return fail(reply, changed.code, changed.message);
           return changed.value;

@@ -53,6 +53,17 @@ describe.each(engines)("hourly contracts over HTTP on $name", ({ open }) => {
     expect((await create("7000")).json<ErrorBody>().error.code).toBe("idempotency_key_reused");
   });
 
+  it("refuses an hourly rate above 1,000,000.00 an hour", async () => {
+    const res = await app.inject({
+      method: "POST",
+      url: "/v1/contracts/hourly",
+      headers: as("cli_h"),
+      payload: { freelancerId: "fre_h", currency: "USD", hourlyRate: "100000001", weeklyLimitHours: 10 },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(JSON.stringify(res.json())).toMatch(/at most 100000000 minor units an hour/);
+  });
+
   it("logs a segment once, and only the freelancer logs", async () => {
     const first = await log("fre_h", "2026-11-17T09:00:00Z");
     expect(first.json<{ logged: boolean }>()).toEqual({ logged: true });

@@ -91,6 +91,15 @@ export const HourlyRate = PositiveMinorUnits.refine(
   "at most 100000000 minor units an hour",
 ).describe("minor units per hour");
 
+/**
+ * The stored form of a caller's idempotency key: by kind of call and by
+ * caller, so two users (or the platform and a user) who happen to pick the
+ * same key never meet each other's answers.
+ */
+export function idempotencyKeyOf(kind: string, acting: { id: string } | null, key: string): string {
+  return `${kind}:${acting === null ? "platform" : `account:${acting.id}`}:${key}`;
+}
+
 /** The caller's part in a milestone or contract: its client, its freelancer, an agent; the platform itself acts as the system. */
 export function actorFor(
   acting: Pick<Account, "id" | "role"> | null,

@@ -13,6 +13,7 @@ import {
   fail,
   Id,
   IdempotencyKey,
+  idempotencyKeyOf,
   MinorUnits,
   type RouteDeps,
   type ZodApp,
@@ -158,7 +159,12 @@ export function invoiceRoutes(r: ZodApp, deps: RouteDeps): void {
         return fail(reply, "invalid_request", 'the freelancer answers with {"accept": true|false}');
       const act: InvoiceAct =
         part === "client" ? { type: "open" } : { type: "answer", accept: accept === true };
-      return actAndAnswer(request.params, act, request.headers["idempotency-key"], reply);
+      return actAndAnswer(
+        request.params,
+        act,
+        idempotencyKeyOf("invoice", request.caller.actingAs, request.headers["idempotency-key"]),
+        reply,
+      );
     },
   );
 
@@ -191,7 +197,12 @@ export function invoiceRoutes(r: ZodApp, deps: RouteDeps): void {
         refundMinor: minor(BigInt(request.body.refund)),
         agentId: agent.id,
       };
-      return actAndAnswer(request.params, act, request.headers["idempotency-key"], reply);
+      return actAndAnswer(
+        request.params,
+        act,
+        idempotencyKeyOf("invoice", request.caller.actingAs, request.headers["idempotency-key"]),
+        reply,
+      );
     },
   );
 
@@ -202,7 +213,7 @@ export function invoiceRoutes(r: ZodApp, deps: RouteDeps): void {
     reply: Parameters<typeof fail>[0],
   ) {
     const week = new Date(`${params.week}T00:00:00Z`);
-    const result = await actOnInvoice(db, params.id, week, act, now(), `invoice:${key}`, config);
+    const result = await actOnInvoice(db, params.id, week, act, now(), key, config);
     if (!result.ok) return fail(reply, result.code, result.message);
     return invoiceJson(result.value);
   }

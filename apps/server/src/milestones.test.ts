@@ -122,6 +122,32 @@ describe.each(engines)("fixed-price milestones over HTTP on $name", ({ open }) =
     ]);
   });
 
+  it("keeps each caller's keys apart, and one key sent at once for two milestones answers once", async () => {
+    const mine = await newMilestone("1000");
+    const made = await app.inject({
+      method: "POST",
+      url: "/v1/contracts/fixed-price",
+      headers: as("cli_b"),
+      payload: {
+        freelancerId: "fre_b",
+        currency: "USD",
+        milestones: [{ amount: "1000" }, { amount: "2000" }],
+      },
+    });
+    const [theirs, theirsToo] = made.json<{ milestones: MilestoneBody[] }>().milestones.map((m) => m.id);
+    expect((await act(mine, "fund", "cli_a", "shared-key-0001")).statusCode).toBe(200);
+    // Another client's same key is theirs alone.
+    expect((await act(theirs ?? "", "fund", "cli_b", "shared-key-0001")).statusCode).toBe(200);
+    const [one, two] = await Promise.all([
+      act(theirsToo ?? "", "fund", "cli_b", "shared-key-0002"),
+      act(theirs ?? "", "request-refund", "cli_b", "shared-key-0002"),
+    ]);
+    expect([one.statusCode, two.statusCode].sort()).toEqual([200, 422]);
+    expect([one, two].find((r) => r.statusCode === 422)?.json<ErrorBody>().error.code).toBe(
+      "idempotency_key_reused",
+    );
+  });
+
   it("opens one contract for a creation sent twice, or twice at once, with one key", async () => {
     const create = (key: string, amount = "5000") =>
       app.inject({
@@ -218,7 +244,7 @@ describe.each(engines)("fixed-price milestones over HTTP on $name", ({ open }) =
       payload: { freelancerId: "fre_b", currency: "USD", milestones: [{ amount: "100" }] },
     });
     expect(byFreelancer.json<ErrorBody>().error.code).toBe("forbidden");
-    for (const amount of ["0", "-5", "1.50", 150, "1e9"]) {
+    for (const amount of ["0", "-5", "1.50", 150, "1e9", "1000000000001", "999999999999999999"]) {
       const res = await app.inject({
         method: "POST",
         url: "/v1/contracts/fixed-price",

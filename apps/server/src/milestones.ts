@@ -11,6 +11,7 @@ import {
   fail,
   Id,
   IdempotencyKey,
+  idempotencyKeyOf,
   MinorUnits,
   PositiveMinorUnits,
   type RouteDeps,
@@ -183,7 +184,7 @@ export function milestoneRoutes(r: ZodApp, deps: RouteDeps): void {
         m.id,
         action,
         now(),
-        `milestone:${request.headers["idempotency-key"]}`,
+        idempotencyKeyOf("milestone", request.caller.actingAs, request.headers["idempotency-key"]),
         config,
       );
       if (!result.ok) return fail(reply, result.code, result.message);

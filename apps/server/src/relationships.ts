@@ -7,6 +7,7 @@ import {
   fail,
   Id,
   IdempotencyKey,
+  idempotencyKeyOf,
   mayReadAccount,
   type RouteDeps,
   type ZodApp,
@@ -93,7 +94,7 @@ export function relationshipRoutes(r: ZodApp, deps: RouteDeps): void {
         db,
         pair.id,
         now(),
-        `conversion:${request.headers["idempotency-key"]}`,
+        idempotencyKeyOf("conversion", request.caller.actingAs, request.headers["idempotency-key"]),
         config,
       );
       if (!paid.ok) return fail(reply, paid.code, paid.message);

@@ -1,5 +1,5 @@
 import { accounts } from "@leakguard/domain";
-import { balanceOf, issueWeeklyInvoices, messagesOf } from "@leakguard/store";
+import { balanceOf, issueWeeklyInvoices, messagesOf, relationshipId } from "@leakguard/store";
 import { describe, expect, it } from "vitest";
 import { engines, migratedDb } from "../../../packages/store/src/engines.test-helper.js";
 import { seedDemo } from "./seed.js";
@@ -11,7 +11,7 @@ describe.each(engines)("demo data on $name", ({ open }) => {
   it("is written once, with a conversation, funded escrow and last week's hourly time", async () => {
     expect(await seedDemo(db(), now)).toBe(true);
     expect(await seedDemo(db(), now)).toBe(false);
-    expect(await messagesOf(db(), "rel_cli_ana_fre_maya")).toHaveLength(4);
+    expect(await messagesOf(db(), relationshipId("cli_ana", "fre_maya"))).toHaveLength(4);
     expect(await balanceOf(db(), accounts.escrow("ms_demo_logo"))).toBe(150_000n);
     expect(await balanceOf(db(), accounts.escrow("ms_demo_menu"))).toBe(0n);
     const [issued] = await issueWeeklyInvoices(db(), now);

@@ -1,3 +1,4 @@
+import { relationshipId } from "@leakguard/store";
 import type { FastifyInstance } from "fastify";
 import { beforeAll, describe, expect, it } from "vitest";
 import { engines, migratedDb } from "../../../packages/store/src/engines.test-helper.js";
@@ -45,7 +46,12 @@ describe.each(engines)("sessions on $name", ({ open }) => {
     expect(posing.json<ErrorBody>().error.code).toBe("forbidden");
     // Another pair's conversation is not there for them.
     expect(
-      (await app.inject({ url: "/v1/relationships/rel_cli_q_fre_q/messages", headers: me })).statusCode,
+      (
+        await app.inject({
+          url: `/v1/relationships/${relationshipId("cli_q", "fre_q")}/messages`,
+          headers: me,
+        })
+      ).statusCode,
     ).toBe(404);
     const created = await app.inject({
       method: "POST",

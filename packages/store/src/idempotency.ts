@@ -19,6 +19,9 @@ export async function oncePerKey<T, C extends string>(
   act: () => Promise<Result<T, C>>,
 ): Promise<Result<T, C | IdempotencyCode>> {
   if (key === undefined) return act();
+  // Two requests with one key on different records hold different row locks: this makes them take turns,
+  // so the second finds the first's answer instead of colliding on the key's row.
+  await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [key]);
   const requestHash = createHash("sha256").update(JSON.stringify(request, bigintsAsText)).digest("hex");
   const seen = (
     await tx.query<{ request_hash: string; response: unknown }>(

@@ -48,6 +48,7 @@ export {
   type PeopleCode,
   payConversionFee,
   relationshipFor,
+  relationshipId,
   type StatusChange,
   type StoredMessage,
   sendMessage,

@@ -3,7 +3,14 @@ import { describe, expect, it } from "vitest";
 import { engines, migratedDb } from "./engines.test-helper.js";
 import { createHourlyContract } from "./hourly.js";
 import { balanceOf } from "./ledger.js";
-import { createAccount, messagesOf, payConversionFee, relationshipFor, sendMessage } from "./people.js";
+import {
+  createAccount,
+  messagesOf,
+  payConversionFee,
+  relationshipFor,
+  relationshipId,
+  sendMessage,
+} from "./people.js";
 
 const t0 = new Date("2026-03-02T09:00:00Z");
 
@@ -88,8 +95,21 @@ describe.each(engines)("accounts, pairs and messages on $name", ({ open }) => {
       ok: false,
       code: "not_a_pair",
     });
-    expect(await messagesOf(dbOf(), "rel_u_c3_u_c4")).toEqual([]);
+    expect(await messagesOf(dbOf(), relationshipId("u_c3", "u_c4"))).toEqual([]);
   });
+  it("gives two pairs whose joined ids would read alike two relationships", async () => {
+    const person = (id: string, role: string) =>
+      createAccount(dbOf(), id, { role, displayName: id, country: "US", locale: "en" });
+    await person("x_y", "client");
+    await person("z", "freelancer");
+    await person("x", "client");
+    await person("y_z", "freelancer");
+    const a = await relationshipFor(dbOf(), "x_y", "z", t0);
+    const b = await relationshipFor(dbOf(), "x", "y_z", t0);
+    expect(a.ok && b.ok && a.value.id !== b.value.id).toBe(true);
+    expect(a.ok && a.value.id.length).toBeLessThanOrEqual(64);
+  });
+
   it("records the conversion fee once, and the pair may then pay outside", async () => {
     await createAccount(dbOf(), "u_c5", { role: "client", displayName: "C5", country: "US", locale: "en" });
     await createAccount(dbOf(), "u_f5", {

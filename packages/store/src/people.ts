@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   type Account,
   type AccountCode,
@@ -89,10 +90,19 @@ export async function relationshipFor(
   await db.query(
     `INSERT INTO relationships (id, client_id, freelancer_id, identified_at) VALUES ($1, $2, $3, $4)
      ON CONFLICT (client_id, freelancer_id) DO NOTHING`,
-    [`rel_${clientId}_${freelancerId}`, clientId, freelancerId, now],
+    [relationshipId(clientId, freelancerId), clientId, freelancerId, now],
   );
   const pair = await readRelationship(db, "client_id = $1 AND freelancer_id = $2", [clientId, freelancerId]);
   return pair === null ? err("not_a_pair", "the relationship could not be read back") : ok(pair);
+}
+
+/**
+ * A pair's id, derived from its two sides so racing first contacts agree on
+ * it: a hash, because joining the ids themselves could make two pairs share
+ * one ("a_b" + "c" and "a" + "b_c") and would outgrow the 64-character ids.
+ */
+export function relationshipId(clientId: string, freelancerId: string): string {
+  return `rel_${createHash("sha256").update(`${clientId}\n${freelancerId}`).digest("hex").slice(0, 32)}`;
 }
 
 export interface StoredMessage {
