@@ -30,6 +30,7 @@ import {
 } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { authenticate, type Caller } from "./auth.js";
+import { contractRoutes } from "./contracts.js";
 import { hourlyRoutes } from "./hourly.js";
 import {
   actorFor,
@@ -405,6 +406,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       hourlyRoutes(r, deps);
       invoiceRoutes(r, deps);
       relationshipRoutes(r, deps);
+      contractRoutes(r, deps);
       done();
     },
     { prefix: "/v1" },

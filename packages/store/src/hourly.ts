@@ -106,13 +106,14 @@ export async function contractSides(
     : { clientId: row.client_id, freelancerId: row.freelancer_id, kind: row.kind };
 }
 
-/** What a contract was created with, to answer a retried creation with the same contract. */
+/** What a contract was created with (and where its milestones stand): for reading it, and to answer a retried creation. */
 export interface ContractTerms {
+  id: string;
   clientId: string;
   freelancerId: string;
   kind: "fixed_price" | "hourly";
   currency: string;
-  milestones: { id: string; amount: bigint }[];
+  milestones: { id: string; amount: bigint; status: string }[];
   hourlyRate?: bigint;
   weeklyLimitHours?: number;
 }
@@ -128,11 +129,11 @@ export async function contractTerms(db: Queryable, contractId: string): Promise<
   ).rows[0];
   if (c === undefined) return null;
   const milestones = (
-    await db.query<{ id: string; amount: string }>(
-      "SELECT id, amount::text AS amount FROM milestones WHERE contract_id = $1 ORDER BY id",
+    await db.query<{ id: string; amount: string; status: string }>(
+      "SELECT id, amount::text AS amount, status FROM milestones WHERE contract_id = $1 ORDER BY id",
       [contractId],
     )
-  ).rows.map((m) => ({ id: m.id, amount: BigInt(m.amount) }));
+  ).rows.map((m) => ({ id: m.id, amount: BigInt(m.amount), status: m.status }));
   const h = (
     await db.query<{ hourly_rate: string; weekly_limit_hours: number }>(
       "SELECT hourly_rate::text AS hourly_rate, weekly_limit_hours FROM hourly_terms WHERE contract_id = $1",
@@ -140,6 +141,7 @@ export async function contractTerms(db: Queryable, contractId: string): Promise<
     )
   ).rows[0];
   return {
+    id: contractId,
     clientId: c.client_id,
     freelancerId: c.freelancer_id,
     kind: c.kind,
@@ -147,4 +149,41 @@ export async function contractTerms(db: Queryable, contractId: string): Promise<
     milestones,
     ...(h === undefined ? {} : { hourlyRate: BigInt(h.hourly_rate), weeklyLimitHours: h.weekly_limit_hours }),
   };
+}
+
+/** The contracts an account is on, either side, newest first (at most `limit`). */
+export async function contractsOf(db: Queryable, accountId: string, limit = 200): Promise<ContractTerms[]> {
+  const ids = (
+    await db.query<{ id: string }>(
+      `SELECT id FROM contracts WHERE client_id = $1 OR freelancer_id = $1 ORDER BY created_at DESC, id LIMIT $2`,
+      [accountId, limit],
+    )
+  ).rows;
+  const contracts: ContractTerms[] = [];
+  for (const { id } of ids) {
+    const terms = await contractTerms(db, id);
+    if (terms !== null) contracts.push(terms);
+  }
+  return contracts;
+}
+
+/** An hourly contract's logged segments from `from` (inclusive) to `to` (exclusive), in time order. */
+export async function segmentsOf(
+  db: Queryable,
+  contractId: string,
+  from: Date,
+  to: Date,
+): Promise<TimeSegment[]> {
+  return (
+    await db.query<{ starts_at: Date; tracked: boolean; memo: string; activity: number }>(
+      `SELECT starts_at, tracked, memo, activity FROM time_segments
+       WHERE contract_id = $1 AND starts_at >= $2 AND starts_at < $3 ORDER BY starts_at`,
+      [contractId, from, to],
+    )
+  ).rows.map((r) => ({
+    start: new Date(r.starts_at),
+    tracked: r.tracked,
+    memo: r.memo,
+    activity: r.activity,
+  }));
 }

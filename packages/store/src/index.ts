@@ -3,10 +3,12 @@ export { type Db, type DbOptions, openDb, type Queryable } from "./db.js";
 export {
   type ContractTerms,
   contractSides,
+  contractsOf,
   contractTerms,
   createHourlyContract,
   type HourlyCode,
   logSegment,
+  segmentsOf,
 } from "./hourly.js";
 export { type IdempotencyCode, oncePerKey } from "./idempotency.js";
 export {
@@ -49,6 +51,7 @@ export {
   payConversionFee,
   relationshipFor,
   relationshipId,
+  relationshipsOf,
   type StatusChange,
   type StoredMessage,
   sendMessage,

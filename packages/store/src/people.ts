@@ -281,6 +281,26 @@ async function payLocked(
   return ok({ feeMinor: fee.value, paidAt: now, alreadyPaid: false });
 }
 
+/** The pairs an account is in, newest first (at most `limit`). */
+export async function relationshipsOf(
+  db: Queryable,
+  accountId: string,
+  limit = 200,
+): Promise<Relationship[]> {
+  const ids = (
+    await db.query<{ id: string }>(
+      `SELECT id FROM relationships WHERE client_id = $1 OR freelancer_id = $1 ORDER BY identified_at DESC, id LIMIT $2`,
+      [accountId, limit],
+    )
+  ).rows;
+  const pairs: Relationship[] = [];
+  for (const { id } of ids) {
+    const pair = await getRelationship(db, id);
+    if (pair !== null) pairs.push(pair);
+  }
+  return pairs;
+}
+
 /** A pair by its id, or null. */
 export function getRelationship(db: Queryable, id: string): Promise<Relationship | null> {
   return readRelationship(db, "id = $1", [id]);
