@@ -38,6 +38,9 @@ describe.each(engines)("relationships and money over HTTP on $name", ({ open }) 
     expect((await first).json<{ offPlatformWindowEndsAt: string }>().offPlatformWindowEndsAt).toBe(
       "2028-11-26T15:00:00.000Z",
     );
+    expect((await first).json<{ offPlatformPaymentAllowed: boolean }>().offPlatformPaymentAllowed).toBe(
+      false,
+    );
     await app.inject({
       method: "POST",
       url: "/v1/contracts/hourly",
@@ -84,11 +87,8 @@ describe.each(engines)("relationships and money over HTTP on $name", ({ open }) 
     });
     expect(noKey.statusCode).toBe(400);
     expect(await balanceOf(db(), accounts.fees(USD))).toBe(before + 1_684_800n);
-    expect(
-      (await app.inject({ url: `/v1/relationships/${pairId}`, headers: as("cli_r") })).json<{
-        converted: boolean;
-      }>().converted,
-    ).toBe(true);
+    const after = await app.inject({ url: `/v1/relationships/${pairId}`, headers: as("cli_r") });
+    expect(after.json()).toMatchObject({ converted: true, offPlatformPaymentAllowed: true });
   });
 
   it("shows a user their own balances and nobody else's", async () => {

@@ -1,4 +1,4 @@
-import { offPlatformWindowEnd } from "@leakguard/domain";
+import { inOffPlatformWindow, offPlatformWindowEnd } from "@leakguard/domain";
 import { balancesOf, conversionFeeFor, getRelationship, payConversionFee } from "@leakguard/store";
 import { z } from "zod";
 import {
@@ -20,6 +20,11 @@ const RelationshipSchema = z.object({
   identifiedAt: z.string(),
   offPlatformWindowEndsAt: z.string().describe("until then, paying outside the platform breaks the policy"),
   converted: z.boolean().describe("the conversion fee is paid: the pair may work and pay outside"),
+  offPlatformPaymentAllowed: z
+    .boolean()
+    .describe(
+      "whether the policy lets this pair pay outside now: after converting, or once the window has ended",
+    ),
   conversionFee: z
     .union([
       z.object({ amount: z.string().describe("minor units"), currency: z.literal("USD") }),
@@ -55,6 +60,7 @@ export function relationshipRoutes(r: ZodApp, deps: RouteDeps): void {
         identifiedAt: pair.identifiedAt.toISOString(),
         offPlatformWindowEndsAt: offPlatformWindowEnd(pair.identifiedAt, config).toISOString(),
         converted: pair.conversionPaidAt !== undefined,
+        offPlatformPaymentAllowed: !inOffPlatformWindow(pair, now(), config),
         conversionFee: fee.ok
           ? { amount: fee.value.toString(), currency: "USD" as const }
           : { unavailable: fee.message },
