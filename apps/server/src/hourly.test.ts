@@ -229,7 +229,12 @@ describe.each(engines)("hourly contracts over HTTP on $name", ({ open }) => {
     });
     await issueWeeklyInvoices(db(), NOW);
     const url = `/v1/contracts/${id}/invoices/2026-11-16/dispute`;
-    await app.inject({ method: "POST", url, headers: { ...as("cli_h"), "idempotency-key": nextKey() } });
+    const open = () =>
+      app.inject({ method: "POST", url, headers: { ...as("cli_h"), "idempotency-key": "open-twice-key" } });
+    const opened = await open();
+    expect(opened.statusCode).toBe(200);
+    // The client's dispute sent twice with one key: the first answer, not invoice_already_disputed.
+    expect((await open()).json()).toEqual(opened.json());
     const accept = () =>
       app.inject({
         method: "POST",
