@@ -11,11 +11,12 @@ CREATE TABLE account_status_changes (
 );
 CREATE INDEX account_status_changes_by_account ON account_status_changes (account_id, changed_at);
 
-CREATE FUNCTION account_status_changes_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+-- One refusal for every append-only table from here on: it names the table and what was refused.
+CREATE FUNCTION refuse_change_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  RAISE EXCEPTION 'account_status_changes is append-only: % refused', TG_OP;
+  RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP;
 END;
 $$;
 
 CREATE TRIGGER account_status_changes_no_update BEFORE UPDATE OR DELETE ON account_status_changes
-  FOR EACH ROW EXECUTE FUNCTION account_status_changes_append_only();
+  FOR EACH ROW EXECUTE FUNCTION refuse_change_append_only();

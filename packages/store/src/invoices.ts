@@ -416,25 +416,41 @@ export async function lapseInvoiceDisputes(
       [now],
     )
   ).rows;
-  let lapsed = 0;
+  return eachUnderLock(db, due, "dispute(s) could not lapse", async (tx, row) => {
+    const next = lapseInvoiceDispute(disputeOf(row), now);
+    if (next === null) return false;
+    const paid = await settleLocked(tx, row, { kind: "lapsed" }, now, config);
+    if (!paid.ok) throw new Error(`settling a lapsed dispute of ${row.contract_id}: ${paid.message}`);
+    await writeDispute(tx, row, next);
+    return true;
+  });
+}
+
+/**
+ * The clock's loop over due invoices: each in its own transaction under its
+ * row lock (re-read there, since another worker may have got to it first),
+ * one failure not stopping the rest; the failures are thrown together at the
+ * end. Returns how many `work` changed.
+ */
+async function eachUnderLock(
+  db: Db,
+  due: readonly { contract_id: string; week_start: Date }[],
+  whatFailed: string,
+  work: (tx: Queryable, row: InvoiceRow) => Promise<boolean>,
+): Promise<number> {
+  let changed = 0;
   const failures: unknown[] = [];
   for (const d of due)
     try {
       await db.transaction(async (tx) => {
         const row = await lockInvoice(tx, d.contract_id, new Date(d.week_start));
-        const next = row === undefined ? null : lapseInvoiceDispute(disputeOf(row), now);
-        if (row === undefined || next === null) return;
-        const paid = await settleLocked(tx, row, { kind: "lapsed" }, now, config);
-        if (!paid.ok) throw new Error(`settling a lapsed dispute of ${d.contract_id}: ${paid.message}`);
-        await writeDispute(tx, row, next);
-        lapsed++;
+        if (row !== undefined && (await work(tx, row))) changed++;
       });
     } catch (error) {
       failures.push(error);
     }
-  if (failures.length > 0)
-    throw new AggregateError(failures, `${failures.length} dispute(s) could not lapse`);
-  return lapsed;
+  if (failures.length > 0) throw new AggregateError(failures, `${failures.length} ${whatFailed}`);
+  return changed;
 }
 
 /** The clock: pays out every invoice whose dispute window closed with no dispute, once. Returns how many. */
@@ -452,22 +468,11 @@ export async function settleUndisputedInvoices(
       [now, limit],
     )
   ).rows;
-  let settled = 0;
-  const failures: unknown[] = [];
-  for (const d of due)
-    try {
-      await db.transaction(async (tx) => {
-        const row = await lockInvoice(tx, d.contract_id, new Date(d.week_start));
-        // Checked again under the lock: another worker may have settled it, or the client disputed it in time.
-        if (row === undefined || row.settled_at !== null || row.dispute_opened_at !== null) return;
-        const paid = await settleLocked(tx, row, { kind: "undisputed" }, now, config);
-        if (!paid.ok) throw new Error(`settling invoice ${d.contract_id}: ${paid.message}`);
-        settled++;
-      });
-    } catch (error) {
-      failures.push(error);
-    }
-  if (failures.length > 0)
-    throw new AggregateError(failures, `${failures.length} invoice(s) could not be settled`);
-  return settled;
+  return eachUnderLock(db, due, "invoice(s) could not be settled", async (tx, row) => {
+    // Checked again under the lock: another worker may have settled it, or the client disputed it in time.
+    if (row.settled_at !== null || row.dispute_opened_at !== null) return false;
+    const paid = await settleLocked(tx, row, { kind: "undisputed" }, now, config);
+    if (!paid.ok) throw new Error(`settling invoice ${row.contract_id}: ${paid.message}`);
+    return true;
+  });
 }

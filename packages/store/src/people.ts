@@ -287,23 +287,39 @@ export async function relationshipsOf(
   accountId: string,
   limit = 200,
 ): Promise<Relationship[]> {
-  const ids = (
-    await db.query<{ id: string }>(
-      `SELECT id FROM relationships WHERE client_id = $1 OR freelancer_id = $1 ORDER BY identified_at DESC, id LIMIT $2`,
+  const rows = (
+    await db.query<RelationshipRow>(
+      `SELECT ${RELATIONSHIP_COLUMNS} FROM relationships WHERE client_id = $1 OR freelancer_id = $1
+       ORDER BY identified_at DESC, id LIMIT $2`,
       [accountId, limit],
     )
   ).rows;
-  const pairs: Relationship[] = [];
-  for (const { id } of ids) {
-    const pair = await getRelationship(db, id);
-    if (pair !== null) pairs.push(pair);
-  }
-  return pairs;
+  return rows.map(relationshipOf);
 }
 
 /** A pair by its id, or null. */
 export function getRelationship(db: Queryable, id: string): Promise<Relationship | null> {
   return readRelationship(db, "id = $1", [id]);
+}
+
+interface RelationshipRow extends Record<string, unknown> {
+  id: string;
+  client_id: string;
+  freelancer_id: string;
+  identified_at: Date;
+  conversion_paid_at: Date | null;
+}
+
+const RELATIONSHIP_COLUMNS = "id, client_id, freelancer_id, identified_at, conversion_paid_at";
+
+function relationshipOf(row: RelationshipRow): Relationship {
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    freelancerId: row.freelancer_id,
+    identifiedAt: new Date(row.identified_at),
+    ...(row.conversion_paid_at === null ? {} : { conversionPaidAt: new Date(row.conversion_paid_at) }),
+  };
 }
 
 async function readRelationship(
@@ -312,25 +328,12 @@ async function readRelationship(
   params: string[],
 ): Promise<Relationship | null> {
   const row = (
-    await db.query<{
-      id: string;
-      client_id: string;
-      freelancer_id: string;
-      identified_at: Date;
-      conversion_paid_at: Date | null;
-    }>(
-      `SELECT id, client_id, freelancer_id, identified_at, conversion_paid_at FROM relationships WHERE ${where}`,
+    await db.query<RelationshipRow>(
+      `SELECT ${RELATIONSHIP_COLUMNS} FROM relationships WHERE ${where}`,
       params,
     )
   ).rows[0];
-  if (row === undefined) return null;
-  return {
-    id: row.id,
-    clientId: row.client_id,
-    freelancerId: row.freelancer_id,
-    identifiedAt: new Date(row.identified_at),
-    ...(row.conversion_paid_at === null ? {} : { conversionPaidAt: new Date(row.conversion_paid_at) }),
-  };
+  return row === undefined ? null : relationshipOf(row);
 }
 
 /** A user's money on the platform, per currency: in escrow for their contracts, pending (released, waiting out the period) and available. */
