@@ -69,6 +69,11 @@ describe.each(engines)("admin and agent scopes over HTTP on $name", ({ open }) =
         changedAt: NOW.toISOString(),
       },
     ]);
+    // The history is kept as written, whoever asks the database.
+    await expect(db().query("UPDATE account_status_changes SET reason = 'nothing'")).rejects.toThrow(
+      /account_status_changes is append-only: UPDATE refused/,
+    );
+    await expect(db().query("DELETE FROM account_status_changes")).rejects.toThrow(/append-only/);
     expect(
       (await app.inject({ url: "/v1/accounts/cli_1/status-changes", headers: as("agt_1") })).statusCode,
     ).toBe(200);
