@@ -12,9 +12,6 @@ import {
   createAccount,
   type Db,
   getAccount,
-  getRelationship,
-  messagesOf,
-  sendMessage,
   setPassword,
   signIn,
   signOut,
@@ -32,18 +29,9 @@ import { z } from "zod";
 import { authenticate, type Caller } from "./auth.js";
 import { contractRoutes } from "./contracts.js";
 import { hourlyRoutes } from "./hourly.js";
-import {
-  actorFor,
-  callerHas,
-  creationId,
-  errors,
-  fail,
-  Id,
-  IdempotencyKey,
-  idempotencyKeyOf,
-  mayReadAccount,
-} from "./http.js";
+import { callerHas, errors, fail, Id, IdempotencyKey, idempotencyKeyOf, mayReadAccount } from "./http.js";
 import { invoiceRoutes } from "./invoices.js";
+import { messageRoutes } from "./messages.js";
 import { milestoneRoutes } from "./milestones.js";
 import { relationshipRoutes } from "./relationships.js";
 import { SignInLimit } from "./sign-in-limit.js";
@@ -65,14 +53,6 @@ const AccountSchema = z.object({
   displayName: z.string(),
   country: z.string(),
   locale: z.string(),
-});
-
-const MessageSchema = z.object({
-  id: z.string(),
-  relationshipId: z.string(),
-  senderId: z.string(),
-  text: z.string(),
-  sentAt: z.string().describe("ISO 8601, UTC"),
 });
 
 declare module "fastify" {
@@ -334,57 +314,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         },
       );
 
-      r.post(
-        "/messages",
-        {
-          schema: {
-            summary: "Send a message to the other side of a pair (acting as the sender)",
-            description:
-              "With an `Idempotency-Key` header, sending the same message again delivers it once and returns the first answer; the same key for another message is `message_id_reused`.",
-            headers: z.object({ "idempotency-key": IdempotencyKey.optional() }),
-            body: z.object({
-              recipientId: Id,
-              text: z.string().min(1).max(20_000),
-            }),
-            response: { 201: MessageSchema, ...errors },
-          },
-        },
-        async (request, reply) => {
-          const sender = request.caller.actingAs;
-          if (sender === null) return fail(reply, "invalid_request", "name the sender in Leakguard-Act-As");
-          const sent = await sendMessage(
-            db,
-            {
-              id: creationId("msg", sender.id, request.headers["idempotency-key"]),
-              senderId: sender.id,
-              recipientId: request.body.recipientId,
-              text: request.body.text,
-            },
-            now(),
-          );
-          if (!sent.ok) return fail(reply, sent.code, sent.message);
-          return reply.code(201).send({ ...sent.value, sentAt: sent.value.sentAt.toISOString() });
-        },
-      );
-
-      r.get(
-        "/relationships/:id/messages",
-        {
-          schema: {
-            summary: "A pair's messages, oldest first",
-            params: z.object({ id: Id }),
-            response: { 200: z.object({ messages: z.array(MessageSchema) }), ...errors },
-          },
-        },
-        async (request, reply) => {
-          const pair = await getRelationship(db, request.params.id);
-          // A user outside the pair learns nothing, not even that it exists.
-          if (pair === null || actorFor(request.caller.actingAs, pair) === null)
-            return fail(reply, "not_found", `no relationship ${request.params.id} you can see`);
-          const messages = await messagesOf(db, request.params.id);
-          return { messages: messages.map((m) => ({ ...m, sentAt: m.sentAt.toISOString() })) };
-        },
-      );
       r.delete(
         "/sessions/current",
         {
@@ -406,6 +335,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       hourlyRoutes(r, deps);
       invoiceRoutes(r, deps);
       relationshipRoutes(r, deps);
+      messageRoutes(r, deps);
       contractRoutes(r, deps);
       done();
     },

@@ -5,6 +5,7 @@ import type {
   InvoiceActCode,
   PeopleCode,
   PostCode,
+  ReviewCode,
   SessionCode,
 } from "@leakguard/store";
 
@@ -17,7 +18,8 @@ export type EdgeCode =
   | "payload_too_large"
   | "unsupported_media_type"
   | "too_many_attempts"
-  | "internal";
+  | "internal"
+  | "confirmation_invalid";
 
 export type ApiCode =
   | EdgeCode
@@ -28,6 +30,7 @@ export type ApiCode =
   | SessionCode
   | InvoiceActCode
   | StatusChangeCode
+  | ReviewCode
   | ConversionFeeCode;
 
 /**
@@ -54,6 +57,9 @@ export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
   not_a_pair: 422,
   account_cannot_act: 403,
   message_id_reused: 422,
+  confirmation_invalid: 422,
+  message_not_found: 404,
+  message_not_held: 409,
   status_unchanged: 409,
   own_status: 403,
   reason_required: 422,

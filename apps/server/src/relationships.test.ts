@@ -89,6 +89,14 @@ describe.each(engines)("relationships and money over HTTP on $name", ({ open }) 
     expect(await balanceOf(db(), accounts.fees(USD))).toBe(before + 1_684_800n);
     const after = await app.inject({ url: `/v1/relationships/${pairId}`, headers: as("cli_r") });
     expect(after.json()).toMatchObject({ converted: true, offPlatformPaymentAllowed: true });
+    // Converted, the pair may arrange payment outside: such a message is delivered as it is.
+    const outside = await app.inject({
+      method: "POST",
+      url: "/v1/messages",
+      headers: as("cli_r"),
+      payload: { recipientId: "fre_r", text: "I'll pay you through PayPal from now on." },
+    });
+    expect(outside.json()).toMatchObject({ verdict: "allow", delivery: "delivered" });
   });
 
   it("shows a user their own balances and nobody else's", async () => {

@@ -1,4 +1,4 @@
-import { type Currency, weekStart } from "@leakguard/domain";
+import { type Currency, DEFAULT_CONFIG, weekStart } from "@leakguard/domain";
 import {
   actOnMilestone,
   createAccount,
@@ -10,6 +10,7 @@ import {
   sendMessage,
   setPassword,
 } from "@leakguard/store";
+import { screening } from "./screening.js";
 
 /** Every demo account signs in with this password (POST /v1/sessions). */
 export const DEMO_PASSWORD = "leakguard-demo";
@@ -61,10 +62,14 @@ export async function seedDemo(db: Db, now: Date): Promise<boolean> {
     ],
   ];
   for (const [i, [from, to, text]] of lines.entries()) {
+    const at = minutesAgo(60 - i * 10);
+    // Screened like any message: the last one is held for review, as the server would.
     const sent = await sendMessage(
       db,
       { id: `msg_demo_${i + 1}`, senderId: from, recipientId: to, text },
-      minutesAgo(60 - i * 10),
+      at,
+      screening(from, text, at, DEFAULT_CONFIG),
+      { confirmed: true },
     );
     if (!sent.ok) throw new Error(`demo message ${i + 1}: ${sent.message}`);
   }

@@ -31,6 +31,21 @@ export {
   postTransfers,
   postTransfersIn,
 } from "./ledger.js";
+export {
+  heldMessages,
+  type MessageContext,
+  type MessageDelivery,
+  messageById,
+  messagesOf,
+  type ReviewCode,
+  recordNudge,
+  reviewHeldMessage,
+  type Screening,
+  type SendOutcome,
+  type StoredMessage,
+  sendMessage,
+  useNudge,
+} from "./messages.js";
 export { MIGRATIONS_DIR, migrate } from "./migrate.js";
 export {
   type ActCode,
@@ -46,15 +61,12 @@ export {
   createAccount,
   getAccount,
   getRelationship,
-  messagesOf,
   type PeopleCode,
   payConversionFee,
   relationshipFor,
   relationshipId,
   relationshipsOf,
   type StatusChange,
-  type StoredMessage,
-  sendMessage,
   statusChangesOf,
   type UserBalance,
 } from "./people.js";

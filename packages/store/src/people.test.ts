@@ -3,14 +3,17 @@ import { describe, expect, it } from "vitest";
 import { engines, migratedDb } from "./engines.test-helper.js";
 import { createHourlyContract } from "./hourly.js";
 import { balanceOf } from "./ledger.js";
-import {
-  createAccount,
-  messagesOf,
-  payConversionFee,
-  relationshipFor,
-  relationshipId,
-  sendMessage,
-} from "./people.js";
+import { messagesOf, type Screening, sendMessage } from "./messages.js";
+import { createAccount, payConversionFee, relationshipFor, relationshipId } from "./people.js";
+
+/** A screening that lets everything through: the store's part, without the engine. */
+const deliver = (text: string) => (): Screening => ({
+  verdict: "allow",
+  delivery: "deliver",
+  shownText: text,
+  stage: "pre_contract",
+  scan: null,
+});
 
 const t0 = new Date("2026-03-02T09:00:00Z");
 
@@ -75,9 +78,15 @@ describe.each(engines)("accounts, pairs and messages on $name", ({ open }) => {
       dbOf(),
       { id: "msg_1", senderId: "u_c2", recipientId: "u_f2", text: "hi" },
       t0,
+      deliver("hi"),
     );
     const later = new Date(t0.getTime() + 86_400_000);
-    await sendMessage(dbOf(), { id: "msg_2", senderId: "u_f2", recipientId: "u_c2", text: "hello" }, later);
+    await sendMessage(
+      dbOf(),
+      { id: "msg_2", senderId: "u_f2", recipientId: "u_c2", text: "hello" },
+      later,
+      deliver("hello"),
+    );
     expect(first).toMatchObject({ ok: true });
     const pair = await relationshipFor(dbOf(), "u_c2", "u_f2", later);
     expect(pair.ok && pair.value.identifiedAt.toISOString()).toBe(t0.toISOString());
@@ -90,7 +99,12 @@ describe.each(engines)("accounts, pairs and messages on $name", ({ open }) => {
     await createAccount(dbOf(), "u_c3", { role: "client", displayName: "C3", country: "US", locale: "en" });
     await createAccount(dbOf(), "u_c4", { role: "client", displayName: "C4", country: "US", locale: "en" });
     expect(
-      await sendMessage(dbOf(), { id: "msg_3", senderId: "u_c3", recipientId: "u_c4", text: "hi" }, t0),
+      await sendMessage(
+        dbOf(),
+        { id: "msg_3", senderId: "u_c3", recipientId: "u_c4", text: "hi" },
+        t0,
+        deliver("hi"),
+      ),
     ).toMatchObject({
       ok: false,
       code: "not_a_pair",

@@ -1,0 +1,163 @@
+import type { FastifyInstance } from "fastify";
+import { beforeAll, describe, expect, it } from "vitest";
+import { engines, migratedDb } from "../../../packages/store/src/engines.test-helper.js";
+import type { ErrorBody } from "./errors.js";
+import { as, testApp } from "./test-app.test-helper.js";
+
+interface MessageBody {
+  id: string;
+  relationshipId: string;
+  text: string;
+  verdict: string;
+  delivery: string;
+  shownText?: string;
+  explanations?: { rule: string; message: string }[];
+  findings?: { rule: string; kind: string; start: number; end: number }[];
+}
+
+describe.each(engines)("messages are screened before delivery, on $name", ({ open }) => {
+  const db = migratedDb(open);
+  let app: FastifyInstance;
+  let tick = 0;
+  beforeAll(async () => {
+    app = await testApp(db(), () => new Date(Date.UTC(2026, 10, 26, 10, 0, tick++)), [
+      ["cli_s", "client"],
+      ["cli_t", "client"],
+      ["cli_u", "client"],
+      ["fre_s", "freelancer"],
+      ["fre_t", "freelancer"],
+      ["fre_u", "freelancer"],
+      ["agt_s", "agent"],
+    ]);
+  });
+
+  const send = (from: string, to: string, text: string, extra: object = {}) =>
+    app.inject({
+      method: "POST",
+      url: "/v1/messages",
+      headers: as(from),
+      payload: { recipientId: to, text, ...extra },
+    });
+  const conversation = async (pair: string, who: string) =>
+    (await app.inject({ url: `/v1/relationships/${pair}/messages`, headers: as(who) })).json<{
+      messages: MessageBody[];
+    }>().messages;
+
+  it("delivers a plain message as it is", async () => {
+    const res = await send("cli_s", "fre_s", "Hi Sam, could you share a quote for the landing page?");
+    expect(res.statusCode).toBe(201);
+    expect(res.json<MessageBody>()).toMatchObject({
+      verdict: "allow",
+      delivery: "delivered",
+      explanations: [],
+    });
+  });
+
+  it("masks contact details before a contract: the recipient sees them hidden, the sender is told why, agents see all", async () => {
+    const text = "Sure! Write to me at sam.rivera@gmail.com and we can go from there.";
+    const res = await send("fre_s", "cli_s", text);
+    const mine = res.json<MessageBody>();
+    expect(mine).toMatchObject({ verdict: "mask", delivery: "delivered", text });
+    expect(mine.shownText).not.toContain("sam.rivera@gmail.com");
+    expect(mine.explanations?.[0]?.rule).toBe("C1");
+    expect(mine.explanations?.[0]?.message).toMatch(/contact details .* not allowed before a contract/);
+    const theirs = (await conversation(mine.relationshipId, "cli_s")).find((m) => m.id === mine.id);
+    expect(theirs?.text).toBe(mine.shownText);
+    expect(theirs?.findings).toBeUndefined();
+    const agents = (await conversation(mine.relationshipId, "agt_s")).find((m) => m.id === mine.id);
+    expect(agents?.text).toBe(text);
+    expect(agents?.findings?.[0]).toMatchObject({ rule: "C1", kind: "email" });
+    const span = agents?.findings?.[0];
+    expect(span && text.slice(span.start, span.end)).toContain("sam.rivera");
+  });
+
+  it("holds an off-platform payment request until an agent releases or rejects it", async () => {
+    const res = await send("cli_t", "fre_t", "Let's skip the fees, I'll pay you directly via PayPal.");
+    const held = res.json<MessageBody>();
+    expect(res.statusCode).toBe(201);
+    expect(held).toMatchObject({ verdict: "hold", delivery: "held" });
+    expect(held.explanations?.[0]?.message).toMatch(/under review/);
+    // The recipient does not see it; the sender does, as under review.
+    expect((await conversation(held.relationshipId, "fre_t")).map((m) => m.id)).not.toContain(held.id);
+    expect((await conversation(held.relationshipId, "cli_t")).find((m) => m.id === held.id)?.delivery).toBe(
+      "held",
+    );
+    const queue = await app.inject({ url: "/v1/messages/held", headers: as("agt_s") });
+    expect(queue.json<{ messages: MessageBody[] }>().messages.map((m) => m.id)).toContain(held.id);
+    expect((await app.inject({ url: "/v1/messages/held", headers: as("cli_t") })).statusCode).toBe(403);
+    const byClient = await app.inject({
+      method: "POST",
+      url: `/v1/messages/${held.id}/release`,
+      headers: as("cli_t"),
+    });
+    expect(byClient.json<ErrorBody>().error.code).toBe("not_allowed_for_actor");
+    const released = await app.inject({
+      method: "POST",
+      url: `/v1/messages/${held.id}/release`,
+      headers: as("agt_s"),
+    });
+    expect(released.json<MessageBody>().delivery).toBe("delivered");
+    expect((await conversation(held.relationshipId, "fre_t")).map((m) => m.id)).toContain(held.id);
+    const again = await app.inject({
+      method: "POST",
+      url: `/v1/messages/${held.id}/reject`,
+      headers: as("agt_s"),
+    });
+    expect([again.statusCode, again.json<ErrorBody>().error.code]).toEqual([409, "message_not_held"]);
+
+    const other = (
+      await send("cli_t", "fre_t", "Send me your IBAN and I'll wire it outside the platform.")
+    ).json<MessageBody>();
+    expect(other.delivery).toBe("held");
+    const rejected = await app.inject({
+      method: "POST",
+      url: `/v1/messages/${other.id}/reject`,
+      headers: as("agt_s"),
+    });
+    expect(rejected.json<MessageBody>().delivery).toBe("rejected");
+    expect((await conversation(other.relationshipId, "fre_t")).map((m) => m.id)).not.toContain(other.id);
+  });
+
+  it("sends a nudged message only once the sender confirms the reminder", async () => {
+    const text = "What's your WhatsApp? Easier to chat there.";
+    const first = await send("cli_u", "fre_u", text);
+    expect(first.statusCode).toBe(202);
+    const reminder = first.json<{ confirmationToken: string; explanations: { rule: string }[] }>();
+    expect(reminder.explanations[0]?.rule).toBe("C2");
+    // Nothing was delivered yet.
+    const res = await send("cli_u", "fre_u", "ok", {});
+    const pair = res.json<MessageBody>().relationshipId;
+    expect((await conversation(pair, "fre_u")).map((m) => m.text)).toEqual(["ok"]);
+    // The token is for this text only.
+    const wrong = await send("cli_u", "fre_u", "something else", {
+      confirmationToken: reminder.confirmationToken,
+    });
+    expect(wrong.json<ErrorBody>().error.code).toBe("confirmation_invalid");
+    const confirmed = await send("cli_u", "fre_u", text, { confirmationToken: reminder.confirmationToken });
+    expect(confirmed.statusCode).toBe(201);
+    expect(confirmed.json<MessageBody>()).toMatchObject({ verdict: "nudge", delivery: "delivered" });
+    const reused = await send("cli_u", "fre_u", text, { confirmationToken: reminder.confirmationToken });
+    expect(reused.json<ErrorBody>().error.code).toBe("confirmation_invalid");
+  });
+
+  it("catches a phone number split across two messages of one sender", async () => {
+    const a = await send("fre_t", "cli_t", "415 555");
+    expect(a.json<MessageBody>().verdict).toBe("allow");
+    const b = (await send("fre_t", "cli_t", "0142 is my cell")).json<MessageBody>();
+    expect(b.verdict).toBe("mask");
+    expect(b.explanations?.map((e) => e.rule)).toContain("C1");
+  });
+
+  it("lets a pair with an active contract share contacts, but never payment outside", async () => {
+    await app.inject({
+      method: "POST",
+      url: "/v1/contracts/hourly",
+      headers: as("cli_s"),
+      payload: { freelancerId: "fre_s", currency: "USD", hourlyRate: "5000", weeklyLimitHours: 10 },
+    });
+    const phone = await send("fre_s", "cli_s", "For urgent issues call +1 415 555 0199.");
+    expect(phone.json<MessageBody>()).toMatchObject({ verdict: "allow", delivery: "delivered" });
+    const pay = await send("cli_s", "fre_s", "Can I pay you via PayPal instead, to save the fee?");
+    expect(pay.json<MessageBody>().delivery).toBe("held");
+  });
+});

@@ -1,0 +1,269 @@
+import { createHash, randomBytes } from "node:crypto";
+import { type Account, hasScope } from "@leakguard/domain";
+import {
+  getRelationship,
+  heldMessages,
+  messagesOf,
+  recordNudge,
+  reviewHeldMessage,
+  type StoredMessage,
+  sendMessage,
+  useNudge,
+} from "@leakguard/store";
+import { z } from "zod";
+import {
+  actorFor,
+  callerHas,
+  creationId,
+  errors,
+  fail,
+  Id,
+  IdempotencyKey,
+  type RouteDeps,
+  type ZodApp,
+} from "./http.js";
+import { type ScreeningRecord, screening } from "./screening.js";
+
+/** How long a reminder's confirmation token is good for. */
+const NUDGE_TTL_MS = 15 * 60_000;
+
+const ExplanationSchema = z.object({ rule: z.string(), message: z.string() });
+
+const MessageSchema = z.object({
+  id: z.string(),
+  relationshipId: z.string(),
+  senderId: z.string(),
+  text: z
+    .string()
+    .describe(
+      "what this caller may read: the original for its sender and agents, what was delivered for the recipient",
+    ),
+  verdict: z.enum(["allow", "nudge", "mask", "hold"]),
+  delivery: z
+    .enum(["delivered", "held", "rejected"])
+    .describe("held: under review, not delivered; rejected: an agent refused it"),
+  sentAt: z.string().describe("ISO 8601, UTC"),
+  shownText: z.string().optional().describe("for the sender and agents: what the recipient is shown"),
+  explanations: z
+    .array(ExplanationSchema)
+    .optional()
+    .describe("for the sender and agents: why, quoting the policy"),
+  findings: z
+    .array(
+      z.object({
+        rule: z.string(),
+        kind: z.string(),
+        start: z.number(),
+        end: z.number(),
+        value: z.string(),
+        confidence: z.number(),
+      }),
+    )
+    .optional()
+    .describe("agents only: what the engine found, with spans in the original text"),
+});
+
+type MessageView = z.infer<typeof MessageSchema>;
+
+/**
+ * One message as `viewer` may see it: agents see everything; the sender sees
+ * their original and why it was treated so; the recipient sees only what was
+ * delivered to them, as shown (masked where details were masked).
+ */
+function viewOf(m: StoredMessage, viewer: Pick<Account, "id" | "role"> | null): MessageView | null {
+  if (viewer === null || hasScope(viewer, "review_messages")) return fullView(m);
+  const record = m.scan as Partial<ScreeningRecord> | undefined;
+  const base = {
+    id: m.id,
+    relationshipId: m.relationshipId,
+    senderId: m.senderId,
+    verdict: m.verdict,
+    delivery: m.delivery,
+    sentAt: m.sentAt.toISOString(),
+  };
+  const explanations = record?.explanations ?? [];
+  if (viewer.id === m.senderId) return { ...base, text: m.text, shownText: m.shownText, explanations };
+  return m.delivery === "delivered" ? { ...base, text: m.shownText } : null;
+}
+
+/** Everything about a message, for agents: the original, what was shown, why, and the findings. */
+function fullView(m: StoredMessage): MessageView {
+  const record = m.scan as Partial<ScreeningRecord> | undefined;
+  return {
+    id: m.id,
+    relationshipId: m.relationshipId,
+    senderId: m.senderId,
+    verdict: m.verdict,
+    delivery: m.delivery,
+    sentAt: m.sentAt.toISOString(),
+    text: m.text,
+    shownText: m.shownText,
+    explanations: record?.explanations ?? [],
+    findings: record?.findings ?? [],
+  };
+}
+
+const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex");
+
+export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
+  const { db, now, config } = deps;
+
+  r.post(
+    "/messages",
+    {
+      schema: {
+        summary: "Send a message to the other side of a pair (acting as the sender); it is screened first",
+        description: [
+          "The engine judges the message in the pair's stage (an active contract or not) and with the conversation's recent messages.",
+          "`allow`: delivered (201). `mask`: delivered with the details hidden (201). `hold`: stored but not delivered until an agent releases it (201, `delivery: held`).",
+          "`nudge`: not sent; the answer is 202 with the reminder and a `confirmationToken`: send the same text again with the token to send it anyway.",
+          "With an `Idempotency-Key`, sending the same message again stores it once and returns the first answer; the same key for another message is `message_id_reused`.",
+        ].join(" "),
+        headers: z.object({ "idempotency-key": IdempotencyKey.optional() }),
+        body: z.object({
+          recipientId: Id,
+          text: z.string().min(1).max(20_000),
+          confirmationToken: z
+            .string()
+            .max(200)
+            .optional()
+            .describe("the token of a reminder the sender has read, to send a nudged message anyway"),
+        }),
+        response: {
+          201: MessageSchema,
+          202: z.object({
+            status: z.literal("confirmation_required"),
+            verdict: z.literal("nudge"),
+            explanations: z.array(ExplanationSchema),
+            confirmationToken: z.string(),
+            expiresAt: z.string(),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const sender = request.caller.actingAs;
+      if (sender === null) return fail(reply, "invalid_request", "name the sender in Leakguard-Act-As");
+      const { recipientId, text, confirmationToken } = request.body;
+      const id = creationId("msg", sender.id, request.headers["idempotency-key"]);
+      const at = now();
+      if (confirmationToken !== undefined) {
+        const spent = await useNudge(db, {
+          tokenHash: sha256(confirmationToken),
+          senderId: sender.id,
+          recipientId,
+          textHash: sha256(text),
+          messageId: id,
+          now: at,
+        });
+        if (!spent)
+          return fail(
+            reply,
+            "confirmation_invalid",
+            "this confirmation token is not for this message, has expired or was used; send the message again to get a new one",
+          );
+      }
+      const sent = await sendMessage(
+        db,
+        { id, senderId: sender.id, recipientId, text },
+        at,
+        screening(sender.id, text, at, config),
+        { confirmed: confirmationToken !== undefined },
+      );
+      if (!sent.ok) return fail(reply, sent.code, sent.message);
+      if (sent.value.kind === "needs_confirmation") {
+        const token = `lgn_${randomBytes(24).toString("base64url")}`;
+        const expiresAt = new Date(at.getTime() + NUDGE_TTL_MS);
+        await recordNudge(db, {
+          tokenHash: sha256(token),
+          senderId: sender.id,
+          recipientId,
+          textHash: sha256(text),
+          now: at,
+          expiresAt,
+        });
+        const record = sent.value.screening.scan as ScreeningRecord;
+        return reply.code(202).send({
+          status: "confirmation_required" as const,
+          verdict: "nudge" as const,
+          explanations: record.explanations,
+          confirmationToken: token,
+          expiresAt: expiresAt.toISOString(),
+        });
+      }
+      const view = viewOf(sent.value.message, sender);
+      if (view === null) throw new Error("a sender always sees their own message");
+      return reply.code(201).send(view);
+    },
+  );
+
+  r.get(
+    "/relationships/:id/messages",
+    {
+      schema: {
+        summary: "A pair's messages, oldest first, as the caller may see them",
+        description:
+          "The recipient sees what was delivered (masked where details were masked), never a held or rejected message; the sender also sees their own originals and why; agents see everything with the findings.",
+        params: z.object({ id: Id }),
+        response: { 200: z.object({ messages: z.array(MessageSchema) }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const pair = await getRelationship(db, request.params.id);
+      // A user outside the pair learns nothing, not even that it exists.
+      if (pair === null || actorFor(request.caller.actingAs, pair) === null)
+        return fail(reply, "not_found", `no relationship ${request.params.id} you can see`);
+      const messages = await messagesOf(db, request.params.id);
+      return {
+        messages: messages
+          .map((m) => viewOf(m, request.caller.actingAs))
+          .filter((m): m is MessageView => m !== null),
+      };
+    },
+  );
+
+  r.get(
+    "/messages/held",
+    {
+      schema: {
+        summary: "Messages held for review, oldest first (agents, admins)",
+        response: { 200: z.object({ messages: z.array(MessageSchema) }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      if (!callerHas(request.caller.actingAs, "review_messages"))
+        return fail(reply, "forbidden", "held messages are for agents and admins");
+      return { messages: (await heldMessages(db)).map(fullView) };
+    },
+  );
+
+  r.post(
+    "/messages/:id/:decision",
+    {
+      schema: {
+        summary: "Release (deliver) or reject a held message (agents, admins)",
+        params: z.object({ id: Id, decision: z.enum(["release", "reject"]) }),
+        response: { 200: MessageSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const agent = request.caller.actingAs;
+      if (agent === null || !hasScope(agent, "review_messages"))
+        return fail(
+          reply,
+          "not_allowed_for_actor",
+          "an agent or admin reviews held messages (the platform key names one with Leakguard-Act-As)",
+        );
+      const reviewed = await reviewHeldMessage(
+        db,
+        request.params.id,
+        request.params.decision,
+        agent.id,
+        now(),
+      );
+      if (!reviewed.ok) return fail(reply, reviewed.code, reviewed.message);
+      return fullView(reviewed.value);
+    },
+  );
+}

@@ -1,0 +1,64 @@
+import { createConversationScanner, DEFAULT_POLICY, type Policy } from "@leakguard/detect";
+import { inOffPlatformWindow, type MarketplaceConfig } from "@leakguard/domain";
+import type { MessageContext, Screening } from "@leakguard/store";
+import { decideSend, type Explanation, policyForPair, stageOf } from "@leakguard/trust";
+
+/** What is recorded with a screened message: the policy that judged it, the engine's findings, the explanation. */
+export interface ScreeningRecord {
+  policyVersion: string;
+  rules: string[];
+  handles: string[];
+  findings: { rule: string; kind: string; start: number; end: number; value: string; confidence: number }[];
+  explanations: Explanation[];
+  error?: { code: string; message: string };
+}
+
+/**
+ * The screening the store runs before it stores a message: the pair's stage
+ * (an active contract or not) and state (its off-platform window, a paid
+ * conversion) choose the policy; the pair's recent messages go through the
+ * conversation scanner first, so details split across messages are caught;
+ * the trust package decides what happens.
+ */
+export function screening(
+  senderId: string,
+  text: string,
+  now: Date,
+  config: MarketplaceConfig,
+  basePolicy: Policy = DEFAULT_POLICY,
+): (context: MessageContext) => Screening {
+  return ({ pair, contracts, recent }) => {
+    const stage = stageOf(contracts);
+    const policy = policyForPair(basePolicy, {
+      stage,
+      inOffPlatformWindow: inOffPlatformWindow(pair, now, config),
+      converted: pair.conversionPaidAt !== undefined,
+    });
+    const scanner = createConversationScanner({ stage, policy });
+    for (const m of recent) scanner.push({ from: m.senderId, text: m.text });
+    const result = scanner.push({ from: senderId, text });
+    const decision = decideSend(result, text);
+    const record: ScreeningRecord = {
+      policyVersion: policy.version,
+      rules: result.rules,
+      handles: result.handles,
+      findings: result.findings.map((f) => ({
+        rule: f.rule,
+        kind: f.kind,
+        start: f.start,
+        end: f.end,
+        value: f.value,
+        confidence: f.confidence,
+      })),
+      explanations: decision.explanations,
+      ...(result.error === undefined ? {} : { error: result.error }),
+    };
+    return {
+      verdict: decision.verdict,
+      delivery: decision.delivery,
+      shownText: decision.shownText,
+      stage,
+      scan: record,
+    };
+  };
+}

@@ -1,0 +1,301 @@
+import { err, ok, type Relationship, type Result } from "@leakguard/domain";
+import type { ContractState } from "@leakguard/trust";
+import type { Db, Queryable } from "./db.js";
+import { getAccount, type PeopleCode, relationshipFor } from "./people.js";
+
+/**
+ * Messages between the two sides of a pair. Each is screened before it is
+ * stored: the caller's `screen` (the engine and the trust decision) sees the
+ * pair, its contracts and its recent messages inside the transaction that
+ * writes, and says what happens: delivered as shown, held for an agent, or
+ * waiting for the sender to confirm a reminder (then nothing is stored).
+ */
+
+export type MessageDelivery = "delivered" | "held" | "rejected";
+
+export interface StoredMessage {
+  id: string;
+  relationshipId: string;
+  senderId: string;
+  /** The original, as sent: for its sender and for agents. */
+  text: string;
+  /** What the two sides are shown: the text, or the text with details masked. */
+  shownText: string;
+  verdict: "allow" | "nudge" | "mask" | "hold";
+  delivery: MessageDelivery;
+  sentAt: Date;
+  stage?: string;
+  /** The engine's findings, rules and handles, as recorded. */
+  scan?: unknown;
+  reviewedBy?: string;
+  reviewedAt?: Date;
+}
+
+export interface MessageContext {
+  pair: Relationship;
+  contracts: ContractState[];
+  /** The pair's most recent messages, oldest first, originals (the conversation scanner needs them). */
+  recent: { senderId: string; text: string }[];
+}
+
+export interface Screening {
+  verdict: StoredMessage["verdict"];
+  delivery: "deliver" | "confirm" | "hold";
+  shownText: string;
+  stage: string;
+  scan: unknown;
+}
+
+export type SendOutcome =
+  | { kind: "stored"; message: StoredMessage }
+  | { kind: "needs_confirmation"; relationshipId: string; screening: Screening };
+
+const RECENT = 20;
+
+export async function sendMessage(
+  db: Db,
+  message: { id: string; senderId: string; recipientId: string; text: string },
+  now: Date,
+  screen: (context: MessageContext) => Screening,
+  options: { confirmed?: boolean } = {},
+): Promise<Result<SendOutcome, PeopleCode>> {
+  return db.transaction(async (tx) => {
+    const sender = await getAccount(tx, message.senderId);
+    if (sender === null) return err("account_not_found", `no account ${message.senderId}`);
+    if (sender.status !== "active")
+      return err("account_cannot_act", `account ${sender.id} is ${sender.status}`);
+    const [clientId, freelancerId] =
+      sender.role === "client"
+        ? [message.senderId, message.recipientId]
+        : [message.recipientId, message.senderId];
+    const pair = await relationshipFor(tx, clientId, freelancerId, now);
+    if (!pair.ok) return pair;
+    const first = await messageById(tx, message.id);
+    if (first !== null) {
+      // The id was used: the same message sent again is stored once and answered as the first time.
+      if (
+        first.relationshipId !== pair.value.id ||
+        first.senderId !== message.senderId ||
+        first.text !== message.text
+      )
+        return err("message_id_reused", `message id ${message.id} was used for another message`);
+      return ok({ kind: "stored", message: first });
+    }
+    const screening = screen({
+      pair: pair.value,
+      contracts: await contractStates(tx, clientId, freelancerId),
+      recent: (
+        await tx.query<{ sender_id: string; text: string }>(
+          `SELECT sender_id, text FROM (SELECT sender_id, text, sent_at, id FROM messages WHERE relationship_id = $1
+           ORDER BY sent_at DESC, id DESC LIMIT $2) r ORDER BY sent_at, id`,
+          [pair.value.id, RECENT],
+        )
+      ).rows.map((r) => ({ senderId: r.sender_id, text: r.text })),
+    });
+    if (screening.delivery === "confirm" && options.confirmed !== true)
+      return ok({ kind: "needs_confirmation", relationshipId: pair.value.id, screening });
+    const delivery: MessageDelivery = screening.delivery === "hold" ? "held" : "delivered";
+    await tx.query(
+      `INSERT INTO messages (id, relationship_id, sender_id, text, sent_at, verdict, delivery, shown_text, stage, scan)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        message.id,
+        pair.value.id,
+        message.senderId,
+        message.text,
+        now,
+        screening.verdict,
+        delivery,
+        screening.shownText,
+        screening.stage,
+        JSON.stringify(screening.scan),
+      ],
+    );
+    const stored = await messageById(tx, message.id);
+    if (stored === null) throw new Error(`message ${message.id} could not be read back`);
+    return ok({ kind: "stored", message: stored });
+  });
+}
+
+async function contractStates(
+  tx: Queryable,
+  clientId: string,
+  freelancerId: string,
+): Promise<ContractState[]> {
+  const rows = (
+    await tx.query<{ id: string; kind: "fixed_price" | "hourly"; status: string | null }>(
+      `SELECT c.id, c.kind, m.status FROM contracts c LEFT JOIN milestones m ON m.contract_id = c.id
+       WHERE c.client_id = $1 AND c.freelancer_id = $2`,
+      [clientId, freelancerId],
+    )
+  ).rows;
+  const byId = new Map<string, ContractState & { milestoneStatuses: string[] }>();
+  for (const r of rows) {
+    const c = byId.get(r.id) ?? { kind: r.kind, milestoneStatuses: [] };
+    if (r.status !== null) c.milestoneStatuses.push(r.status);
+    byId.set(r.id, c);
+  }
+  return [...byId.values()];
+}
+
+interface MessageRow extends Record<string, unknown> {
+  id: string;
+  relationship_id: string;
+  sender_id: string;
+  text: string;
+  shown_text: string | null;
+  verdict: StoredMessage["verdict"];
+  delivery: MessageDelivery;
+  sent_at: Date;
+  stage: string | null;
+  scan: unknown;
+  reviewed_by: string | null;
+  reviewed_at: Date | null;
+}
+
+const MESSAGE_COLUMNS =
+  "id, relationship_id, sender_id, text, shown_text, verdict, delivery, sent_at, stage, scan, reviewed_by, reviewed_at";
+
+function messageOf(r: MessageRow): StoredMessage {
+  return {
+    id: r.id,
+    relationshipId: r.relationship_id,
+    senderId: r.sender_id,
+    text: r.text,
+    shownText: r.shown_text ?? r.text,
+    verdict: r.verdict,
+    delivery: r.delivery,
+    sentAt: new Date(r.sent_at),
+    ...(r.stage === null ? {} : { stage: r.stage }),
+    ...(r.scan === null
+      ? {}
+      : { scan: typeof r.scan === "string" ? (JSON.parse(r.scan) as unknown) : r.scan }),
+    ...(r.reviewed_by === null ? {} : { reviewedBy: r.reviewed_by }),
+    ...(r.reviewed_at === null ? {} : { reviewedAt: new Date(r.reviewed_at) }),
+  };
+}
+
+export async function messageById(db: Queryable, id: string, lock = false): Promise<StoredMessage | null> {
+  const row = (
+    await db.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1${lock ? " FOR UPDATE" : ""}`,
+      [id],
+    )
+  ).rows[0];
+  return row === undefined ? null : messageOf(row);
+}
+
+/** A pair's messages, oldest first, as stored (the caller decides what each viewer may see). */
+export async function messagesOf(
+  db: Queryable,
+  relationshipId: string,
+  limit = 200,
+): Promise<StoredMessage[]> {
+  return (
+    await db.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE relationship_id = $1 ORDER BY sent_at, id LIMIT $2`,
+      [relationshipId, limit],
+    )
+  ).rows.map(messageOf);
+}
+
+/** Held messages waiting for an agent, oldest first. */
+export async function heldMessages(db: Queryable, limit = 200): Promise<StoredMessage[]> {
+  return (
+    await db.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE delivery = 'held' ORDER BY sent_at, id LIMIT $1`,
+      [limit],
+    )
+  ).rows.map(messageOf);
+}
+
+export type ReviewCode = "message_not_found" | "message_not_held";
+
+/** An agent releases (delivers) or rejects a held message, once, under its row lock. */
+export async function reviewHeldMessage(
+  db: Db,
+  id: string,
+  decision: "release" | "reject",
+  agentId: string,
+  now: Date,
+): Promise<Result<StoredMessage, ReviewCode>> {
+  return db.transaction(async (tx) => {
+    const m = await messageById(tx, id, true);
+    if (m === null) return err("message_not_found", `no message ${id}`);
+    if (m.delivery !== "held") return err("message_not_held", `message ${id} is ${m.delivery}, not held`);
+    await tx.query("UPDATE messages SET delivery = $2, reviewed_by = $3, reviewed_at = $4 WHERE id = $1", [
+      id,
+      decision === "release" ? "delivered" : "rejected",
+      agentId,
+      now,
+    ]);
+    const after = await messageById(tx, id);
+    if (after === null) throw new Error(`message ${id} could not be read back`);
+    return ok(after);
+  });
+}
+
+/** Records a reminder shown for a message not yet sent; the token comes back with the confirmation. */
+export async function recordNudge(
+  db: Queryable,
+  nudge: {
+    tokenHash: string;
+    senderId: string;
+    recipientId: string;
+    textHash: string;
+    now: Date;
+    expiresAt: Date;
+  },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO message_nudges (token_hash, sender_id, recipient_id, text_hash, created_at, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
+    [nudge.tokenHash, nudge.senderId, nudge.recipientId, nudge.textHash, nudge.now, nudge.expiresAt],
+  );
+}
+
+/**
+ * Spends a confirmation token on one message: it must be the sender's, for
+ * this recipient and this very text, not expired, and unused (or used for
+ * this same message id, so a retried send is answered alike).
+ */
+export async function useNudge(
+  db: Db,
+  use: {
+    tokenHash: string;
+    senderId: string;
+    recipientId: string;
+    textHash: string;
+    messageId: string;
+    now: Date;
+  },
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const row = (
+      await tx.query<{
+        sender_id: string;
+        recipient_id: string;
+        text_hash: string;
+        expires_at: Date;
+        used_for_message: string | null;
+      }>(
+        "SELECT sender_id, recipient_id, text_hash, expires_at, used_for_message FROM message_nudges WHERE token_hash = $1 FOR UPDATE",
+        [use.tokenHash],
+      )
+    ).rows[0];
+    if (
+      row === undefined ||
+      row.sender_id !== use.senderId ||
+      row.recipient_id !== use.recipientId ||
+      row.text_hash !== use.textHash ||
+      new Date(row.expires_at).getTime() < use.now.getTime() ||
+      (row.used_for_message !== null && row.used_for_message !== use.messageId)
+    )
+      return false;
+    await tx.query("UPDATE message_nudges SET used_for_message = $2 WHERE token_hash = $1", [
+      use.tokenHash,
+      use.messageId,
+    ]);
+    return true;
+  });
+}

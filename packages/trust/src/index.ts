@@ -1,0 +1,14 @@
+/**
+ * @leakguard/trust: trust & enforcement decisions, pure and browser-safe.
+ * The server gathers the facts, this decides, the store records.
+ */
+export {
+  type ContractState,
+  type Delivery,
+  decideSend,
+  type Explanation,
+  type PairState,
+  policyForPair,
+  type SendDecision,
+  stageOf,
+} from "./send.js";

@@ -1,0 +1,115 @@
+import {
+  type Action,
+  type EnforcedRule,
+  type Policy,
+  type RuleId,
+  resolvePolicy,
+  type ScanResult,
+  type Stage,
+  type Verdict,
+} from "@leakguard/detect";
+
+/**
+ * What happens to a message when it is sent, decided from its scan and the
+ * pair's state. Pure: the server gathers the state, runs the engine and
+ * stores what this returns.
+ */
+
+/** Where a pair stands, as the policy needs it. */
+export interface PairState {
+  /** At least one active contract between the two. */
+  stage: Stage;
+  /** Within 24 months (configurable) of first contact, and not converted. */
+  inOffPlatformWindow: boolean;
+  /** The client paid the conversion fee: the pair may work and pay outside. */
+  converted: boolean;
+}
+
+/** A contract as the stage needs it: fixed price is active while a milestone is open; hourly while it exists. */
+export interface ContractState {
+  kind: "fixed_price" | "hourly";
+  milestoneStatuses: readonly string[];
+}
+
+const CLOSED_MILESTONE = new Set(["released", "refunded", "split"]);
+
+/** `contract_active` while the pair has an active contract (policy: "at least one active contract"). */
+export function stageOf(contracts: readonly ContractState[]): Stage {
+  const active = contracts.some(
+    (c) => c.kind === "hourly" || c.milestoneStatuses.some((s) => !CLOSED_MILESTONE.has(s)),
+  );
+  return active ? "contract_active" : "pre_contract";
+}
+
+const ALLOW_ALL: Record<Stage, Action> = { pre_contract: "allow", contract_active: "allow" };
+
+/**
+ * The policy for one pair. A converted pair may work and pay outside: every
+ * rule is allowed (findings are still recorded). Once the off-platform
+ * window has passed, payment outside (P1, P2) is no longer a violation;
+ * sharing contacts before a contract (C1, C2) still is.
+ */
+export function policyForPair(base: Policy, pair: PairState): Policy {
+  if (!pair.converted && pair.inOffPlatformWindow) return base;
+  const lifted: EnforcedRule[] = pair.converted ? ["P1", "P2", "C1", "C2"] : ["P1", "P2"];
+  return resolvePolicy({
+    ...base,
+    version: `${base.version}+${pair.converted ? "converted" : "window_ended"}`,
+    rules: { ...base.rules, ...Object.fromEntries(lifted.map((r) => [r, ALLOW_ALL])) },
+  });
+}
+
+/** deliver: as shown; confirm: only once the sender confirms the reminder; hold: for an agent's review. */
+export type Delivery = "deliver" | "confirm" | "hold";
+
+export interface Explanation {
+  rule: RuleId;
+  /** What the sender reads: what was found, what the policy says, what happened. */
+  message: string;
+}
+
+export interface SendDecision {
+  verdict: Verdict;
+  delivery: Delivery;
+  /** What the two sides see once delivered: the text, or the text with details masked. */
+  shownText: string;
+  explanations: Explanation[];
+}
+
+/** The policy's words, quoted to the sender (docs/default-policy.md). */
+const POLICY_TEXT: Record<EnforcedRule, string> = {
+  P1: "Asking for, offering or agreeing to payment outside the platform is not allowed for 24 months after you first met here: payments made here are the ones we can protect.",
+  P2: "Proposing to end, refund or close a contract and continue outside, or to split work so part is paid outside, is not allowed.",
+  C1: "Sharing direct contact details (email address, phone number, messaging-app handle or link, social profile) is not allowed before a contract starts.",
+  C2: "Asking for someone's direct contact details, or proposing to move the conversation to another channel, is not allowed before a contract starts.",
+};
+
+const OUTCOME: Record<Exclude<Verdict, "allow">, string> = {
+  nudge: "Please check your message before you send it; you may edit it or send it anyway.",
+  mask: "We delivered your message with those details hidden.",
+  hold: "Your message is under review by our trust & safety team and has not been delivered yet.",
+};
+
+const ENFORCED: ReadonlySet<RuleId> = new Set(["P1", "P2", "C1", "C2"]);
+
+export function decideSend(scan: ScanResult, text: string): SendDecision {
+  const delivery: Delivery =
+    scan.verdict === "hold" ? "hold" : scan.verdict === "nudge" ? "confirm" : "deliver";
+  const shownText = scan.verdict === "mask" ? scan.masked : text;
+  if (scan.verdict === "allow") return { verdict: "allow", delivery, shownText, explanations: [] };
+  const outcome = OUTCOME[scan.verdict];
+  const rules = [...new Set(scan.findings.map((f) => f.rule))].filter((r) =>
+    ENFORCED.has(r),
+  ) as EnforcedRule[];
+  const explanations: Explanation[] = rules.map((rule) => ({
+    rule,
+    message: `${POLICY_TEXT[rule]} ${outcome}`,
+  }));
+  // A scan that failed closed has no findings: say so rather than nothing.
+  if (explanations.length === 0)
+    explanations.push({
+      rule: "P1",
+      message: `We could not check this message automatically. ${OUTCOME.hold}`,
+    });
+  return { verdict: scan.verdict, delivery, shownText, explanations };
+}
