@@ -140,6 +140,28 @@ describe.each(engines)("messages are screened before delivery, on $name", ({ ope
     expect(reused.json<ErrorBody>().error.code).toBe("confirmation_invalid");
   });
 
+  it("checks a text before it is sent, with the conversation so far, storing nothing", async () => {
+    const check = (from: string, to: string, text: string) =>
+      app.inject({
+        method: "POST",
+        url: "/v1/messages/check",
+        headers: as(from),
+        payload: { recipientId: to, text },
+      });
+    const before = await check("fre_t", "cli_u", "ping me on telegram @dev_tariq");
+    expect(before.json()).toMatchObject({ verdict: "mask", delivery: "deliver" });
+    expect(before.json<{ explanations: { rule: string }[] }>().explanations.map((e) => e.rule)).toContain(
+      "C1",
+    );
+    // Nothing was sent, and no pair was formed by checking.
+    const pairs = await app.inject({ url: "/v1/accounts/fre_t/relationships", headers: as("fre_t") });
+    expect(
+      pairs.json<{ relationships: { clientId: string }[] }>().relationships.map((p) => p.clientId),
+    ).not.toContain("cli_u");
+    expect((await check("fre_t", "cli_u", "Thanks, talk soon")).json()).toMatchObject({ verdict: "allow" });
+    expect((await check("fre_t", "fre_u", "hello")).json<ErrorBody>().error.code).toBe("not_a_pair");
+  });
+
   it("catches a phone number split across two messages of one sender", async () => {
     const a = await send("fre_t", "cli_t", "415 555");
     expect(a.json<MessageBody>().verdict).toBe("allow");

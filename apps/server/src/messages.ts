@@ -3,6 +3,7 @@ import { type Account, hasScope } from "@leakguard/domain";
 import {
   getRelationship,
   heldMessages,
+  messageContextFor,
   messagesOf,
   recordNudge,
   reviewHeldMessage,
@@ -195,6 +196,41 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
       const view = viewOf(sent.value.message, sender);
       if (view === null) throw new Error("a sender always sees their own message");
       return reply.code(201).send(view);
+    },
+  );
+
+  r.post(
+    "/messages/check",
+    {
+      schema: {
+        summary: "What sending this text would do, without sending it (acting as the sender)",
+        description:
+          "For showing the policy reminder as the user types: the same screening as a send (stage, pair state, the conversation so far), nothing stored.",
+        body: z.object({ recipientId: Id, text: z.string().min(1).max(20_000) }),
+        response: {
+          200: z.object({
+            verdict: z.enum(["allow", "nudge", "mask", "hold"]),
+            delivery: z.enum(["deliver", "confirm", "hold"]),
+            shownText: z.string().describe("what the recipient would see"),
+            explanations: z.array(ExplanationSchema),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const sender = request.caller.actingAs;
+      if (sender === null) return fail(reply, "invalid_request", "name the sender in Leakguard-Act-As");
+      const at = now();
+      const context = await messageContextFor(db, sender.id, request.body.recipientId, at);
+      if (!context.ok) return fail(reply, context.code, context.message);
+      const screened = screening(sender.id, request.body.text, at, config)(context.value);
+      return {
+        verdict: screened.verdict,
+        delivery: screened.delivery,
+        shownText: screened.shownText,
+        explanations: (screened.scan as ScreeningRecord).explanations,
+      };
     },
   );
 

@@ -36,6 +36,7 @@ export {
   type MessageContext,
   type MessageDelivery,
   messageById,
+  messageContextFor,
   messagesOf,
   type ReviewCode,
   recordNudge,

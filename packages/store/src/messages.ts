@@ -1,7 +1,7 @@
 import { err, ok, type Relationship, type Result } from "@leakguard/domain";
 import type { ContractState } from "@leakguard/trust";
 import type { Db, Queryable } from "./db.js";
-import { getAccount, type PeopleCode, relationshipFor } from "./people.js";
+import { findRelationship, getAccount, type PeopleCode, relationshipFor } from "./people.js";
 
 /**
  * Messages between the two sides of a pair. Each is screened before it is
@@ -81,17 +81,7 @@ export async function sendMessage(
         return err("message_id_reused", `message id ${message.id} was used for another message`);
       return ok({ kind: "stored", message: first });
     }
-    const screening = screen({
-      pair: pair.value,
-      contracts: await contractStates(tx, clientId, freelancerId),
-      recent: (
-        await tx.query<{ sender_id: string; text: string }>(
-          `SELECT sender_id, text FROM (SELECT sender_id, text, sent_at, id FROM messages WHERE relationship_id = $1
-           ORDER BY sent_at DESC, id DESC LIMIT $2) r ORDER BY sent_at, id`,
-          [pair.value.id, RECENT],
-        )
-      ).rows.map((r) => ({ senderId: r.sender_id, text: r.text })),
-    });
+    const screening = screen(await contextOf(tx, pair.value));
     if (screening.delivery === "confirm" && options.confirmed !== true)
       return ok({ kind: "needs_confirmation", relationshipId: pair.value.id, screening });
     const delivery: MessageDelivery = screening.delivery === "hold" ? "held" : "delivered";
@@ -115,6 +105,47 @@ export async function sendMessage(
     if (stored === null) throw new Error(`message ${message.id} could not be read back`);
     return ok({ kind: "stored", message: stored });
   });
+}
+
+/** What a screening needs of a pair: its contracts and recent messages. */
+async function contextOf(tx: Queryable, pair: Relationship): Promise<MessageContext> {
+  return {
+    pair,
+    contracts: await contractStates(tx, pair.clientId, pair.freelancerId),
+    recent: (
+      await tx.query<{ sender_id: string; text: string }>(
+        `SELECT sender_id, text FROM (SELECT sender_id, text, sent_at, id FROM messages WHERE relationship_id = $1
+         ORDER BY sent_at DESC, id DESC LIMIT $2) r ORDER BY sent_at, id`,
+        [pair.id, RECENT],
+      )
+    ).rows.map((r) => ({ senderId: r.sender_id, text: r.text })),
+  };
+}
+
+/**
+ * The context a message from `senderId` to `recipientId` would be screened
+ * in, read without writing anything: for a pre-send check. A pair not yet
+ * formed is judged as one formed now, with no contracts and no messages.
+ */
+export async function messageContextFor(
+  db: Queryable,
+  senderId: string,
+  recipientId: string,
+  now: Date,
+): Promise<Result<MessageContext, PeopleCode>> {
+  const [sender, recipient] = await Promise.all([getAccount(db, senderId), getAccount(db, recipientId)]);
+  if (sender === null || recipient === null)
+    return err("account_not_found", `no account ${sender === null ? senderId : recipientId}`);
+  const [client, freelancer] = sender.role === "client" ? [sender, recipient] : [recipient, sender];
+  if (client.role !== "client" || freelancer.role !== "freelancer")
+    return err("not_a_pair", "a relationship is between a client and a freelancer");
+  const existing = await findRelationship(db, client.id, freelancer.id);
+  return ok(
+    await contextOf(
+      db,
+      existing ?? { id: "", clientId: client.id, freelancerId: freelancer.id, identifiedAt: now },
+    ),
+  );
 }
 
 async function contractStates(

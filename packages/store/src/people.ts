@@ -92,7 +92,7 @@ export async function relationshipFor(
      ON CONFLICT (client_id, freelancer_id) DO NOTHING`,
     [relationshipId(clientId, freelancerId), clientId, freelancerId, now],
   );
-  const pair = await readRelationship(db, "client_id = $1 AND freelancer_id = $2", [clientId, freelancerId]);
+  const pair = await findRelationship(db, clientId, freelancerId);
   return pair === null ? err("not_a_pair", "the relationship could not be read back") : ok(pair);
 }
 
@@ -208,6 +208,15 @@ export async function relationshipsOf(
     )
   ).rows;
   return rows.map(relationshipOf);
+}
+
+/** The pair of these two, if they have met. */
+export function findRelationship(
+  db: Queryable,
+  clientId: string,
+  freelancerId: string,
+): Promise<Relationship | null> {
+  return readRelationship(db, "client_id = $1 AND freelancer_id = $2", [clientId, freelancerId]);
 }
 
 /** A pair by its id, or null. */
