@@ -169,7 +169,7 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
         db,
         { id, senderId: sender.id, recipientId, text },
         at,
-        screening(sender.id, text, at, config),
+        screening(sender, text, at, config),
         { confirmed: confirmationToken !== undefined },
       );
       if (!sent.ok) return fail(reply, sent.code, sent.message);
@@ -224,7 +224,7 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
       const at = now();
       const context = await messageContextFor(db, sender.id, request.body.recipientId, at);
       if (!context.ok) return fail(reply, context.code, context.message);
-      const screened = screening(sender.id, request.body.text, at, config)(context.value);
+      const screened = screening(sender, request.body.text, at, config)(context.value);
       return {
         verdict: screened.verdict,
         delivery: screened.delivery,

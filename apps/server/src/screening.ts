@@ -21,12 +21,13 @@ export interface ScreeningRecord {
  * the trust package decides what happens.
  */
 export function screening(
-  senderId: string,
+  sender: { id: string; locale?: string },
   text: string,
   now: Date,
   config: MarketplaceConfig,
   basePolicy: Policy = DEFAULT_POLICY,
 ): (context: MessageContext) => Screening {
+  const senderId = sender.id;
   return ({ pair, contracts, recent }) => {
     const stage = stageOf(contracts);
     const policy = policyForPair(basePolicy, {
@@ -34,7 +35,12 @@ export function screening(
       inOffPlatformWindow: inOffPlatformWindow(pair, now, config),
       converted: pair.conversionPaidAt !== undefined,
     });
-    const scanner = createConversationScanner({ stage, policy });
+    // The sender's locale hints at how they write phone numbers (their region's formats first).
+    const scanner = createConversationScanner({
+      stage,
+      policy,
+      ...(sender.locale === undefined ? {} : { locale: sender.locale }),
+    });
     for (const m of recent) scanner.push({ from: m.senderId, text: m.text });
     const result = scanner.push({ from: senderId, text });
     const decision = decideSend(result, text);

@@ -68,7 +68,7 @@ export async function seedDemo(db: Db, now: Date): Promise<boolean> {
       db,
       { id: `msg_demo_${i + 1}`, senderId: from, recipientId: to, text },
       at,
-      screening(from, text, at, DEFAULT_CONFIG),
+      screening({ id: from }, text, at, DEFAULT_CONFIG),
       { confirmed: true },
     );
     if (!sent.ok) throw new Error(`demo message ${i + 1}: ${sent.message}`);
