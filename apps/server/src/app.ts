@@ -34,6 +34,7 @@ import { invoiceRoutes } from "./invoices.js";
 import { messageRoutes } from "./messages.js";
 import { milestoneRoutes } from "./milestones.js";
 import { relationshipRoutes } from "./relationships.js";
+import { riskRoutes } from "./risk.js";
 import { SignInLimit } from "./sign-in-limit.js";
 
 export interface AppOptions {
@@ -336,6 +337,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       invoiceRoutes(r, deps);
       relationshipRoutes(r, deps);
       messageRoutes(r, deps);
+      riskRoutes(r, deps);
       contractRoutes(r, deps);
       done();
     },

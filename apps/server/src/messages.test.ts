@@ -182,4 +182,32 @@ describe.each(engines)("messages are screened before delivery, on $name", ({ ope
     const pay = await send("cli_s", "fre_s", "Can I pay you via PayPal instead, to save the fee?");
     expect(pay.json<MessageBody>().delivery).toBe("held");
   });
+
+  it("records the red flags messages raise, and scores each user's and pair's risk with its reasons", async () => {
+    interface RiskBody {
+      score: number;
+      top: { signal: string; occurrences: number; explanation: string }[];
+    }
+    const risk = async (url: string, who = "agt_s") =>
+      (await app.inject({ url, headers: as(who) })).json<RiskBody>();
+    const payer = await risk("/v1/accounts/cli_t/risk");
+    expect(payer.score).toBeGreaterThan(0);
+    expect(payer.top[0]).toMatchObject({ signal: "off_platform_payment_proposed", occurrences: 2 });
+    expect(payer.top[0]?.explanation).toMatch(/payment outside the platform/);
+    const splitter = await risk("/v1/accounts/fre_t/risk");
+    expect(splitter.top.map((t) => t.signal)).toEqual(
+      expect.arrayContaining(["details_split_across_messages", "contact_before_contract"]),
+    );
+    expect((await risk("/v1/accounts/cli_u/risk")).top.map((t) => t.signal)).toContain("nudge_overridden");
+    // The plain sender has no red flags.
+    expect((await risk("/v1/accounts/agt_s/risk")).score).toBe(0);
+    const pairs = await app.inject({ url: "/v1/accounts/cli_t/relationships", headers: as("cli_t") });
+    const pair = pairs
+      .json<{ relationships: { id: string; freelancerId: string }[] }>()
+      .relationships.find((p) => p.freelancerId === "fre_t");
+    const pairRisk = await risk(`/v1/relationships/${pair?.id ?? ""}/risk`);
+    expect(pairRisk.score).toBeGreaterThanOrEqual(payer.score);
+    // Risk is for trust & safety, not for the users it describes.
+    expect((await app.inject({ url: "/v1/accounts/cli_t/risk", headers: as("cli_t") })).statusCode).toBe(403);
+  });
 });

@@ -169,7 +169,7 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
         db,
         { id, senderId: sender.id, recipientId, text },
         at,
-        screening(sender, text, at, config),
+        screening(sender, text, at, config, { confirmed: confirmationToken !== undefined }),
         { confirmed: confirmationToken !== undefined },
       );
       if (!sent.ok) return fail(reply, sent.code, sent.message);

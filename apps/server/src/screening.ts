@@ -1,7 +1,13 @@
-import { createConversationScanner, DEFAULT_POLICY, type Policy } from "@leakguard/detect";
+import {
+  createConversationScanner,
+  DEFAULT_POLICY,
+  type Policy,
+  type ScanResult,
+  type Stage,
+} from "@leakguard/detect";
 import { inOffPlatformWindow, type MarketplaceConfig } from "@leakguard/domain";
 import type { MessageContext, Screening } from "@leakguard/store";
-import { decideSend, type Explanation, policyForPair, stageOf } from "@leakguard/trust";
+import { decideSend, type Explanation, policyForPair, type SignalId, stageOf } from "@leakguard/trust";
 
 /** What is recorded with a screened message: the policy that judged it, the engine's findings, the explanation. */
 export interface ScreeningRecord {
@@ -25,8 +31,9 @@ export function screening(
   text: string,
   now: Date,
   config: MarketplaceConfig,
-  basePolicy: Policy = DEFAULT_POLICY,
+  options: { confirmed?: boolean; basePolicy?: Policy } = {},
 ): (context: MessageContext) => Screening {
+  const basePolicy = options.basePolicy ?? DEFAULT_POLICY;
   const senderId = sender.id;
   return ({ pair, contracts, recent }) => {
     const stage = stageOf(contracts);
@@ -59,12 +66,29 @@ export function screening(
       explanations: decision.explanations,
       ...(result.error === undefined ? {} : { error: result.error }),
     };
+    const converted = pair.conversionPaidAt !== undefined;
+    const signals = converted
+      ? []
+      : signalsOf(result, stage, inOffPlatformWindow(pair, now, config), options.confirmed === true);
     return {
       verdict: decision.verdict,
       delivery: decision.delivery,
       shownText: decision.shownText,
       stage,
       scan: record,
+      signals,
     };
   };
+}
+
+/** The red flags a message raises about its sender (none for a converted pair). */
+function signalsOf(result: ScanResult, stage: Stage, inWindow: boolean, confirmedNudge: boolean): SignalId[] {
+  const signals = new Set<SignalId>();
+  if (stage === "pre_contract" && result.rules.includes("C1")) signals.add("contact_before_contract");
+  if (inWindow && (result.rules.includes("P1") || result.rules.includes("P2")))
+    signals.add("off_platform_payment_proposed");
+  if (result.findings.some((f) => f.reasons?.includes("assembled across messages")))
+    signals.add("details_split_across_messages");
+  if (confirmedNudge && result.verdict === "nudge") signals.add("nudge_overridden");
+  return [...signals];
 }

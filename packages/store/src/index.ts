@@ -45,6 +45,7 @@ export {
   type SendOutcome,
   type StoredMessage,
   sendMessage,
+  signalEventsOf,
   useNudge,
 } from "./messages.js";
 export { MIGRATIONS_DIR, migrate } from "./migrate.js";

@@ -44,6 +44,8 @@ export interface Screening {
   shownText: string;
   stage: string;
   scan: unknown;
+  /** Red-flag signals this message raises about its sender, recorded with it. */
+  signals: string[];
 }
 
 export type SendOutcome =
@@ -101,6 +103,11 @@ export async function sendMessage(
         JSON.stringify(screening.scan),
       ],
     );
+    for (const signal of screening.signals)
+      await tx.query(
+        "INSERT INTO signal_events (account_id, relationship_id, signal, at, message_id) VALUES ($1, $2, $3, $4, $5)",
+        [message.senderId, pair.value.id, signal, now, message.id],
+      );
     const stored = await messageById(tx, message.id);
     if (stored === null) throw new Error(`message ${message.id} could not be read back`);
     return ok({ kind: "stored", message: stored });
@@ -329,4 +336,25 @@ export async function useNudge(
     ]);
     return true;
   });
+}
+
+/** Signal events about an account, or within a pair, oldest first. */
+export async function signalEventsOf(
+  db: Queryable,
+  subject: { accountId: string } | { relationshipId: string },
+  limit = 1000,
+): Promise<{ signal: string; at: Date; accountId: string; messageId?: string }[]> {
+  const [column, id] =
+    "accountId" in subject ? ["account_id", subject.accountId] : ["relationship_id", subject.relationshipId];
+  return (
+    await db.query<{ signal: string; at: Date; account_id: string; message_id: string | null }>(
+      `SELECT signal, at, account_id, message_id FROM signal_events WHERE ${column} = $1 ORDER BY at, id LIMIT $2`,
+      [id, limit],
+    )
+  ).rows.map((r) => ({
+    signal: r.signal,
+    at: new Date(r.at),
+    accountId: r.account_id,
+    ...(r.message_id === null ? {} : { messageId: r.message_id }),
+  }));
 }

@@ -13,6 +13,7 @@ const deliver = (text: string) => (): Screening => ({
   shownText: text,
   stage: "pre_contract",
   scan: null,
+  signals: [],
 });
 
 const t0 = new Date("2026-03-02T09:00:00Z");

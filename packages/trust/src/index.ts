@@ -12,3 +12,12 @@ export {
   type SendDecision,
   stageOf,
 } from "./send.js";
+export {
+  type Risk,
+  type RiskContribution,
+  riskOf,
+  SIGNALS,
+  type SignalDefinition,
+  type SignalEvent,
+  type SignalId,
+} from "./signals.js";

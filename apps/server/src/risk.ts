@@ -1,0 +1,70 @@
+import { getAccount, getRelationship, signalEventsOf } from "@leakguard/store";
+import { riskOf, SIGNALS, type SignalEvent, type SignalId } from "@leakguard/trust";
+import { z } from "zod";
+import { callerHas, errors, fail, Id, type RouteDeps, type ZodApp } from "./http.js";
+
+const RiskSchema = z.object({
+  score: z.number().describe("0 to 100"),
+  computedAt: z.string(),
+  top: z
+    .array(
+      z.object({
+        signal: z.string(),
+        points: z.number().describe("after decay"),
+        occurrences: z.number(),
+        explanation: z.string(),
+      }),
+    )
+    .describe("the signals that contribute most, largest first"),
+});
+
+const known = (s: string): s is SignalId => Object.hasOwn(SIGNALS, s);
+
+function riskJson(events: { signal: string; at: Date }[], now: Date): z.infer<typeof RiskSchema> {
+  const scored: SignalEvent[] = events.flatMap((e) =>
+    known(e.signal) ? [{ signal: e.signal, at: e.at }] : [],
+  );
+  const risk = riskOf(scored, now, 5);
+  return { score: risk.score, computedAt: now.toISOString(), top: risk.top };
+}
+
+/** Risk scores with their reasons, for trust & safety (agents, admins, the platform): computed from the signals at each call. */
+export function riskRoutes(r: ZodApp, deps: RouteDeps): void {
+  const { db, now } = deps;
+
+  r.get(
+    "/accounts/:id/risk",
+    {
+      schema: {
+        summary: "A user's risk score (0-100) and the signals that contribute most (agents, admins)",
+        params: z.object({ id: Id }),
+        response: { 200: RiskSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      if (!callerHas(request.caller.actingAs, "read_any"))
+        return fail(reply, "forbidden", "risk scores are for trust & safety");
+      if ((await getAccount(db, request.params.id)) === null)
+        return fail(reply, "account_not_found", `no account ${request.params.id}`);
+      return riskJson(await signalEventsOf(db, { accountId: request.params.id }), now());
+    },
+  );
+
+  r.get(
+    "/relationships/:id/risk",
+    {
+      schema: {
+        summary: "A pair's risk score (0-100) from both sides' signals within it (agents, admins)",
+        params: z.object({ id: Id }),
+        response: { 200: RiskSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      if (!callerHas(request.caller.actingAs, "read_any"))
+        return fail(reply, "forbidden", "risk scores are for trust & safety");
+      if ((await getRelationship(db, request.params.id)) === null)
+        return fail(reply, "not_found", `no relationship ${request.params.id}`);
+      return riskJson(await signalEventsOf(db, { relationshipId: request.params.id }), now());
+    },
+  );
+}
