@@ -5,6 +5,7 @@ import type {
   InvoiceActCode,
   PeopleCode,
   PostCode,
+  ReportCode,
   ReviewCode,
   SessionCode,
 } from "@leakguard/store";
@@ -31,6 +32,7 @@ export type ApiCode =
   | InvoiceActCode
   | StatusChangeCode
   | ReviewCode
+  | ReportCode
   | ConversionFeeCode;
 
 /**
@@ -60,6 +62,7 @@ export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
   confirmation_invalid: 422,
   message_not_found: 404,
   message_not_held: 409,
+  cannot_report_own_message: 422,
   status_unchanged: 409,
   own_status: 403,
   reason_required: 422,

@@ -210,4 +210,35 @@ describe.each(engines)("messages are screened before delivery, on $name", ({ ope
     // Risk is for trust & safety, not for the users it describes.
     expect((await app.inject({ url: "/v1/accounts/cli_t/risk", headers: as("cli_t") })).statusCode).toBe(403);
   });
+
+  it("lets the recipient report a delivered message once, raising a signal about its sender", async () => {
+    const sent = (
+      await send("cli_s", "fre_u", "Let us skip the fees: I will pay you directly via PayPal.")
+    ).json<MessageBody>();
+    expect(sent.delivery).toBe("held");
+    // Held, so not yet delivered: nothing to report.
+    const report = (who: string, id: string) =>
+      app.inject({
+        method: "POST",
+        url: `/v1/messages/${id}/report`,
+        headers: as(who),
+        payload: { reason: "off_platform_payment", note: "asked to pay outside" },
+      });
+    expect((await report("fre_u", sent.id)).statusCode).toBe(404);
+    await app.inject({ method: "POST", url: `/v1/messages/${sent.id}/release`, headers: as("agt_s") });
+    const first = await report("fre_u", sent.id);
+    expect(first.statusCode).toBe(201);
+    const again = await report("fre_u", sent.id);
+    expect([again.statusCode, again.json()]).toEqual([200, first.json()]);
+    expect((await report("cli_s", sent.id)).json<ErrorBody>().error.code).toBe("cannot_report_own_message");
+    expect((await report("fre_t", sent.id)).statusCode).toBe(404);
+    const listed = await app.inject({ url: "/v1/reports", headers: as("agt_s") });
+    expect(listed.json<{ reports: { messageId: string }[] }>().reports.map((r) => r.messageId)).toContain(
+      sent.id,
+    );
+    expect((await app.inject({ url: "/v1/reports", headers: as("fre_u") })).statusCode).toBe(403);
+    const risk = await app.inject({ url: "/v1/accounts/cli_s/risk", headers: as("agt_s") });
+    const top = risk.json<{ top: { signal: string; occurrences: number }[] }>().top;
+    expect(top.find((t) => t.signal === "counterparty_report")?.occurrences).toBe(1);
+  });
 });

@@ -3,9 +3,12 @@ import { type Account, hasScope } from "@leakguard/domain";
 import {
   getRelationship,
   heldMessages,
+  messageById,
   messageContextFor,
   messagesOf,
   recordNudge,
+  reportMessage,
+  reportsList,
   reviewHeldMessage,
   type StoredMessage,
   sendMessage,
@@ -271,6 +274,66 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
       if (!callerHas(request.caller.actingAs, "review_messages"))
         return fail(reply, "forbidden", "held messages are for agents and admins");
       return { messages: (await heldMessages(db)).map(fullView) };
+    },
+  );
+
+  const ReportSchema = z.object({
+    messageId: z.string(),
+    reporterId: z.string(),
+    reason: z.enum(["off_platform_payment", "contact_details", "off_platform_work", "other"]),
+    note: z.string(),
+    reportedAt: z.string(),
+  });
+
+  r.post(
+    "/messages/:id/report",
+    {
+      schema: {
+        summary: "Report a message delivered to you, with a reason (once per message)",
+        description: "Reporting again answers with the first report (200 instead of 201).",
+        params: z.object({ id: Id }),
+        body: z.object({
+          reason: z.enum(["off_platform_payment", "contact_details", "off_platform_work", "other"]),
+          note: z.string().max(2_000).default(""),
+        }),
+        response: { 200: ReportSchema, 201: ReportSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const reporter = request.caller.actingAs;
+      if (reporter === null) return fail(reply, "invalid_request", "name the reporter in Leakguard-Act-As");
+      const m = await messageById(db, request.params.id);
+      // Only the other side of the pair may report it; to anyone else it does not exist.
+      const pair = m === null ? null : await getRelationship(db, m.relationshipId);
+      if (m === null || pair === null || (pair.clientId !== reporter.id && pair.freelancerId !== reporter.id))
+        return fail(reply, "message_not_found", `no message ${request.params.id} delivered to you`);
+      const reported = await reportMessage(
+        db,
+        { messageId: m.id, reporterId: reporter.id, reason: request.body.reason, note: request.body.note },
+        now(),
+      );
+      if (!reported.ok) return fail(reply, reported.code, reported.message);
+      const r = reported.value.report;
+      return reply
+        .code(reported.value.first ? 201 : 200)
+        .send({ ...r, reportedAt: r.reportedAt.toISOString() });
+    },
+  );
+
+  r.get(
+    "/reports",
+    {
+      schema: {
+        summary: "Reports of messages, newest first (agents, admins)",
+        response: { 200: z.object({ reports: z.array(ReportSchema) }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      if (!callerHas(request.caller.actingAs, "review_messages"))
+        return fail(reply, "forbidden", "reports are for trust & safety");
+      return {
+        reports: (await reportsList(db)).map((r) => ({ ...r, reportedAt: r.reportedAt.toISOString() })),
+      };
     },
   );
 

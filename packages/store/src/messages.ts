@@ -358,3 +358,84 @@ export async function signalEventsOf(
     ...(r.message_id === null ? {} : { messageId: r.message_id }),
   }));
 }
+
+export type ReportReason = "off_platform_payment" | "contact_details" | "off_platform_work" | "other";
+
+export interface MessageReport {
+  messageId: string;
+  reporterId: string;
+  reason: ReportReason;
+  note: string;
+  reportedAt: Date;
+}
+
+export type ReportCode = "message_not_found" | "cannot_report_own_message";
+
+/**
+ * The recipient reports a message delivered to them, once: a second report of
+ * the same message by the same person answers with the first. The report
+ * raises a `counterparty_report` signal about the sender, in the same transaction.
+ */
+export async function reportMessage(
+  db: Db,
+  report: { messageId: string; reporterId: string; reason: ReportReason; note: string },
+  now: Date,
+): Promise<Result<{ report: MessageReport; first: boolean }, ReportCode>> {
+  return db.transaction(async (tx) => {
+    const m = await messageById(tx, report.messageId, true);
+    if (m === null || m.delivery !== "delivered")
+      return err("message_not_found", `no message ${report.messageId} delivered to you`);
+    if (m.senderId === report.reporterId)
+      return err("cannot_report_own_message", "a message is reported by the one it was sent to");
+    const inserted = await tx.query(
+      `INSERT INTO message_reports (message_id, reporter_id, reason, note, reported_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (message_id, reporter_id) DO NOTHING RETURNING message_id`,
+      [report.messageId, report.reporterId, report.reason, report.note, now],
+    );
+    const first = inserted.rows.length > 0;
+    if (first)
+      await tx.query(
+        "INSERT INTO signal_events (account_id, relationship_id, signal, at, message_id) VALUES ($1, $2, 'counterparty_report', $3, $4)",
+        [m.senderId, m.relationshipId, now, m.id],
+      );
+    const row = (
+      await tx.query<{ reason: ReportReason; note: string; reported_at: Date }>(
+        "SELECT reason, note, reported_at FROM message_reports WHERE message_id = $1 AND reporter_id = $2",
+        [report.messageId, report.reporterId],
+      )
+    ).rows[0];
+    if (row === undefined) throw new Error("the report could not be read back");
+    return ok({
+      report: {
+        messageId: report.messageId,
+        reporterId: report.reporterId,
+        reason: row.reason,
+        note: row.note,
+        reportedAt: new Date(row.reported_at),
+      },
+      first,
+    });
+  });
+}
+
+/** Reports, newest first (for the trust & safety team). */
+export async function reportsList(db: Queryable, limit = 200): Promise<MessageReport[]> {
+  return (
+    await db.query<{
+      message_id: string;
+      reporter_id: string;
+      reason: ReportReason;
+      note: string;
+      reported_at: Date;
+    }>(
+      "SELECT message_id, reporter_id, reason, note, reported_at FROM message_reports ORDER BY reported_at DESC LIMIT $1",
+      [limit],
+    )
+  ).rows.map((r) => ({
+    messageId: r.message_id,
+    reporterId: r.reporter_id,
+    reason: r.reason,
+    note: r.note,
+    reportedAt: new Date(r.reported_at),
+  }));
+}
