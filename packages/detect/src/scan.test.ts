@@ -18,6 +18,7 @@ const mustFlag: [string, string, string?][] = [
   ["find me on telegram @sam_builds", "C1", "telegram:sam_builds"],
   ["wa.me/15551234567 ping me there", "C1", "whatsapp:15551234567"],
   ["just pay me directly via paypal and we skip the fees", "P1"],
+  ["Could you invoice me outside the platform?", "P1"],
   ["send it to paypal.me/samporter", "P1", "paypal:samporter"],
   ["IBAN GB82 WEST 1234 5698 7654 32, transfer when ready", "P1", "iban:GB82WEST12345698765432"],
   ["what's your whatsapp?", "C2"],
