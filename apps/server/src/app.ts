@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import {
@@ -12,6 +13,7 @@ import {
   createAccount,
   type Db,
   getAccount,
+  instanceSecret,
   setPassword,
   signIn,
   signOut,
@@ -44,6 +46,8 @@ export interface AppOptions {
   now?: () => Date;
   /** The marketplace's periods and fees; the product's defaults when absent. */
   marketplace?: MarketplaceConfig;
+  /** The key of the handle hashes (LEAKGUARD_HANDLE_KEY); without it, one made once and kept in the database. */
+  handleKey?: string;
   logger?: boolean;
 }
 
@@ -69,6 +73,8 @@ declare module "fastify" {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { db } = options;
   const now = options.now ?? (() => new Date());
+  const handleKey =
+    options.handleKey ?? (await instanceSecret(db, "handle_key", () => randomBytes(32).toString("hex")));
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 256 * 1024 });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -331,7 +337,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           return reply.code(204).send(null);
         },
       );
-      const deps = { db, now, config: options.marketplace ?? DEFAULT_CONFIG };
+      const deps = { db, now, config: options.marketplace ?? DEFAULT_CONFIG, handleKey };
       milestoneRoutes(r, deps);
       hourlyRoutes(r, deps);
       invoiceRoutes(r, deps);

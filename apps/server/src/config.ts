@@ -14,6 +14,8 @@ export interface ServerConfig {
   readonly seedDemo: boolean;
   /** The marketplace's periods and fees: the defaults, with LEAKGUARD_MARKETPLACE's overrides. */
   readonly marketplace: MarketplaceConfig;
+  /** The key of the handle hashes that link accounts; unset, the database keeps one of its own. */
+  readonly handleKey: string | undefined;
 }
 
 const Whole = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -135,6 +137,7 @@ const Env = z.object({
     .optional(),
   LEAKGUARD_DEMO: z.enum(["0", "1"], "LEAKGUARD_DEMO is 0 or 1").default("1"),
   LEAKGUARD_MARKETPLACE: z.string().optional(),
+  LEAKGUARD_HANDLE_KEY: z.string().min(32, "LEAKGUARD_HANDLE_KEY has at least 32 characters").optional(),
 });
 
 export type ConfigResult = { ok: true; config: ServerConfig } | { ok: false; problems: string[] };
@@ -159,6 +162,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       apiKeyHashes: Object.freeze(e.LEAKGUARD_API_KEY_HASHES?.split(",") ?? []),
       seedDemo: e.LEAKGUARD_DEMO === "1",
       marketplace: marketplace.value,
+      handleKey: e.LEAKGUARD_HANDLE_KEY,
     }),
   };
 }

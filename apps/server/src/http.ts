@@ -62,6 +62,8 @@ export interface RouteDeps {
   db: Db;
   now: () => Date;
   config: MarketplaceConfig;
+  /** The key of the handle hashes that link accounts (HMAC-SHA256). */
+  handleKey: string;
 }
 
 export type ZodApp = FastifyInstance<

@@ -26,7 +26,13 @@ if (apiKeyHashes.length === 0) {
 const db = await openConfiguredDb(config);
 const applied = await migrate(db);
 const seeded = config.seedDemo ? await seedDemo(db, new Date()) : false;
-const app = await buildApp({ db, apiKeyHashes, logger: false, marketplace: config.marketplace });
+const app = await buildApp({
+  db,
+  apiKeyHashes,
+  logger: false,
+  marketplace: config.marketplace,
+  ...(config.handleKey === undefined ? {} : { handleKey: config.handleKey }),
+});
 const url = await app.listen({ host: config.host, port: config.port });
 
 console.log(`Leakguard API on ${url} (reference: ${url}/docs, OpenAPI: ${url}/openapi.json)`);

@@ -241,4 +241,31 @@ describe.each(engines)("messages are screened before delivery, on $name", ({ ope
     const top = risk.json<{ top: { signal: string; occurrences: number }[] }>().top;
     expect(top.find((t) => t.signal === "counterparty_report")?.occurrences).toBe(1);
   });
+
+  it("links accounts that use the same handle, on keyed hashes, and flags each of them", async () => {
+    const text = "You can reach me at +44 7700 900123 anytime.";
+    await send("fre_u", "cli_t", text);
+    await send("fre_s", "cli_u", "Reach me at +44 7700 900123 please");
+    const linked = await app.inject({ url: "/v1/accounts/fre_s/linked", headers: as("agt_s") });
+    const body = linked.json<{
+      linked: { accountId: string; shared: { kind: string; hashPrefix: string }[] }[];
+    }>();
+    expect(body.linked.map((l) => [l.accountId, l.shared.map((s) => s.kind)])).toEqual([
+      ["fre_u", ["phone"]],
+    ]);
+    expect(body.linked[0]?.shared[0]?.hashPrefix).toMatch(/^[0-9a-f]{12}$/);
+    // The handle itself is nowhere in the answer.
+    expect(JSON.stringify(body)).not.toContain("7700");
+    const sightings = await db().query<{ handle_hash: string }>("SELECT handle_hash FROM handle_sightings");
+    expect(JSON.stringify(sightings.rows)).not.toContain("7700");
+    for (const who of ["fre_s", "fre_u"]) {
+      const risk = await app.inject({ url: `/v1/accounts/${who}/risk`, headers: as("agt_s") });
+      expect(risk.json<{ top: { signal: string }[] }>().top.map((t) => t.signal)).toContain(
+        "handle_shared_across_accounts",
+      );
+    }
+    expect((await app.inject({ url: "/v1/accounts/fre_s/linked", headers: as("fre_s") })).statusCode).toBe(
+      403,
+    );
+  });
 });

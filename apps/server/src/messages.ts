@@ -110,7 +110,7 @@ function fullView(m: StoredMessage): MessageView {
 const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex");
 
 export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
-  const { db, now, config } = deps;
+  const { db, now, config, handleKey } = deps;
 
   r.post(
     "/messages",
@@ -172,7 +172,7 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
         db,
         { id, senderId: sender.id, recipientId, text },
         at,
-        screening(sender, text, at, config, { confirmed: confirmationToken !== undefined }),
+        screening(sender, text, at, config, { confirmed: confirmationToken !== undefined, handleKey }),
         { confirmed: confirmationToken !== undefined },
       );
       if (!sent.ok) return fail(reply, sent.code, sent.message);

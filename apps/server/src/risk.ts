@@ -1,4 +1,4 @@
-import { getAccount, getRelationship, signalEventsOf } from "@leakguard/store";
+import { getAccount, getRelationship, linkedAccounts, signalEventsOf } from "@leakguard/store";
 import { riskOf, SIGNALS, type SignalEvent, type SignalId } from "@leakguard/trust";
 import { z } from "zod";
 import { callerHas, errors, fail, Id, type RouteDeps, type ZodApp } from "./http.js";
@@ -47,6 +47,36 @@ export function riskRoutes(r: ZodApp, deps: RouteDeps): void {
       if ((await getAccount(db, request.params.id)) === null)
         return fail(reply, "account_not_found", `no account ${request.params.id}`);
       return riskJson(await signalEventsOf(db, { accountId: request.params.id }), now());
+    },
+  );
+
+  r.get(
+    "/accounts/:id/linked",
+    {
+      schema: {
+        summary: "Accounts that share a contact or payment handle with this one (agents, admins)",
+        description:
+          "Handles are matched on keyed hashes; only the kind and a prefix of the hash are shown, never the handle.",
+        params: z.object({ id: Id }),
+        response: {
+          200: z.object({
+            linked: z.array(
+              z.object({
+                accountId: z.string(),
+                shared: z.array(z.object({ kind: z.string(), hashPrefix: z.string() })),
+              }),
+            ),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      if (!callerHas(request.caller.actingAs, "read_any"))
+        return fail(reply, "forbidden", "linked accounts are for trust & safety");
+      if ((await getAccount(db, request.params.id)) === null)
+        return fail(reply, "account_not_found", `no account ${request.params.id}`);
+      return { linked: await linkedAccounts(db, request.params.id) };
     },
   );
 

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import {
   createConversationScanner,
   DEFAULT_POLICY,
@@ -31,7 +32,7 @@ export function screening(
   text: string,
   now: Date,
   config: MarketplaceConfig,
-  options: { confirmed?: boolean; basePolicy?: Policy } = {},
+  options: { confirmed?: boolean; basePolicy?: Policy; handleKey?: string } = {},
 ): (context: MessageContext) => Screening {
   const basePolicy = options.basePolicy ?? DEFAULT_POLICY;
   const senderId = sender.id;
@@ -77,6 +78,9 @@ export function screening(
       stage,
       scan: record,
       signals,
+      ...(options.handleKey === undefined
+        ? {}
+        : { handleHashes: handleHashes(result.handles, options.handleKey) }),
     };
   };
 }
@@ -91,4 +95,12 @@ function signalsOf(result: ScanResult, stage: Stage, inWindow: boolean, confirme
     signals.add("details_split_across_messages");
   if (confirmedNudge && result.verdict === "nudge") signals.add("nudge_overridden");
   return [...signals];
+}
+
+/** Keyed hashes of "kind:value" handles: the same handle gives the same hash under one deployment's key, and nothing without it. */
+export function handleHashes(handles: readonly string[], key: string): { kind: string; hash: string }[] {
+  return [...new Set(handles)].map((h) => ({
+    kind: h.slice(0, h.indexOf(":")),
+    hash: createHmac("sha256", key).update(h).digest("hex"),
+  }));
 }

@@ -33,6 +33,9 @@ export {
 } from "./ledger.js";
 export {
   heldMessages,
+  instanceSecret,
+  type LinkedAccount,
+  linkedAccounts,
   type MessageContext,
   type MessageDelivery,
   type MessageReport,

@@ -46,6 +46,8 @@ export interface Screening {
   scan: unknown;
   /** Red-flag signals this message raises about its sender, recorded with it. */
   signals: string[];
+  /** Keyed hashes of the contact and payment handles in it, to link accounts that share one. */
+  handleHashes?: { kind: string; hash: string }[];
 }
 
 export type SendOutcome =
@@ -108,6 +110,7 @@ export async function sendMessage(
         "INSERT INTO signal_events (account_id, relationship_id, signal, at, message_id) VALUES ($1, $2, $3, $4, $5)",
         [message.senderId, pair.value.id, signal, now, message.id],
       );
+    await recordHandles(tx, message.senderId, message.id, screening.handleHashes ?? [], now);
     const stored = await messageById(tx, message.id);
     if (stored === null) throw new Error(`message ${message.id} could not be read back`);
     return ok({ kind: "stored", message: stored });
@@ -438,4 +441,76 @@ export async function reportsList(db: Queryable, limit = 200): Promise<MessageRe
     note: r.note,
     reportedAt: new Date(r.reported_at),
   }));
+}
+
+/**
+ * Records where each handle was seen. When an account is first seen with a
+ * handle other accounts already used, each of them (the newcomer included)
+ * gets a `handle_shared_across_accounts` signal: the link is news to all.
+ */
+async function recordHandles(
+  tx: Queryable,
+  accountId: string,
+  messageId: string,
+  handles: readonly { kind: string; hash: string }[],
+  now: Date,
+): Promise<void> {
+  for (const h of handles) {
+    const inserted = await tx.query(
+      `INSERT INTO handle_sightings (handle_hash, kind, account_id, first_message_id, first_seen_at)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (handle_hash, account_id) DO NOTHING RETURNING account_id`,
+      [h.hash, h.kind, accountId, messageId, now],
+    );
+    if (inserted.rows.length === 0) continue;
+    const others = (
+      await tx.query<{ account_id: string }>(
+        "SELECT account_id FROM handle_sightings WHERE handle_hash = $1 AND account_id <> $2",
+        [h.hash, accountId],
+      )
+    ).rows.map((r) => r.account_id);
+    if (others.length === 0) continue;
+    for (const id of [accountId, ...others])
+      await tx.query(
+        "INSERT INTO signal_events (account_id, signal, at, message_id) VALUES ($1, 'handle_shared_across_accounts', $2, $3)",
+        [id, now, messageId],
+      );
+  }
+}
+
+export interface LinkedAccount {
+  accountId: string;
+  /** The handles shared, by kind and a prefix of the keyed hash (never the handle itself). */
+  shared: { kind: string; hashPrefix: string }[];
+}
+
+/** The accounts that share at least one handle with `accountId`. */
+export async function linkedAccounts(db: Queryable, accountId: string): Promise<LinkedAccount[]> {
+  const rows = (
+    await db.query<{ account_id: string; kind: string; handle_hash: string }>(
+      `SELECT o.account_id, o.kind, o.handle_hash FROM handle_sightings m
+       JOIN handle_sightings o ON o.handle_hash = m.handle_hash AND o.account_id <> m.account_id
+       WHERE m.account_id = $1 ORDER BY o.account_id, o.kind, o.handle_hash`,
+      [accountId],
+    )
+  ).rows;
+  const byAccount = new Map<string, LinkedAccount>();
+  for (const r of rows) {
+    const entry = byAccount.get(r.account_id) ?? { accountId: r.account_id, shared: [] };
+    entry.shared.push({ kind: r.kind, hashPrefix: r.handle_hash.slice(0, 12) });
+    byAccount.set(r.account_id, entry);
+  }
+  return [...byAccount.values()];
+}
+
+/** A secret this database keeps for a deployment that did not configure one: made once, then read. */
+export async function instanceSecret(db: Queryable, name: string, make: () => string): Promise<string> {
+  await db.query("INSERT INTO instance_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", [
+    name,
+    make(),
+  ]);
+  const row = (
+    await db.query<{ value: string }>("SELECT value FROM instance_secrets WHERE name = $1", [name])
+  ).rows[0];
+  if (row === undefined) throw new Error(`instance secret ${name} could not be read back`);
+  return row.value;
 }
