@@ -29,6 +29,7 @@ import {
 } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { authenticate, type Caller } from "./auth.js";
+import { caseRoutes } from "./cases.js";
 import { contractRoutes } from "./contracts.js";
 import { hourlyRoutes } from "./hourly.js";
 import { callerHas, errors, fail, Id, IdempotencyKey, idempotencyKeyOf, mayReadAccount } from "./http.js";
@@ -344,6 +345,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       relationshipRoutes(r, deps);
       messageRoutes(r, deps);
       riskRoutes(r, deps);
+      caseRoutes(r, deps);
       contractRoutes(r, deps);
       done();
     },

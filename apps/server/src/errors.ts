@@ -1,6 +1,7 @@
 import type { ConversionFeeCode, StatusChangeCode } from "@leakguard/domain";
 import type {
   ActCode,
+  CaseCode,
   HourlyCode,
   InvoiceActCode,
   PeopleCode,
@@ -33,6 +34,7 @@ export type ApiCode =
   | StatusChangeCode
   | ReviewCode
   | ReportCode
+  | CaseCode
   | ConversionFeeCode;
 
 /**
@@ -63,6 +65,10 @@ export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
   message_not_found: 404,
   message_not_held: 409,
   cannot_report_own_message: 422,
+  case_not_found: 404,
+  case_claimed: 409,
+  case_not_claimed_by_you: 409,
+  case_closed: 409,
   status_unchanged: 409,
   own_status: 403,
   reason_required: 422,

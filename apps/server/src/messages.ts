@@ -15,6 +15,7 @@ import {
   useNudge,
 } from "@leakguard/store";
 import { z } from "zod";
+import { openCaseIfDue } from "./cases.js";
 import {
   actorFor,
   callerHas,
@@ -196,7 +197,11 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
           expiresAt: expiresAt.toISOString(),
         });
       }
-      const view = viewOf(sent.value.message, sender);
+      // A held message, or a risk crossing the threshold, opens (or raises) the sender's case.
+      const stored = sent.value.message;
+      if (stored.sentAt.getTime() === at.getTime())
+        await openCaseIfDue(db, sender.id, stored.delivery === "held" ? "held_message" : "message", at);
+      const view = viewOf(stored, sender);
       if (view === null) throw new Error("a sender always sees their own message");
       return reply.code(201).send(view);
     },
@@ -313,6 +318,7 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
         now(),
       );
       if (!reported.ok) return fail(reply, reported.code, reported.message);
+      if (reported.value.first) await openCaseIfDue(db, m.senderId, "report", now());
       const r = reported.value.report;
       return reply
         .code(reported.value.first ? 201 : 200)

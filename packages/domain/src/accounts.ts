@@ -48,13 +48,13 @@ export function canAct(account: Pick<Account, "status">): boolean {
  * only. Agents read everything and decide disputes; admins also manage
  * accounts (create any role, change an account's status with a reason).
  */
-export type Scope = "read_any" | "decide_disputes" | "review_messages" | "manage_accounts";
+export type Scope = "read_any" | "decide_disputes" | "review_messages" | "handle_cases" | "manage_accounts";
 
 export const SCOPES_OF: Readonly<Record<Role, readonly Scope[]>> = Object.freeze({
   client: [],
   freelancer: [],
-  agent: ["read_any", "decide_disputes", "review_messages"],
-  admin: ["read_any", "decide_disputes", "review_messages", "manage_accounts"],
+  agent: ["read_any", "decide_disputes", "review_messages", "handle_cases"],
+  admin: ["read_any", "decide_disputes", "review_messages", "handle_cases", "manage_accounts"],
 });
 
 export function hasScope(account: Pick<Account, "role">, scope: Scope): boolean {

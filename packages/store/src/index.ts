@@ -1,4 +1,15 @@
 /** @leakguard/store: the PostgreSQL store (PGlite embedded, or a server), its migrations and repositories. */
+
+export {
+  type Case,
+  type CaseCode,
+  type CaseFilter,
+  type CaseReason,
+  claimCase,
+  getCase,
+  listCases,
+  openOrRaiseCase,
+} from "./cases.js";
 export { type Db, type DbOptions, openDb, type Queryable } from "./db.js";
 export {
   type ContractTerms,

@@ -1,0 +1,149 @@
+import { createHash } from "node:crypto";
+import { err, ok, type Result } from "@leakguard/domain";
+import type { Db, Queryable } from "./db.js";
+
+/**
+ * Trust & safety cases: one open case per subject. An event that concerns a
+ * subject opens their case or, if one is open, raises its priority; agents
+ * claim a case (it is then theirs alone) and release it.
+ */
+
+export type CaseReason = "held_message" | "report" | "risk_threshold";
+
+export interface Case {
+  id: string;
+  subjectId: string;
+  status: "open" | "closed";
+  openedAt: Date;
+  openedBecause: CaseReason;
+  priority: number;
+  updatedAt: Date;
+  assigneeId?: string;
+  claimedAt?: Date;
+  closedAt?: Date;
+}
+
+interface CaseRow extends Record<string, unknown> {
+  id: string;
+  subject_id: string;
+  status: "open" | "closed";
+  opened_at: Date;
+  opened_because: CaseReason;
+  priority: number;
+  updated_at: Date;
+  assignee_id: string | null;
+  claimed_at: Date | null;
+  closed_at: Date | null;
+}
+
+function caseOf(r: CaseRow): Case {
+  return {
+    id: r.id,
+    subjectId: r.subject_id,
+    status: r.status,
+    openedAt: new Date(r.opened_at),
+    openedBecause: r.opened_because,
+    priority: r.priority,
+    updatedAt: new Date(r.updated_at),
+    ...(r.assignee_id === null ? {} : { assigneeId: r.assignee_id }),
+    ...(r.claimed_at === null ? {} : { claimedAt: new Date(r.claimed_at) }),
+    ...(r.closed_at === null ? {} : { closedAt: new Date(r.closed_at) }),
+  };
+}
+
+/**
+ * Opens the subject's case, or raises the open one's priority to `priority`
+ * if that is higher. Racing openers agree on one case: the unique index on
+ * open cases decides, the loser updates it.
+ */
+export async function openOrRaiseCase(
+  db: Queryable,
+  subjectId: string,
+  because: CaseReason,
+  priority: number,
+  now: Date,
+): Promise<Case> {
+  const p = Math.max(0, Math.min(100, Math.round(priority)));
+  const id = `case_${createHash("sha256").update(`${subjectId}\n${now.toISOString()}\n${because}`).digest("hex").slice(0, 24)}`;
+  await db.query(
+    `INSERT INTO cases (id, subject_id, opened_at, opened_because, priority, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $3)
+     ON CONFLICT (subject_id) WHERE status = 'open'
+     DO UPDATE SET priority = GREATEST(cases.priority, EXCLUDED.priority), updated_at = EXCLUDED.updated_at`,
+    [id, subjectId, now, because, p],
+  );
+  const row = (
+    await db.query<CaseRow>("SELECT * FROM cases WHERE subject_id = $1 AND status = 'open'", [subjectId])
+  ).rows[0];
+  if (row === undefined) throw new Error(`the case of ${subjectId} could not be read back`);
+  return caseOf(row);
+}
+
+export interface CaseFilter {
+  status?: "open" | "closed";
+  /** An agent's id, or "none" for unclaimed cases. */
+  assignee?: string;
+  sort?: "priority" | "age";
+  limit?: number;
+}
+
+/** The queue: open cases by default, highest priority first (then oldest). */
+export async function listCases(db: Queryable, filter: CaseFilter = {}): Promise<Case[]> {
+  const where: string[] = ["status = $1"];
+  const params: unknown[] = [filter.status ?? "open"];
+  if (filter.assignee === "none") where.push("assignee_id IS NULL");
+  else if (filter.assignee !== undefined) {
+    params.push(filter.assignee);
+    where.push(`assignee_id = $${params.length}`);
+  }
+  params.push(filter.limit ?? 200);
+  const order = filter.sort === "age" ? "opened_at, id" : "priority DESC, opened_at, id";
+  return (
+    await db.query<CaseRow>(
+      `SELECT * FROM cases WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT $${params.length}`,
+      params,
+    )
+  ).rows.map(caseOf);
+}
+
+export async function getCase(db: Queryable, id: string): Promise<Case | null> {
+  const row = (await db.query<CaseRow>("SELECT * FROM cases WHERE id = $1", [id])).rows[0];
+  return row === undefined ? null : caseOf(row);
+}
+
+export type CaseCode = "case_not_found" | "case_claimed" | "case_not_claimed_by_you" | "case_closed";
+
+/** An agent claims a case (it is then locked to them) or releases their claim, under the case's row lock. */
+export async function claimCase(
+  db: Db,
+  id: string,
+  agentId: string,
+  claim: boolean,
+  now: Date,
+): Promise<Result<Case, CaseCode>> {
+  return db.transaction(async (tx) => {
+    const row = (await tx.query<CaseRow>("SELECT * FROM cases WHERE id = $1 FOR UPDATE", [id])).rows[0];
+    if (row === undefined) return err("case_not_found", `no case ${id}`);
+    if (row.status === "closed") return err("case_closed", `case ${id} is closed`);
+    if (claim) {
+      if (row.assignee_id !== null && row.assignee_id !== agentId)
+        return err("case_claimed", `case ${id} is claimed by ${row.assignee_id}`);
+      if (row.assignee_id === agentId) return ok(caseOf(row));
+      await tx.query("UPDATE cases SET assignee_id = $2, claimed_at = $3, updated_at = $3 WHERE id = $1", [
+        id,
+        agentId,
+        now,
+      ]);
+    } else {
+      if (row.assignee_id !== agentId)
+        return err("case_not_claimed_by_you", `case ${id} is not claimed by you`);
+      await tx.query(
+        "UPDATE cases SET assignee_id = NULL, claimed_at = NULL, updated_at = $2 WHERE id = $1",
+        [id, now],
+      );
+    }
+    const after = (await tx.query<CaseRow>("SELECT * FROM cases WHERE id = $1", [id])).rows[0];
+    if (after === undefined) throw new Error(`case ${id} could not be read back`);
+    return ok(caseOf(after));
+  });
+}
