@@ -1,5 +1,5 @@
 import { accounts } from "@leakguard/domain";
-import { balanceOf, issueWeeklyInvoices, messagesOf, relationshipId } from "@leakguard/store";
+import { balanceOf, issueWeeklyInvoices, listCases, messagesOf, relationshipId } from "@leakguard/store";
 import { describe, expect, it } from "vitest";
 import { engines, migratedDb } from "../../../packages/store/src/engines.test-helper.js";
 import { seedDemo } from "./seed.js";
@@ -11,7 +11,13 @@ describe.each(engines)("demo data on $name", ({ open }) => {
   it("is written once, with a conversation, funded escrow and last week's hourly time", async () => {
     expect(await seedDemo(db(), now)).toBe(true);
     expect(await seedDemo(db(), now)).toBe(false);
-    expect(await messagesOf(db(), relationshipId("cli_ana", "fre_maya"))).toHaveLength(4);
+    const messages = await messagesOf(db(), relationshipId("cli_ana", "fre_maya"));
+    expect(messages).toHaveLength(4);
+    // The last asks to pay through PayPal: held, with a case for the agent to find.
+    expect(messages[3]?.delivery).toBe("held");
+    expect((await listCases(db())).map((c) => [c.subjectId, c.openedBecause])).toEqual([
+      ["cli_ana", "held_message"],
+    ]);
     expect(await balanceOf(db(), accounts.escrow("ms_demo_logo"))).toBe(150_000n);
     expect(await balanceOf(db(), accounts.escrow("ms_demo_menu"))).toBe(0n);
     const [issued] = await issueWeeklyInvoices(db(), now);
