@@ -9,22 +9,17 @@ import {
   openOrRaiseCase,
   signalEventsOf,
 } from "@leakguard/store";
-import { riskOf, SIGNALS, type SignalEvent, type SignalId } from "@leakguard/trust";
+import { type Risk, riskOfRecorded } from "@leakguard/trust";
 import { z } from "zod";
 import { errors, fail, Id, type RouteDeps, type ZodApp } from "./http.js";
+import { LinkedAccountSchema } from "./risk.js";
 
 /** A risk at or above this opens a case for the user, whatever raised it. */
 export const CASE_RISK_THRESHOLD = 60;
 
-const known = (s: string): s is SignalId => Object.hasOwn(SIGNALS, s);
-
 /** A user's risk now, from their recorded signals. */
-export async function riskNow(db: Db, accountId: string, now: Date, top = 3) {
-  const events = await signalEventsOf(db, { accountId });
-  const scored: SignalEvent[] = events.flatMap((e) =>
-    known(e.signal) ? [{ signal: e.signal, at: e.at }] : [],
-  );
-  return riskOf(scored, now, top);
+export async function riskNow(db: Db, accountId: string, now: Date, top = 3): Promise<Risk> {
+  return riskOfRecorded(await signalEventsOf(db, { accountId }), now, top);
 }
 
 /**
@@ -137,12 +132,7 @@ export function caseRoutes(r: ZodApp, deps: RouteDeps): void {
             signals: z.array(
               z.object({ signal: z.string(), at: z.string(), messageId: z.string().optional() }),
             ),
-            linked: z.array(
-              z.object({
-                accountId: z.string(),
-                shared: z.array(z.object({ kind: z.string(), hashPrefix: z.string() })),
-              }),
-            ),
+            linked: z.array(LinkedAccountSchema),
           }),
           ...errors,
         },

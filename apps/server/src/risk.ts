@@ -1,7 +1,13 @@
 import { getAccount, getRelationship, linkedAccounts, signalEventsOf } from "@leakguard/store";
-import { riskOf, SIGNALS, type SignalEvent, type SignalId } from "@leakguard/trust";
+import { riskOfRecorded } from "@leakguard/trust";
 import { z } from "zod";
 import { callerHas, errors, fail, Id, type RouteDeps, type ZodApp } from "./http.js";
+
+/** An account linked to another by a shared handle: the kind and a hash prefix, never the handle. */
+export const LinkedAccountSchema = z.object({
+  accountId: z.string(),
+  shared: z.array(z.object({ kind: z.string(), hashPrefix: z.string() })),
+});
 
 const RiskSchema = z.object({
   score: z.number().describe("0 to 100"),
@@ -18,13 +24,8 @@ const RiskSchema = z.object({
     .describe("the signals that contribute most, largest first"),
 });
 
-const known = (s: string): s is SignalId => Object.hasOwn(SIGNALS, s);
-
 function riskJson(events: { signal: string; at: Date }[], now: Date): z.infer<typeof RiskSchema> {
-  const scored: SignalEvent[] = events.flatMap((e) =>
-    known(e.signal) ? [{ signal: e.signal, at: e.at }] : [],
-  );
-  const risk = riskOf(scored, now, 5);
+  const risk = riskOfRecorded(events, now, 5);
   return { score: risk.score, computedAt: now.toISOString(), top: risk.top };
 }
 
@@ -58,17 +59,7 @@ export function riskRoutes(r: ZodApp, deps: RouteDeps): void {
         description:
           "Handles are matched on keyed hashes; only the kind and a prefix of the hash are shown, never the handle.",
         params: z.object({ id: Id }),
-        response: {
-          200: z.object({
-            linked: z.array(
-              z.object({
-                accountId: z.string(),
-                shared: z.array(z.object({ kind: z.string(), hashPrefix: z.string() })),
-              }),
-            ),
-          }),
-          ...errors,
-        },
+        response: { 200: z.object({ linked: z.array(LinkedAccountSchema) }), ...errors },
       },
     },
     async (request, reply) => {

@@ -13,9 +13,11 @@ export {
   stageOf,
 } from "./send.js";
 export {
+  isSignalId,
   type Risk,
   type RiskContribution,
   riskOf,
+  riskOfRecorded,
   SIGNALS,
   type SignalDefinition,
   type SignalEvent,

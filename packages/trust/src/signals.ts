@@ -144,3 +144,16 @@ export function riskOf(events: readonly SignalEvent[], now: Date, top = 3): Risk
     .sort((a, b) => b.points - a.points || a.signal.localeCompare(b.signal));
   return { score: Math.round(100 * (1 - Math.exp(-total / SATURATION))), top: contributions.slice(0, top) };
 }
+
+export function isSignalId(s: string): s is SignalId {
+  return Object.hasOwn(SIGNALS, s);
+}
+
+/** riskOf over recorded events, whose signal ids are plain strings: ids this version does not know are left out. */
+export function riskOfRecorded(events: readonly { signal: string; at: Date }[], now: Date, top = 3): Risk {
+  return riskOf(
+    events.flatMap((e) => (isSignalId(e.signal) ? [{ signal: e.signal, at: e.at }] : [])),
+    now,
+    top,
+  );
+}
