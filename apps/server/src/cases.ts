@@ -2,44 +2,15 @@ import { type Account, hasScope } from "@leakguard/domain";
 import {
   type Case,
   claimCase,
-  type Db,
   getCase,
   linkedAccounts,
   listCases,
-  openOrRaiseCase,
+  riskNow,
   signalEventsOf,
 } from "@leakguard/store";
-import { type Risk, riskOfRecorded } from "@leakguard/trust";
 import { z } from "zod";
 import { errors, fail, Id, type RouteDeps, type ZodApp } from "./http.js";
 import { LinkedAccountSchema } from "./risk.js";
-
-/** A risk at or above this opens a case for the user, whatever raised it. */
-export const CASE_RISK_THRESHOLD = 60;
-
-/** A user's risk now, from their recorded signals. */
-export async function riskNow(db: Db, accountId: string, now: Date, top = 3): Promise<Risk> {
-  return riskOfRecorded(await signalEventsOf(db, { accountId }), now, top);
-}
-
-/**
- * After an event about a user: a held message or a report opens (or raises)
- * their case; otherwise a risk at the threshold does. The priority is the
- * user's risk then.
- */
-export async function openCaseIfDue(
-  db: Db,
-  subjectId: string,
-  event: "held_message" | "report" | "message",
-  now: Date,
-): Promise<Case | null> {
-  const risk = await riskNow(db, subjectId, now);
-  if (event === "held_message" || event === "report")
-    return openOrRaiseCase(db, subjectId, event, risk.score, now);
-  if (risk.score >= CASE_RISK_THRESHOLD)
-    return openOrRaiseCase(db, subjectId, "risk_threshold", risk.score, now);
-  return null;
-}
 
 const CaseSchema = z.object({
   id: z.string(),

@@ -15,7 +15,6 @@ import {
   useNudge,
 } from "@leakguard/store";
 import { z } from "zod";
-import { openCaseIfDue } from "./cases.js";
 import {
   actorFor,
   callerHas,
@@ -197,11 +196,7 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
           expiresAt: expiresAt.toISOString(),
         });
       }
-      // A held message, or a risk crossing the threshold, opens (or raises) the sender's case.
-      const stored = sent.value.message;
-      if (stored.sentAt.getTime() === at.getTime())
-        await openCaseIfDue(db, sender.id, stored.delivery === "held" ? "held_message" : "message", at);
-      const view = viewOf(stored, sender);
+      const view = viewOf(sent.value.message, sender);
       if (view === null) throw new Error("a sender always sees their own message");
       return reply.code(201).send(view);
     },
@@ -318,7 +313,6 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
         now(),
       );
       if (!reported.ok) return fail(reply, reported.code, reported.message);
-      if (reported.value.first) await openCaseIfDue(db, m.senderId, "report", now());
       const r = reported.value.report;
       return reply
         .code(reported.value.first ? 201 : 200)

@@ -10,7 +10,6 @@ import {
   sendMessage,
   setPassword,
 } from "@leakguard/store";
-import { openCaseIfDue } from "./cases.js";
 import { screening } from "./screening.js";
 
 /** Every demo account signs in with this password (POST /v1/sessions). */
@@ -64,7 +63,7 @@ export async function seedDemo(db: Db, now: Date): Promise<boolean> {
   ];
   for (const [i, [from, to, text]] of lines.entries()) {
     const at = minutesAgo(60 - i * 10);
-    // Screened like any message: the last one is held for review and opens a case, as the server would.
+    // Screened like any message: the last one is held for review, which opens a case.
     const sent = await sendMessage(
       db,
       { id: `msg_demo_${i + 1}`, senderId: from, recipientId: to, text },
@@ -73,8 +72,6 @@ export async function seedDemo(db: Db, now: Date): Promise<boolean> {
       { confirmed: true },
     );
     if (!sent.ok) throw new Error(`demo message ${i + 1}: ${sent.message}`);
-    if (sent.value.kind === "stored" && sent.value.message.delivery === "held")
-      await openCaseIfDue(db, from, "held_message", at);
   }
 
   // A fixed-price contract: the logo funded into escrow, the menu not yet.

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { err, ok, type Result } from "@leakguard/domain";
+import { type Risk, riskOfRecorded } from "@leakguard/trust";
 import type { Db, Queryable } from "./db.js";
+import { signalEventsOf } from "./signals.js";
 
 /**
  * Trust & safety cases: one open case per subject. An event that concerns a
@@ -146,4 +148,31 @@ export async function claimCase(
     if (after === undefined) throw new Error(`case ${id} could not be read back`);
     return ok(caseOf(after));
   });
+}
+
+/** A risk at or above this opens a case for the user, whatever raised it. */
+export const CASE_RISK_THRESHOLD = 60;
+
+/** A user's risk now, from their recorded signals. */
+export async function riskNow(db: Queryable, accountId: string, now: Date, top = 3): Promise<Risk> {
+  return riskOfRecorded(await signalEventsOf(db, { accountId }), now, top);
+}
+
+/**
+ * After an event about a user, in the event's own transaction: a held
+ * message or a report opens (or raises) their case; otherwise a risk at the
+ * threshold does. The priority is the user's risk then.
+ */
+export async function openCaseIfDue(
+  db: Queryable,
+  subjectId: string,
+  event: "held_message" | "report" | "message",
+  now: Date,
+): Promise<Case | null> {
+  const risk = await riskNow(db, subjectId, now);
+  if (event === "held_message" || event === "report")
+    return openOrRaiseCase(db, subjectId, event, risk.score, now);
+  if (risk.score >= CASE_RISK_THRESHOLD)
+    return openOrRaiseCase(db, subjectId, "risk_threshold", risk.score, now);
+  return null;
 }

@@ -1,6 +1,7 @@
 /** @leakguard/store: the PostgreSQL store (PGlite embedded, or a server), its migrations and repositories. */
 
 export {
+  CASE_RISK_THRESHOLD,
   type Case,
   type CaseCode,
   type CaseFilter,
@@ -8,7 +9,9 @@ export {
   claimCase,
   getCase,
   listCases,
+  openCaseIfDue,
   openOrRaiseCase,
+  riskNow,
 } from "./cases.js";
 export { type Db, type DbOptions, openDb, type Queryable } from "./db.js";
 export {
@@ -64,7 +67,6 @@ export {
   type SendOutcome,
   type StoredMessage,
   sendMessage,
-  signalEventsOf,
   useNudge,
 } from "./messages.js";
 export { MIGRATIONS_DIR, migrate } from "./migrate.js";
@@ -98,3 +100,4 @@ export {
   signIn,
   signOut,
 } from "./sessions.js";
+export { signalEventsOf } from "./signals.js";

@@ -1,5 +1,6 @@
 import { err, ok, type Relationship, type Result } from "@leakguard/domain";
 import type { ContractState } from "@leakguard/trust";
+import { openCaseIfDue } from "./cases.js";
 import type { Db, Queryable } from "./db.js";
 import { findRelationship, getAccount, type PeopleCode, relationshipFor } from "./people.js";
 
@@ -111,6 +112,7 @@ export async function sendMessage(
         [message.senderId, pair.value.id, signal, now, message.id],
       );
     await recordHandles(tx, message.senderId, message.id, screening.handleHashes ?? [], now);
+    await openCaseIfDue(tx, message.senderId, delivery === "held" ? "held_message" : "message", now);
     const stored = await messageById(tx, message.id);
     if (stored === null) throw new Error(`message ${message.id} could not be read back`);
     return ok({ kind: "stored", message: stored });
@@ -341,27 +343,6 @@ export async function useNudge(
   });
 }
 
-/** Signal events about an account, or within a pair, oldest first. */
-export async function signalEventsOf(
-  db: Queryable,
-  subject: { accountId: string } | { relationshipId: string },
-  limit = 1000,
-): Promise<{ signal: string; at: Date; accountId: string; messageId?: string }[]> {
-  const [column, id] =
-    "accountId" in subject ? ["account_id", subject.accountId] : ["relationship_id", subject.relationshipId];
-  return (
-    await db.query<{ signal: string; at: Date; account_id: string; message_id: string | null }>(
-      `SELECT signal, at, account_id, message_id FROM signal_events WHERE ${column} = $1 ORDER BY at, id LIMIT $2`,
-      [id, limit],
-    )
-  ).rows.map((r) => ({
-    signal: r.signal,
-    at: new Date(r.at),
-    accountId: r.account_id,
-    ...(r.message_id === null ? {} : { messageId: r.message_id }),
-  }));
-}
-
 export type ReportReason = "off_platform_payment" | "contact_details" | "off_platform_work" | "other";
 
 export interface MessageReport {
@@ -396,11 +377,13 @@ export async function reportMessage(
       [report.messageId, report.reporterId, report.reason, report.note, now],
     );
     const first = inserted.rows.length > 0;
-    if (first)
+    if (first) {
       await tx.query(
         "INSERT INTO signal_events (account_id, relationship_id, signal, at, message_id) VALUES ($1, $2, 'counterparty_report', $3, $4)",
         [m.senderId, m.relationshipId, now, m.id],
       );
+      await openCaseIfDue(tx, m.senderId, "report", now);
+    }
     const row = (
       await tx.query<{ reason: ReportReason; note: string; reported_at: Date }>(
         "SELECT reason, note, reported_at FROM message_reports WHERE message_id = $1 AND reporter_id = $2",
