@@ -1,6 +1,7 @@
 import { type Account, hasScope } from "@leakguard/domain";
 import {
   type Case,
+  caseCounts,
   claimCase,
   getCase,
   linkedAccounts,
@@ -72,11 +73,7 @@ export function caseRoutes(r: ZodApp, deps: RouteDeps): void {
         ...(assignee === undefined ? {} : { assignee }),
         ...(q.sort === undefined ? {} : { sort: q.sort }),
       });
-      const open = await listCases(db, { limit: 10_000 });
-      return {
-        cases: cases.map(caseJson),
-        counts: { open: open.length, unclaimed: open.filter((c) => c.assigneeId === undefined).length },
-      };
+      return { cases: cases.map(caseJson), counts: await caseCounts(db) };
     },
   );
 

@@ -75,19 +75,13 @@ type MessageView = z.infer<typeof MessageSchema>;
  * delivered to them, as shown (masked where details were masked).
  */
 function viewOf(m: StoredMessage, viewer: Pick<Account, "id" | "role"> | null): MessageView | null {
-  if (viewer === null || hasScope(viewer, "review_messages")) return fullView(m);
-  const record = m.scan as Partial<ScreeningRecord> | undefined;
-  const base = {
-    id: m.id,
-    relationshipId: m.relationshipId,
-    senderId: m.senderId,
-    verdict: m.verdict,
-    delivery: m.delivery,
-    sentAt: m.sentAt.toISOString(),
-  };
-  const explanations = record?.explanations ?? [];
-  if (viewer.id === m.senderId) return { ...base, text: m.text, shownText: m.shownText, explanations };
-  return m.delivery === "delivered" ? { ...base, text: m.shownText } : null;
+  const full = fullView(m);
+  if (viewer === null || hasScope(viewer, "review_messages")) return full;
+  const { findings: _agentsOnly, ...own } = full;
+  if (viewer.id === m.senderId) return own;
+  if (m.delivery !== "delivered") return null;
+  const { shownText: _same, explanations: _sendersOnly, ...delivered } = own;
+  return { ...delivered, text: m.shownText };
 }
 
 /** Everything about a message, for agents: the original, what was shown, why, and the findings. */

@@ -38,11 +38,9 @@ export function screening(
   const senderId = sender.id;
   return ({ pair, contracts, recent }) => {
     const stage = stageOf(contracts);
-    const policy = policyForPair(basePolicy, {
-      stage,
-      inOffPlatformWindow: inOffPlatformWindow(pair, now, config),
-      converted: pair.conversionPaidAt !== undefined,
-    });
+    const inWindow = inOffPlatformWindow(pair, now, config);
+    const converted = pair.conversionPaidAt !== undefined;
+    const policy = policyForPair(basePolicy, { stage, inOffPlatformWindow: inWindow, converted });
     // The sender's locale hints at how they write phone numbers (their region's formats first).
     const scanner = createConversationScanner({
       stage,
@@ -67,10 +65,7 @@ export function screening(
       explanations: decision.explanations,
       ...(result.error === undefined ? {} : { error: result.error }),
     };
-    const converted = pair.conversionPaidAt !== undefined;
-    const signals = converted
-      ? []
-      : signalsOf(result, stage, inOffPlatformWindow(pair, now, config), options.confirmed === true);
+    const signals = converted ? [] : signalsOf(result, stage, inWindow, options.confirmed === true);
     return {
       verdict: decision.verdict,
       delivery: decision.delivery,

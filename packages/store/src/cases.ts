@@ -108,6 +108,17 @@ export async function listCases(db: Queryable, filter: CaseFilter = {}): Promise
   ).rows.map(caseOf);
 }
 
+/** How many cases are open, and how many of those nobody has claimed. */
+export async function caseCounts(db: Queryable): Promise<{ open: number; unclaimed: number }> {
+  const row = (
+    await db.query<{ open: string; unclaimed: string }>(
+      `SELECT COUNT(*)::text AS open, COUNT(*) FILTER (WHERE assignee_id IS NULL)::text AS unclaimed
+       FROM cases WHERE status = 'open'`,
+    )
+  ).rows[0];
+  return { open: Number(row?.open ?? 0), unclaimed: Number(row?.unclaimed ?? 0) };
+}
+
 export async function getCase(db: Queryable, id: string): Promise<Case | null> {
   const row = (await db.query<CaseRow>("SELECT * FROM cases WHERE id = $1", [id])).rows[0];
   return row === undefined ? null : caseOf(row);

@@ -6,6 +6,7 @@ export {
   type CaseCode,
   type CaseFilter,
   type CaseReason,
+  caseCounts,
   claimCase,
   getCase,
   listCases,

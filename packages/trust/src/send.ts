@@ -43,6 +43,9 @@ export function stageOf(contracts: readonly ContractState[]): Stage {
 
 const ALLOW_ALL: Record<Stage, Action> = { pre_contract: "allow", contract_active: "allow" };
 
+/** Pair policies already resolved, per base policy and pair state. */
+const derived = new WeakMap<Policy, Map<string, Policy>>();
+
 /**
  * The policy for one pair. A converted pair may work and pay outside: every
  * rule is allowed (findings are still recorded). Once the off-platform
@@ -51,12 +54,20 @@ const ALLOW_ALL: Record<Stage, Action> = { pre_contract: "allow", contract_activ
  */
 export function policyForPair(base: Policy, pair: PairState): Policy {
   if (!pair.converted && pair.inOffPlatformWindow) return base;
+  const state = pair.converted ? "converted" : "window_ended";
+  // Resolved (validated and frozen) once per base policy and state, not on every message sent.
+  const variants = derived.get(base) ?? new Map<string, Policy>();
+  derived.set(base, variants);
+  const known = variants.get(state);
+  if (known !== undefined) return known;
   const lifted: EnforcedRule[] = pair.converted ? ["P1", "P2", "C1", "C2"] : ["P1", "P2"];
-  return resolvePolicy({
+  const policy = resolvePolicy({
     ...base,
-    version: `${base.version}+${pair.converted ? "converted" : "window_ended"}`,
+    version: `${base.version}+${state}`,
     rules: { ...base.rules, ...Object.fromEntries(lifted.map((r) => [r, ALLOW_ALL])) },
   });
+  variants.set(state, policy);
+  return policy;
 }
 
 /** deliver: as shown; confirm: only once the sender confirms the reminder; hold: for an agent's review. */
