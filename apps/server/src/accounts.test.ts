@@ -43,14 +43,14 @@ describe.each(engines)("admin and agent scopes over HTTP on $name", ({ open }) =
     const suspended = await setStatus(as("adm_1"), "cli_1", "suspended", "paid outside after a warning");
     expect(suspended.statusCode).toBe(200);
     expect(suspended.json<{ status: string }>().status).toBe("suspended");
-    // Suspended: the account may read, not act.
+    // Suspended: the account reaches only its notices, questions and appeals.
     const send = await app.inject({
       method: "POST",
       url: "/v1/messages",
       headers: as("cli_1"),
       payload: { recipientId: "fre_1", text: "hello" },
     });
-    expect(send.json<ErrorBody>().error.code).toBe("account_cannot_act");
+    expect(send.json<ErrorBody>().error.code).toBe("account_suspended");
     expect((await setStatus(platform, "cli_1", "active", "appeal upheld")).statusCode).toBe(200);
     const history = await app.inject({ url: "/v1/accounts/cli_1/status-changes", headers: as("cli_1") });
     expect(history.json<{ changes: unknown[] }>().changes).toEqual([

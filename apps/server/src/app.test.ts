@@ -201,7 +201,7 @@ describe.each(engines)("HTTP API on $name", ({ open }) => {
     expect(other.json<ErrorBody>().error.code).toBe("message_id_reused");
   });
 
-  it("lets a suspended account read but not act", async () => {
+  it("lets a suspended account reach only its notices and appeals; a restricted one may not message", async () => {
     await app.inject({
       method: "POST",
       url: "/v1/accounts",
@@ -222,16 +222,41 @@ describe.each(engines)("HTTP API on $name", ({ open }) => {
       payload: { recipientId: "fre_a", text: "pay me outside" },
     });
     expect(send.statusCode).toBe(403);
-    expect(send.json<ErrorBody>().error.code).toBe("account_cannot_act");
+    expect(send.json<ErrorBody>().error.code).toBe("account_suspended");
     const contract = await app.inject({
       method: "POST",
       url: "/v1/contracts/fixed-price",
       headers: as("cli_s"),
       payload: { freelancerId: "fre_a", currency: "USD", milestones: [{ amount: "100" }] },
     });
-    expect(contract.json<ErrorBody>().error.code).toBe("account_cannot_act");
+    expect(contract.json<ErrorBody>().error.code).toBe("account_suspended");
+    const pairs = await app.inject({ url: "/v1/accounts/cli_s/relationships", headers: as("cli_s") });
+    expect(pairs.json<ErrorBody>().error.code).toBe("account_suspended");
     const own = await app.inject({ url: "/v1/accounts/cli_s", headers: as("cli_s") });
     expect(own.json<{ status: string }>().status).toBe("suspended");
+    const notices = await app.inject({ url: "/v1/accounts/cli_s/notices", headers: as("cli_s") });
+    expect(notices.json<{ status: string }>().status).toBe("suspended");
+    // Restricted: no messages, but the work and the money go on.
+    await app.inject({
+      method: "POST",
+      url: "/v1/accounts/cli_s/status",
+      headers: bearer,
+      payload: { status: "restricted", reason: "suspension eased to a restriction" },
+    });
+    const again = await app.inject({
+      method: "POST",
+      url: "/v1/messages",
+      headers: as("cli_s"),
+      payload: { recipientId: "fre_a", text: "hello again" },
+    });
+    expect(again.json<ErrorBody>().error.code).toBe("account_cannot_act");
+    const work = await app.inject({
+      method: "POST",
+      url: "/v1/contracts/fixed-price",
+      headers: as("cli_s"),
+      payload: { freelancerId: "fre_a", currency: "USD", milestones: [{ amount: "100" }] },
+    });
+    expect(work.statusCode).toBe(201);
   });
 
   it("answers an unknown route with a coded 404", async () => {

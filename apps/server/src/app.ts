@@ -4,7 +4,6 @@ import fastifySwaggerUi from "@fastify/swagger-ui";
 import {
   ACCOUNT_STATUSES,
   type AccountStatus,
-  canAct,
   DEFAULT_CONFIG,
   type MarketplaceConfig,
 } from "@leakguard/domain";
@@ -31,6 +30,7 @@ import { z } from "zod";
 import { authenticate, type Caller } from "./auth.js";
 import { caseRoutes } from "./cases.js";
 import { contractRoutes } from "./contracts.js";
+import { enforcementRoutes } from "./enforcement.js";
 import { hourlyRoutes } from "./hourly.js";
 import { callerHas, errors, fail, Id, IdempotencyKey, idempotencyKeyOf, mayReadAccount } from "./http.js";
 import { invoiceRoutes } from "./invoices.js";
@@ -71,6 +71,22 @@ declare module "fastify" {
  * Builds the API without listening, so tests drive it with `inject()` and
  * main.ts decides the port.
  */
+/** What a suspended or removed account may still call: its notices, its appeals, its questions, signing out. */
+const SANCTIONED_MAY: ReadonlySet<string> = new Set([
+  "POST /v1/appeals",
+  "GET /v1/appeals",
+  "POST /v1/clarifications/:id/answer",
+  "DELETE /v1/sessions/current",
+]);
+const STAFF: ReadonlySet<string> = new Set(["agent", "admin"]);
+
+/** ... and these about itself only. */
+const SANCTIONED_MAY_OWN: ReadonlySet<string> = new Set([
+  "GET /v1/accounts/:id",
+  "GET /v1/accounts/:id/notices",
+  "GET /v1/accounts/:id/status-changes",
+]);
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { db } = options;
   const now = options.now ?? (() => new Date());
@@ -166,20 +182,31 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         const auth = await authenticate(db, request.headers, options.apiKeyHashes, now());
         if (!auth.ok) return fail(reply, auth.code, auth.message);
         request.caller = auth.caller;
-        // Restricted, suspended and removed accounts may read (and sign out) but not write.
+        // A suspended or removed account reaches only its own notices, its appeals and its questions;
+        // a restricted user may not message (the store refuses), a restricted agent or admin may not act.
         const acting = auth.caller.actingAs;
         const writes = request.method !== "GET" && request.method !== "HEAD";
         if (
           writes &&
-          acting !== null &&
-          !canAct(acting) &&
-          request.url.split("?")[0] !== "/v1/sessions/current"
+          acting?.status === "restricted" &&
+          STAFF.has(acting.role) &&
+          request.routeOptions.url !== "/v1/sessions/current"
         )
           return fail(
             reply,
             "account_cannot_act",
-            `account ${acting.id} is ${acting.status}: it may read but not act`,
+            `account ${acting.id} is restricted: it may read but not act`,
           );
+        if (acting !== null && (acting.status === "suspended" || acting.status === "removed")) {
+          const route = `${request.method} ${request.routeOptions.url ?? ""}`;
+          const own = (request.params as { id?: string } | undefined)?.id === acting.id;
+          if (!(SANCTIONED_MAY.has(route) || (own && SANCTIONED_MAY_OWN.has(route))))
+            return fail(
+              reply,
+              "account_suspended",
+              `account ${acting.id} is ${acting.status}: it may read its notices (GET /v1/accounts/${acting.id}/notices), answer questions and appeal, nothing else`,
+            );
+        }
       });
 
       r.post(
@@ -346,6 +373,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       messageRoutes(r, deps);
       riskRoutes(r, deps);
       caseRoutes(r, deps);
+      enforcementRoutes(r, deps);
       contractRoutes(r, deps);
       done();
     },

@@ -1,31 +1,61 @@
 import { type Account, hasScope } from "@leakguard/domain";
 import {
+  actionsOfCase,
+  auditLogOf,
   type Case,
   caseCounts,
   claimCase,
+  clarificationsOf,
+  contractsOf,
+  contractTrust,
+  flaggedMessagesOf,
   getCase,
   linkedAccounts,
+  listAppeals,
   listCases,
   riskNow,
   signalEventsOf,
+  urgencyOf,
 } from "@leakguard/store";
 import { z } from "zod";
+import { ContractSchema, contractJson } from "./contracts.js";
+import {
+  ActionSchema,
+  AppealSchema,
+  AuditSchema,
+  actionJson,
+  appealJson,
+  auditJson,
+  ClarificationSchema,
+  clarificationJson,
+} from "./enforcement.js";
 import { errors, fail, Id, type RouteDeps, type ZodApp } from "./http.js";
-import { LinkedAccountSchema } from "./risk.js";
+import { fullView, MessageSchema } from "./messages.js";
+import { LinkedAccountSchema, RiskSchema } from "./risk.js";
 
-const CaseSchema = z.object({
+/** Milestone states whose money sits in escrow. */
+const ESCROWED: ReadonlySet<string> = new Set(["funded", "submitted", "refund_requested", "disputed"]);
+
+export const CaseSchema = z.object({
   id: z.string(),
   subjectId: z.string(),
-  status: z.enum(["open", "closed"]),
+  status: z
+    .enum(["open", "waiting", "closed"])
+    .describe("waiting: on the subject's answer to a clarification"),
   openedAt: z.string(),
   openedBecause: z.enum(["held_message", "report", "risk_threshold"]),
   priority: z.number().describe("0-100: the subject's highest risk since the case opened"),
+  urgency: z
+    .number()
+    .describe("0-100: the priority plus a point for every 6 hours open (at most 20); the queue's order"),
   updatedAt: z.string(),
   assigneeId: z.string().optional(),
   claimedAt: z.string().optional(),
+  closedAt: z.string().optional(),
+  resolution: z.string().optional().describe("the action that closed it"),
 });
 
-function caseJson(c: Case): z.infer<typeof CaseSchema> {
+export function caseJson(c: Case, now: Date): z.infer<typeof CaseSchema> {
   return {
     id: c.id,
     subjectId: c.subjectId,
@@ -33,9 +63,12 @@ function caseJson(c: Case): z.infer<typeof CaseSchema> {
     openedAt: c.openedAt.toISOString(),
     openedBecause: c.openedBecause,
     priority: c.priority,
+    urgency: urgencyOf(c, now),
     updatedAt: c.updatedAt.toISOString(),
     ...(c.assigneeId === undefined ? {} : { assigneeId: c.assigneeId }),
     ...(c.claimedAt === undefined ? {} : { claimedAt: c.claimedAt.toISOString() }),
+    ...(c.closedAt === undefined ? {} : { closedAt: c.closedAt.toISOString() }),
+    ...(c.resolution === undefined ? {} : { resolution: c.resolution }),
   };
 }
 
@@ -50,7 +83,7 @@ export function caseRoutes(r: ZodApp, deps: RouteDeps): void {
       schema: {
         summary: "The case queue (agents, admins): open cases by default, highest priority first",
         querystring: z.object({
-          status: z.enum(["open", "closed"]).optional(),
+          status: z.enum(["open", "waiting", "closed"]).optional(),
           assignee: z.string().max(64).optional().describe('an agent id, "me", or "none" for unclaimed'),
           sort: z.enum(["priority", "age"]).optional(),
         }),
@@ -68,12 +101,13 @@ export function caseRoutes(r: ZodApp, deps: RouteDeps): void {
       if (agent === null) return fail(reply, "forbidden", "the case queue is for agents and admins");
       const q = request.query;
       const assignee = q.assignee === "me" ? agent.id : q.assignee;
-      const cases = await listCases(db, {
+      const at = now();
+      const cases = await listCases(db, at, {
         ...(q.status === undefined ? {} : { status: q.status }),
         ...(assignee === undefined ? {} : { assignee }),
         ...(q.sort === undefined ? {} : { sort: q.sort }),
       });
-      return { cases: cases.map(caseJson), counts: await caseCounts(db) };
+      return { cases: cases.map((c) => caseJson(c, at)), counts: await caseCounts(db) };
     },
   );
 
@@ -81,26 +115,40 @@ export function caseRoutes(r: ZodApp, deps: RouteDeps): void {
     "/cases/:id",
     {
       schema: {
-        summary:
-          "A case with its subject's risk, the signals behind it and the linked accounts (agents, admins)",
+        summary: "A case and its evidence (agents, admins)",
+        description:
+          "The subject's risk and the signals behind it; their flagged messages with the detected spans, original and shown side by side; their contracts with the money in escrow and each contract's protection; the linked accounts; the actions taken, clarifications and appeals; and a timeline of everything recorded about the subject (verdicts, signals, reports, actions, decisions, status changes), oldest first.",
         params: z.object({ id: Id }),
         response: {
           200: CaseSchema.extend({
-            risk: z.object({
-              score: z.number(),
-              top: z.array(
-                z.object({
-                  signal: z.string(),
-                  points: z.number(),
-                  occurrences: z.number(),
-                  explanation: z.string(),
-                }),
-              ),
-            }),
+            risk: RiskSchema,
             signals: z.array(
-              z.object({ signal: z.string(), at: z.string(), messageId: z.string().optional() }),
+              z.object({
+                signal: z.string(),
+                at: z.string(),
+                weight: z.number(),
+                messageId: z.string().optional(),
+              }),
             ),
             linked: z.array(LinkedAccountSchema),
+            messages: z
+              .array(MessageSchema)
+              .describe("the subject's messages the engine flagged, newest first"),
+            contracts: z.array(
+              ContractSchema.extend({
+                inEscrow: z.string().describe("minor units held in escrow on this contract now"),
+                protectionVoid: z.boolean(),
+                ended: z.boolean(),
+                releasesFrozen: z.boolean().describe("a party is suspended: no release but an agent's"),
+                releasesWait: z
+                  .boolean()
+                  .describe("automatic releases wait (frozen, or under investigation)"),
+              }),
+            ),
+            actions: z.array(ActionSchema),
+            clarifications: z.array(ClarificationSchema),
+            appeals: z.array(AppealSchema),
+            timeline: z.array(AuditSchema),
           }),
           ...errors,
         },
@@ -111,16 +159,50 @@ export function caseRoutes(r: ZodApp, deps: RouteDeps): void {
         return fail(reply, "forbidden", "cases are for agents and admins");
       const c = await getCase(db, request.params.id);
       if (c === null) return fail(reply, "case_not_found", `no case ${request.params.id}`);
-      const signals = await signalEventsOf(db, { accountId: c.subjectId });
+      const at = now();
+      const [signals, risk, linked, flagged, contracts, actions, clarifications, appeals, timeline] =
+        await Promise.all([
+          signalEventsOf(db, { accountId: c.subjectId }),
+          riskNow(db, c.subjectId, at, 5),
+          linkedAccounts(db, c.subjectId),
+          flaggedMessagesOf(db, c.subjectId),
+          contractsOf(db, c.subjectId),
+          actionsOfCase(db, c.id),
+          clarificationsOf(db, { caseId: c.id }),
+          listAppeals(db, { appellantId: c.subjectId }),
+          auditLogOf(db, { subjectId: c.subjectId }),
+        ]);
       return {
-        ...caseJson(c),
-        risk: await riskNow(db, c.subjectId, now(), 5),
+        ...caseJson(c, at),
+        risk: { ...risk, computedAt: at.toISOString() },
         signals: signals.map((s) => ({
           signal: s.signal,
           at: s.at.toISOString(),
+          weight: s.weight,
           ...(s.messageId === undefined ? {} : { messageId: s.messageId }),
         })),
-        linked: await linkedAccounts(db, c.subjectId),
+        linked,
+        messages: flagged.map(fullView),
+        contracts: await Promise.all(
+          contracts.map(async (k) => {
+            const trust = await contractTrust(db, k.id);
+            return {
+              ...contractJson(k),
+              inEscrow: k.milestones
+                .filter((m) => ESCROWED.has(m.status))
+                .reduce((sum, m) => sum + m.amount, 0n)
+                .toString(),
+              protectionVoid: trust.protectionVoid,
+              ended: trust.ended,
+              releasesFrozen: trust.frozen,
+              releasesWait: trust.releasesWait,
+            };
+          }),
+        ),
+        actions: actions.map(actionJson),
+        clarifications: clarifications.map(clarificationJson),
+        appeals: appeals.filter((a) => actions.some((x) => x.id === a.actionId)).map(appealJson),
+        timeline: timeline.map(auditJson),
       };
     },
   );
@@ -144,7 +226,7 @@ export function caseRoutes(r: ZodApp, deps: RouteDeps): void {
         );
       const done = await claimCase(db, request.params.id, agent.id, request.params.claim === "claim", now());
       if (!done.ok) return fail(reply, done.code, done.message);
-      return caseJson(done.value);
+      return caseJson(done.value, now());
     },
   );
 }

@@ -63,6 +63,15 @@ const MarketplaceOverrides = z
       })
       .partial()
       .strict(),
+    trust: z
+      .object({
+        warningExpiryDays: Whole(1, 3_650),
+        sameKindWarningsToSuspend: Whole(1, 100),
+        anyWarningsToSuspend: Whole(1, 100),
+        clarificationDays: Whole(1, 90),
+      })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict();
@@ -116,6 +125,7 @@ function marketplaceFrom(
       fixedPrice: Object.freeze(overlay(d.fixedPrice, o.fixedPrice)),
       hourly: Object.freeze(overlay(d.hourly, o.hourly)),
       relationship: Object.freeze(relationship),
+      trust: Object.freeze(overlay(d.trust, o.trust)),
     }),
   };
 }

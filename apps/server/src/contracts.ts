@@ -10,7 +10,7 @@ import {
 import { z } from "zod";
 import { actorFor, errors, fail, Id, mayReadAccount, type RouteDeps, type ZodApp } from "./http.js";
 
-const ContractSchema = z.object({
+export const ContractSchema = z.object({
   id: z.string(),
   kind: z.enum(["fixed_price", "hourly"]),
   clientId: z.string(),
@@ -25,7 +25,7 @@ const ContractSchema = z.object({
   weeklyLimitHours: z.number().optional(),
 });
 
-function contractJson(c: ContractTerms): z.infer<typeof ContractSchema> {
+export function contractJson(c: ContractTerms): z.infer<typeof ContractSchema> {
   return {
     id: c.id,
     kind: c.kind,

@@ -1,7 +1,10 @@
 import type { ConversionFeeCode, StatusChangeCode } from "@leakguard/domain";
 import type {
   ActCode,
+  AppealCode,
   CaseCode,
+  ClarificationCode,
+  EnforcementCode,
   HourlyCode,
   InvoiceActCode,
   PeopleCode,
@@ -21,7 +24,8 @@ export type EdgeCode =
   | "unsupported_media_type"
   | "too_many_attempts"
   | "internal"
-  | "confirmation_invalid";
+  | "confirmation_invalid"
+  | "account_suspended";
 
 export type ApiCode =
   | EdgeCode
@@ -35,6 +39,9 @@ export type ApiCode =
   | ReviewCode
   | ReportCode
   | CaseCode
+  | EnforcementCode
+  | ClarificationCode
+  | AppealCode
   | ConversionFeeCode;
 
 /**
@@ -110,6 +117,28 @@ export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
   refund_out_of_range: 422,
   // conversion
   exchange_rate_missing: 422,
+  // trust & safety on contracts
+  protection_void: 409,
+  contract_ended: 409,
+  escrow_frozen: 409,
+  release_waiting: 409,
+  // enforcement
+  clarification_pending: 409,
+  deadline_out_of_range: 422,
+  contract_not_of_subject: 422,
+  protection_already_void: 409,
+  message_not_of_subject: 422,
+  clarification_not_found: 404,
+  clarification_closed: 409,
+  answer_required: 422,
+  action_not_found: 404,
+  not_appealable: 422,
+  appeal_exists: 409,
+  statement_required: 422,
+  appeal_not_found: 404,
+  appeal_decided: 409,
+  appeal_own_action: 403,
+  account_suspended: 403,
 });
 
 export interface ErrorBody {

@@ -33,7 +33,7 @@ const NUDGE_TTL_MS = 15 * 60_000;
 
 const ExplanationSchema = z.object({ rule: z.string(), message: z.string() });
 
-const MessageSchema = z.object({
+export const MessageSchema = z.object({
   id: z.string(),
   relationshipId: z.string(),
   senderId: z.string(),
@@ -85,7 +85,7 @@ function viewOf(m: StoredMessage, viewer: Pick<Account, "id" | "role"> | null): 
 }
 
 /** Everything about a message, for agents: the original, what was shown, why, and the findings. */
-function fullView(m: StoredMessage): MessageView {
+export function fullView(m: StoredMessage): MessageView {
   const record = m.scan as Partial<ScreeningRecord> | undefined;
   return {
     id: m.id,

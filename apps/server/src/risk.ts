@@ -9,7 +9,7 @@ export const LinkedAccountSchema = z.object({
   shared: z.array(z.object({ kind: z.string(), hashPrefix: z.string() })),
 });
 
-const RiskSchema = z.object({
+export const RiskSchema = z.object({
   score: z.number().describe("0 to 100"),
   computedAt: z.string(),
   top: z

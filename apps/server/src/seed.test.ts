@@ -15,7 +15,7 @@ describe.each(engines)("demo data on $name", ({ open }) => {
     expect(messages).toHaveLength(4);
     // The last asks to pay through PayPal: held, with a case for the agent to find.
     expect(messages[3]?.delivery).toBe("held");
-    expect((await listCases(db())).map((c) => [c.subjectId, c.openedBecause])).toEqual([
+    expect((await listCases(db(), new Date())).map((c) => [c.subjectId, c.openedBecause])).toEqual([
       ["cli_ana", "held_message"],
     ]);
     expect(await balanceOf(db(), accounts.escrow("ms_demo_logo"))).toBe(150_000n);

@@ -37,7 +37,7 @@ export function validateAccount(input: {
   return ok({ role: input.role as Role, displayName, country: input.country, locale: input.locale });
 }
 
-/** Who may send messages and move money: restricted accounts may read but not write. */
+/** Who may send messages: only active accounts (restricted ones keep their contracts and money moving, nothing more). */
 export function canAct(account: Pick<Account, "status">): boolean {
   return account.status === "active";
 }

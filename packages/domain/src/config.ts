@@ -43,6 +43,16 @@ export interface MarketplaceConfig {
      */
     usdMillionthsPerMinor: Readonly<Record<string, bigint>>;
   };
+  trust: {
+    /** A warning counts towards suspension this long after it is given. */
+    warningExpiryDays: number;
+    /** This many live warnings of the same kind suspend (the second of a kind, by default). */
+    sameKindWarningsToSuspend: number;
+    /** This many live warnings of any kind suspend. */
+    anyWarningsToSuspend: number;
+    /** A clarification request is answered within this many days unless the agent sets another deadline. */
+    clarificationDays: number;
+  };
 }
 
 export const DEFAULT_CONFIG: MarketplaceConfig = Object.freeze({
@@ -58,5 +68,11 @@ export const DEFAULT_CONFIG: MarketplaceConfig = Object.freeze({
     conversionFeeMaxMinor: 5_000_000n,
     conversionFeeNominalMinor: 100n,
     usdMillionthsPerMinor: Object.freeze({ USD: 1_000_000n }),
+  }),
+  trust: Object.freeze({
+    warningExpiryDays: 90,
+    sameKindWarningsToSuspend: 2,
+    anyWarningsToSuspend: 3,
+    clarificationDays: 3,
   }),
 });

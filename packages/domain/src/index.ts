@@ -81,4 +81,11 @@ export {
   type Relationship,
 } from "./relationship.js";
 export { err, ok, type Result } from "./result.js";
+export {
+  type GivenWarning,
+  suspensionAfterWarning,
+  WARNING_KINDS,
+  type WarningKind,
+  warningLive,
+} from "./sanctions.js";
 export { addBusinessDays, addDays, addMonths, weekStart } from "./time.js";

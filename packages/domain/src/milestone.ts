@@ -48,7 +48,14 @@ export type MilestoneAction =
   /** An agent's decision: `toFreelancer` of the escrow is released, the rest refunded. */
   | { type: "resolve"; by: Actor; toFreelancer: Minor }
   /** The clock: releases a submission left alone, refunds an unanswered request, releases an unanswered dispute. */
-  | { type: "tick"; by: Actor };
+  | { type: "tick"; by: Actor }
+  /**
+   * The contract ends because a party was removed: escrow not yet submitted
+   * goes back to the client; submitted work is released when `releaseSubmitted`
+   * (the client was removed), refunded otherwise; disputed escrow stays
+   * frozen for an agent.
+   */
+  | { type: "end_contract"; by: Actor; releaseSubmitted: boolean };
 
 export type MilestoneCode =
   | "not_allowed_for_actor"
@@ -174,6 +181,15 @@ export function stepMilestone(
         milestone: { ...m, status: "split" },
         transfers: [...released.transfers, ...refunded.transfers],
       });
+    }
+    case "end_contract": {
+      const who = must("system");
+      if (!who.ok) return who;
+      if (m.status === "disputed") return err("milestone_frozen", `milestone ${m.id} is in dispute`);
+      if (!funded) return err("nothing_due", `milestone ${m.id} holds no escrow`);
+      if (m.status === "submitted" && action.releaseSubmitted)
+        return ok(release(m, m.amount, config, "contract_end"));
+      return ok(refund(m, m.amount, "contract_end"));
     }
     case "tick": {
       const who = must("system");

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { err, ok, type Result } from "@leakguard/domain";
 import { type Risk, riskOfRecorded } from "@leakguard/trust";
+import { audit } from "./audit.js";
 import type { Db, Queryable } from "./db.js";
 import { signalEventsOf } from "./signals.js";
 
@@ -12,10 +13,13 @@ import { signalEventsOf } from "./signals.js";
 
 export type CaseReason = "held_message" | "report" | "risk_threshold";
 
+/** Open: in the queue. Waiting: on the subject's answer to a question. Closed: resolved. */
+export type CaseStatus = "open" | "waiting" | "closed";
+
 export interface Case {
   id: string;
   subjectId: string;
-  status: "open" | "closed";
+  status: CaseStatus;
   openedAt: Date;
   openedBecause: CaseReason;
   priority: number;
@@ -23,12 +27,14 @@ export interface Case {
   assigneeId?: string;
   claimedAt?: Date;
   closedAt?: Date;
+  /** The action that closed it. */
+  resolution?: string;
 }
 
 interface CaseRow extends Record<string, unknown> {
   id: string;
   subject_id: string;
-  status: "open" | "closed";
+  status: CaseStatus;
   opened_at: Date;
   opened_because: CaseReason;
   priority: number;
@@ -36,6 +42,7 @@ interface CaseRow extends Record<string, unknown> {
   assignee_id: string | null;
   claimed_at: Date | null;
   closed_at: Date | null;
+  resolution: string | null;
 }
 
 function caseOf(r: CaseRow): Case {
@@ -50,13 +57,16 @@ function caseOf(r: CaseRow): Case {
     ...(r.assignee_id === null ? {} : { assigneeId: r.assignee_id }),
     ...(r.claimed_at === null ? {} : { claimedAt: new Date(r.claimed_at) }),
     ...(r.closed_at === null ? {} : { closedAt: new Date(r.closed_at) }),
+    ...(r.resolution === null ? {} : { resolution: r.resolution }),
   };
 }
 
 /**
- * Opens the subject's case, or raises the open one's priority to `priority`
- * if that is higher. Racing openers agree on one case: the unique index on
- * open cases decides, the loser updates it.
+ * Opens the subject's case, or raises the unclosed one's priority to
+ * `priority` if that is higher; a held message or a report brings a case
+ * waiting on the subject's answer back to the queue (new evidence wants an
+ * agent). Racing openers agree on one case: the unique index on unclosed
+ * cases decides, the loser updates it.
  */
 export async function openOrRaiseCase(
   db: Queryable,
@@ -70,36 +80,61 @@ export async function openOrRaiseCase(
   await db.query(
     `INSERT INTO cases (id, subject_id, opened_at, opened_because, priority, updated_at)
      VALUES ($1, $2, $3, $4, $5, $3)
-     ON CONFLICT (subject_id) WHERE status = 'open'
-     DO UPDATE SET priority = GREATEST(cases.priority, EXCLUDED.priority), updated_at = EXCLUDED.updated_at`,
+     ON CONFLICT (subject_id) WHERE status <> 'closed'
+     DO UPDATE SET priority = GREATEST(cases.priority, EXCLUDED.priority), updated_at = EXCLUDED.updated_at,
+       status = CASE WHEN EXCLUDED.opened_because = 'risk_threshold' THEN cases.status ELSE 'open' END
+`,
     [id, subjectId, now, because, p],
   );
   const row = (
-    await db.query<CaseRow>("SELECT * FROM cases WHERE subject_id = $1 AND status = 'open'", [subjectId])
+    await db.query<CaseRow>("SELECT * FROM cases WHERE subject_id = $1 AND status <> 'closed'", [subjectId])
   ).rows[0];
   if (row === undefined) throw new Error(`the case of ${subjectId} could not be read back`);
+  if (row.id === id)
+    await audit(db, {
+      at: now,
+      actorId: null,
+      event: "case.opened",
+      subjectId,
+      caseId: id,
+      reason: because,
+      change: { priority: p },
+    });
   return caseOf(row);
 }
 
 export interface CaseFilter {
-  status?: "open" | "closed";
+  status?: CaseStatus;
   /** An agent's id, or "none" for unclaimed cases. */
   assignee?: string;
   sort?: "priority" | "age";
   limit?: number;
 }
 
-/** The queue: open cases by default, highest priority first (then oldest). */
-export async function listCases(db: Queryable, filter: CaseFilter = {}): Promise<Case[]> {
-  const where: string[] = ["status = $1"];
-  const params: unknown[] = [filter.status ?? "open"];
+/**
+ * How urgent a case is: its priority (the subject's risk) plus a point for
+ * every 6 hours it has been open, at most 20 (5 days), so an old case of a
+ * middling risk is not starved by a stream of new ones. Capped at 100.
+ */
+export function urgencyOf(c: Pick<Case, "priority" | "openedAt">, now: Date): number {
+  const ageBonus = Math.min(20, Math.floor(Math.max(0, now.getTime() - c.openedAt.getTime()) / 21_600_000));
+  return Math.min(100, c.priority + ageBonus);
+}
+
+const URGENCY_SQL =
+  "LEAST(100, priority + LEAST(20, FLOOR(GREATEST(0, EXTRACT(EPOCH FROM ($1::timestamptz - opened_at))) / 21600)))";
+
+/** The queue: open cases by default, most urgent first (then oldest). */
+export async function listCases(db: Queryable, now: Date, filter: CaseFilter = {}): Promise<Case[]> {
+  const where: string[] = ["status = $2"];
+  const params: unknown[] = [now, filter.status ?? "open"];
   if (filter.assignee === "none") where.push("assignee_id IS NULL");
   else if (filter.assignee !== undefined) {
     params.push(filter.assignee);
     where.push(`assignee_id = $${params.length}`);
   }
   params.push(filter.limit ?? 200);
-  const order = filter.sort === "age" ? "opened_at, id" : "priority DESC, opened_at, id";
+  const order = filter.sort === "age" ? "opened_at, id" : `${URGENCY_SQL} DESC, opened_at, id`;
   return (
     await db.query<CaseRow>(
       `SELECT * FROM cases WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT $${params.length}`,
@@ -155,6 +190,13 @@ export async function claimCase(
         [id, now],
       );
     }
+    await audit(tx, {
+      at: now,
+      actorId: agentId,
+      event: claim ? "case.claimed" : "case.released",
+      subjectId: row.subject_id,
+      caseId: id,
+    });
     const after = (await tx.query<CaseRow>("SELECT * FROM cases WHERE id = $1", [id])).rows[0];
     if (after === undefined) throw new Error(`case ${id} could not be read back`);
     return ok(caseOf(after));

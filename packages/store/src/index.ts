@@ -1,11 +1,13 @@
 /** @leakguard/store: the PostgreSQL store (PGlite embedded, or a server), its migrations and repositories. */
 
+export { type AuditEntry, type AuditEvent, type AuditRecord, audit, auditLogOf } from "./audit.js";
 export {
   CASE_RISK_THRESHOLD,
   type Case,
   type CaseCode,
   type CaseFilter,
   type CaseReason,
+  type CaseStatus,
   caseCounts,
   claimCase,
   getCase,
@@ -13,8 +15,34 @@ export {
   openCaseIfDue,
   openOrRaiseCase,
   riskNow,
+  urgencyOf,
 } from "./cases.js";
+export { type ContractTrust, type ContractTrustCode, contractTrust } from "./contract-trust.js";
 export { type Db, type DbOptions, openDb, type Queryable } from "./db.js";
+export {
+  type ActionKind,
+  APPEALABLE,
+  type Appeal,
+  type AppealCode,
+  actionsAbout,
+  actionsOfCase,
+  actOnCase,
+  answerClarification,
+  type CaseAction,
+  type CaseActionInput,
+  CLARIFICATION_TEMPLATE,
+  type Clarification,
+  type ClarificationCode,
+  clarificationsOf,
+  type DefaultOutcome,
+  decideAppeal,
+  type EnforcementCode,
+  fileAppeal,
+  getAction,
+  getAppeal,
+  lapseClarifications,
+  listAppeals,
+} from "./enforcement.js";
 export {
   type ContractTerms,
   contractSides,
@@ -47,6 +75,7 @@ export {
   postTransfersIn,
 } from "./ledger.js";
 export {
+  flaggedMessagesOf,
   heldMessages,
   instanceSecret,
   type LinkedAccount,
@@ -61,6 +90,7 @@ export {
   type ReportReason,
   type ReviewCode,
   recordNudge,
+  reporterWeight,
   reportMessage,
   reportsList,
   reviewHeldMessage,
@@ -101,4 +131,4 @@ export {
   signIn,
   signOut,
 } from "./sessions.js";
-export { signalEventsOf } from "./signals.js";
+export { recordSignal, signalEventsOf } from "./signals.js";

@@ -24,6 +24,12 @@ import {
   weeklyInvoice,
   weekStart,
 } from "@leakguard/domain";
+import {
+  type ContractTrustCode,
+  contractTrust,
+  mayActGivenTrust,
+  releasesWaitSql,
+} from "./contract-trust.js";
 import type { Db, Queryable } from "./db.js";
 import { type IdempotencyCode, oncePerKey } from "./idempotency.js";
 import { type PostCode, postTransfersIn } from "./ledger.js";
@@ -70,6 +76,7 @@ export type InvoiceActCode =
   | InvoiceSettlementCode
   | PostCode
   | IdempotencyCode
+  | ContractTrustCode
   | "invoice_not_found";
 
 /**
@@ -358,6 +365,13 @@ export async function actOnInvoice(
       async (): Promise<Result<StoredInvoice, InvoiceActCode>> => {
         const current = disputeOf(row);
         const settled = row.settled_at !== null;
+        const trust = await contractTrust(tx, contractId);
+        const allowed = mayActGivenTrust(trust, {
+          opensDispute: act.type === "open",
+          releases: act.type === "answer" || act.type === "resolve",
+          byAgent: act.type === "resolve",
+        });
+        if (!allowed.ok) return allowed;
         if (act.type === "open") {
           // A settled invoice is past its window; say so rather than offer a dispute of paid-out money.
           if (settled && current === undefined)
@@ -462,9 +476,10 @@ export async function settleUndisputedInvoices(
 ): Promise<number> {
   const due = (
     await db.query<{ contract_id: string; week_start: Date }>(
-      `SELECT contract_id, week_start FROM weekly_invoices
-       WHERE settled_at IS NULL AND dispute_opened_at IS NULL AND dispute_until < $1
-       ORDER BY dispute_until LIMIT $2`,
+      `SELECT i.contract_id, i.week_start FROM weekly_invoices i JOIN contracts c ON c.id = i.contract_id
+       WHERE i.settled_at IS NULL AND i.dispute_opened_at IS NULL AND i.dispute_until < $1
+         AND NOT ${releasesWaitSql("c")}
+       ORDER BY i.dispute_until LIMIT $2`,
       [now, limit],
     )
   ).rows;

@@ -1,5 +1,6 @@
 import { DEFAULT_CONFIG, type MarketplaceConfig } from "@leakguard/domain";
 import type { Db } from "./db.js";
+import { lapseClarifications } from "./enforcement.js";
 import { issueWeeklyInvoices, lapseInvoiceDisputes, settleUndisputedInvoices } from "./invoices.js";
 import { makeAvailable } from "./ledger.js";
 import { actOnMilestone, dueMilestones } from "./milestones.js";
@@ -15,6 +16,8 @@ export interface DueJobsReport {
   invoicesSettled: number;
   /** Releases moved from pending to available. */
   madeAvailable: number;
+  /** Clarification requests left unanswered past their deadline: default outcome applied, case reopened. */
+  clarificationsLapsed: number;
   /** Milestones that were due but another worker got to first, or that failed: left for the next run. */
   skipped: number;
   /** What failed, by job; each job runs whatever another one did, and the next run tries again. */
@@ -67,12 +70,14 @@ export async function runDueJobs(
     if (!r.ok) throw new Error(r.message);
     return r.value.moved;
   });
+  const clarificationsLapsed = await run("lapse clarifications", () => lapseClarifications(db, now, config));
   return {
     milestones,
     invoicesIssued,
     invoiceDisputesLapsed,
     invoicesSettled,
     madeAvailable,
+    clarificationsLapsed,
     skipped,
     errors,
   };

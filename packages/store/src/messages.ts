@@ -1,8 +1,10 @@
 import { err, ok, type Relationship, type Result } from "@leakguard/domain";
 import type { ContractState } from "@leakguard/trust";
+import { audit } from "./audit.js";
 import { openCaseIfDue } from "./cases.js";
 import type { Db, Queryable } from "./db.js";
 import { findRelationship, getAccount, type PeopleCode, relationshipFor } from "./people.js";
+import { recordSignal } from "./signals.js";
 
 /**
  * Messages between the two sides of a pair. Each is screened before it is
@@ -106,11 +108,22 @@ export async function sendMessage(
         JSON.stringify(screening.scan),
       ],
     );
+    if (screening.verdict !== "allow")
+      await audit(tx, {
+        at: now,
+        actorId: message.senderId,
+        event: "message.screened",
+        subjectId: message.senderId,
+        change: { messageId: message.id, verdict: screening.verdict, delivery, stage: screening.stage },
+      });
     for (const signal of screening.signals)
-      await tx.query(
-        "INSERT INTO signal_events (account_id, relationship_id, signal, at, message_id) VALUES ($1, $2, $3, $4, $5)",
-        [message.senderId, pair.value.id, signal, now, message.id],
-      );
+      await recordSignal(tx, {
+        accountId: message.senderId,
+        relationshipId: pair.value.id,
+        signal,
+        at: now,
+        messageId: message.id,
+      });
     await recordHandles(tx, message.senderId, message.id, screening.handleHashes ?? [], now);
     await openCaseIfDue(tx, message.senderId, delivery === "held" ? "held_message" : "message", now);
     const stored = await messageById(tx, message.id);
@@ -242,6 +255,21 @@ export async function messagesOf(
   ).rows.map(messageOf);
 }
 
+/** The messages an account sent that the engine did not simply allow, newest first: a case's evidence. */
+export async function flaggedMessagesOf(
+  db: Queryable,
+  senderId: string,
+  limit = 50,
+): Promise<StoredMessage[]> {
+  return (
+    await db.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender_id = $1 AND verdict <> 'allow'
+       ORDER BY sent_at DESC, id DESC LIMIT $2`,
+      [senderId, limit],
+    )
+  ).rows.map(messageOf);
+}
+
 /** Held messages waiting for an agent, oldest first. */
 export async function heldMessages(db: Queryable, limit = 200): Promise<StoredMessage[]> {
   return (
@@ -262,20 +290,39 @@ export async function reviewHeldMessage(
   agentId: string,
   now: Date,
 ): Promise<Result<StoredMessage, ReviewCode>> {
-  return db.transaction(async (tx) => {
-    const m = await messageById(tx, id, true);
-    if (m === null) return err("message_not_found", `no message ${id}`);
-    if (m.delivery !== "held") return err("message_not_held", `message ${id} is ${m.delivery}, not held`);
-    await tx.query("UPDATE messages SET delivery = $2, reviewed_by = $3, reviewed_at = $4 WHERE id = $1", [
-      id,
-      decision === "release" ? "delivered" : "rejected",
-      agentId,
-      now,
-    ]);
-    const after = await messageById(tx, id);
-    if (after === null) throw new Error(`message ${id} could not be read back`);
-    return ok(after);
+  return db.transaction((tx) => reviewHeldMessageIn(tx, id, decision, agentId, now));
+}
+
+/** reviewHeldMessage inside the caller's transaction (a case action releases or rejects with its own record). */
+export async function reviewHeldMessageIn(
+  tx: Queryable,
+  id: string,
+  decision: "release" | "reject",
+  agentId: string,
+  now: Date,
+  caseId?: string,
+): Promise<Result<StoredMessage, ReviewCode>> {
+  const m = await messageById(tx, id, true);
+  if (m === null) return err("message_not_found", `no message ${id}`);
+  if (m.delivery !== "held") return err("message_not_held", `message ${id} is ${m.delivery}, not held`);
+  const delivery = decision === "release" ? "delivered" : "rejected";
+  await tx.query("UPDATE messages SET delivery = $2, reviewed_by = $3, reviewed_at = $4 WHERE id = $1", [
+    id,
+    delivery,
+    agentId,
+    now,
+  ]);
+  await audit(tx, {
+    at: now,
+    actorId: agentId,
+    event: "message.reviewed",
+    subjectId: m.senderId,
+    ...(caseId === undefined ? {} : { caseId }),
+    change: { messageId: id, delivery: { from: "held", to: delivery } },
   });
+  const after = await messageById(tx, id);
+  if (after === null) throw new Error(`message ${id} could not be read back`);
+  return ok(after);
 }
 
 /** Records a reminder shown for a message not yet sent; the token comes back with the confirmation. */
@@ -378,11 +425,25 @@ export async function reportMessage(
     );
     const first = inserted.rows.length > 0;
     if (first) {
-      await tx.query(
-        "INSERT INTO signal_events (account_id, relationship_id, signal, at, message_id) VALUES ($1, $2, 'counterparty_report', $3, $4)",
-        [m.senderId, m.relationshipId, now, m.id],
-      );
-      await openCaseIfDue(tx, m.senderId, "report", now);
+      const weight = await reporterWeight(tx, report.reporterId);
+      await audit(tx, {
+        at: now,
+        actorId: report.reporterId,
+        event: "report.filed",
+        subjectId: m.senderId,
+        reason: report.reason,
+        change: { messageId: m.id, note: report.note, weight },
+      });
+      await recordSignal(tx, {
+        accountId: m.senderId,
+        relationshipId: m.relationshipId,
+        signal: "counterparty_report",
+        at: now,
+        messageId: m.id,
+        ...(weight < 1 ? { weight } : {}),
+      });
+      // A reporter whose reports keep being dismissed no longer opens a case alone; the signal still counts.
+      await openCaseIfDue(tx, m.senderId, weight >= MIN_WEIGHT_TO_OPEN_CASE ? "report" : "message", now);
     }
     const row = (
       await tx.query<{ reason: ReportReason; note: string; reported_at: Date }>(
@@ -402,6 +463,26 @@ export async function reportMessage(
       first,
     });
   });
+}
+
+/** Below this weight a report raises its signal but does not open a case by itself. */
+const MIN_WEIGHT_TO_OPEN_CASE = 0.25;
+
+/**
+ * How much a reporter's next report counts: in full until two of their
+ * reports have been dismissed, then half for each further dismissal
+ * (2 dismissed: 1/2, 3: 1/4, ...), never below 1/64. One dismissal is an
+ * honest mistake; a pattern is noise, or abuse of the report button.
+ */
+export async function reporterWeight(db: Queryable, reporterId: string): Promise<number> {
+  const row = (
+    await db.query<{ n: string }>(
+      "SELECT COUNT(*)::text AS n FROM dismissed_reports WHERE reporter_id = $1",
+      [reporterId],
+    )
+  ).rows[0];
+  const dismissed = Number(row?.n ?? 0);
+  return dismissed < 2 ? 1 : Math.max(1 / 64, 0.5 ** (dismissed - 1));
 }
 
 /** Reports, newest first (for the trust & safety team). */
@@ -453,10 +534,7 @@ async function recordHandles(
     ).rows.map((r) => r.account_id);
     if (others.length === 0) continue;
     for (const id of [accountId, ...others])
-      await tx.query(
-        "INSERT INTO signal_events (account_id, signal, at, message_id) VALUES ($1, 'handle_shared_across_accounts', $2, $3)",
-        [id, now, messageId],
-      );
+      await recordSignal(tx, { accountId: id, signal: "handle_shared_across_accounts", at: now, messageId });
   }
 }
 

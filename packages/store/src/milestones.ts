@@ -13,11 +13,22 @@ import {
   type Result,
   stepMilestone,
 } from "@leakguard/domain";
+import {
+  type ContractTrustCode,
+  contractTrust,
+  mayActGivenTrust,
+  releasesWaitSql,
+} from "./contract-trust.js";
 import type { Db, Queryable } from "./db.js";
 import { oncePerKey } from "./idempotency.js";
 import { type PostCode, postTransfersIn } from "./ledger.js";
 
-export type ActCode = MilestoneCode | PostCode | "milestone_not_found" | "idempotency_key_reused";
+export type ActCode =
+  | MilestoneCode
+  | PostCode
+  | ContractTrustCode
+  | "milestone_not_found"
+  | "idempotency_key_reused";
 
 interface MilestoneRow extends Record<string, unknown> {
   id: string;
@@ -69,33 +80,66 @@ export async function actOnMilestone(
   idempotencyKey?: string,
   config: MarketplaceConfig = DEFAULT_CONFIG,
 ): Promise<Result<Milestone, ActCode>> {
-  return db.transaction(async (tx) => {
-    const m = await lockMilestone(tx, milestoneId);
-    if (m === null) return err("milestone_not_found", `no milestone ${milestoneId}`);
-    return oncePerKey(
-      tx,
-      idempotencyKey,
-      { milestoneId, action },
-      async (): Promise<Result<Milestone, ActCode>> => {
-        const step = stepMilestone(m, action, now, config);
-        if (!step.ok) return step;
-        const posted = await postTransfersIn(tx, step.value.transfers, now);
-        if (!posted.ok) return posted;
-        await writeMilestone(tx, step.value.milestone, config);
-        return ok(step.value.milestone);
-      },
-    );
-  });
+  return db.transaction((tx) => actOnMilestoneIn(tx, milestoneId, action, now, idempotencyKey, config));
 }
 
-/** Milestones whose deadline has passed at `now`, for the clock's job. */
+/** actOnMilestone inside the caller's transaction. */
+export async function actOnMilestoneIn(
+  tx: Queryable,
+  milestoneId: string,
+  action: MilestoneAction,
+  now: Date,
+  idempotencyKey?: string,
+  config: MarketplaceConfig = DEFAULT_CONFIG,
+): Promise<Result<Milestone, ActCode>> {
+  const m = await lockMilestone(tx, milestoneId);
+  if (m === null) return err("milestone_not_found", `no milestone ${milestoneId}`);
+  return oncePerKey(
+    tx,
+    idempotencyKey,
+    { milestoneId, action },
+    async (): Promise<Result<Milestone, ActCode>> => {
+      const step = stepMilestone(m, action, now, config);
+      if (!step.ok) return step;
+      const trust = await contractTrust(tx, await contractOfMilestone(tx, milestoneId));
+      const allowed = mayActGivenTrust(trust, {
+        opensDispute: action.type === "dispute",
+        startsWork: action.type === "fund" || action.type === "submit",
+        releases: step.value.milestone.status === "released" || step.value.milestone.status === "split",
+        automatic: action.type === "tick",
+        byAgent: action.by === "agent",
+      });
+      if (!allowed.ok) return allowed;
+      const posted = await postTransfersIn(tx, step.value.transfers, now);
+      if (!posted.ok) return posted;
+      await writeMilestone(tx, step.value.milestone, config);
+      return ok(step.value.milestone);
+    },
+  );
+}
+
+/**
+ * Milestones whose deadline has passed at `now`, for the clock's job; a
+ * release that must wait (a party suspended, the pair under investigation)
+ * is left out until it may go, so it never blocks the queue behind it.
+ */
 export async function dueMilestones(db: Queryable, now: Date, limit = 100): Promise<string[]> {
   return (
-    await db.query<{ id: string }>("SELECT id FROM milestones WHERE due_at <= $1 ORDER BY due_at LIMIT $2", [
-      now,
-      limit,
-    ])
+    await db.query<{ id: string }>(
+      `SELECT m.id FROM milestones m JOIN contracts c ON c.id = m.contract_id
+       WHERE m.due_at <= $1 AND NOT (m.status IN ('submitted', 'disputed') AND ${releasesWaitSql("c")})
+       ORDER BY m.due_at LIMIT $2`,
+      [now, limit],
+    )
   ).rows.map((r) => r.id);
+}
+
+async function contractOfMilestone(tx: Queryable, milestoneId: string): Promise<string> {
+  const row = (
+    await tx.query<{ contract_id: string }>("SELECT contract_id FROM milestones WHERE id = $1", [milestoneId])
+  ).rows[0];
+  if (row === undefined) throw new Error(`milestone ${milestoneId} has no contract`);
+  return row.contract_id;
 }
 
 /** A milestone as it is now (read without a lock; its two sides never change). */

@@ -109,6 +109,7 @@ function ownerOf(action: MilestoneAction["type"], coin: boolean): "client" | "fr
       return coin ? "client" : "freelancer";
     case "resolve":
     case "tick":
+    case "end_contract":
       return "agent";
     case "fund":
     case "approve":

@@ -20,6 +20,7 @@ import {
   type StatusChangeCode,
   validateAccount,
 } from "@leakguard/domain";
+import { audit } from "./audit.js";
 import type { Db, Queryable } from "./db.js";
 import { type IdempotencyCode, oncePerKey } from "./idempotency.js";
 import { type PostCode, postTransfersIn } from "./ledger.js";
@@ -337,15 +338,41 @@ export async function changeAccountStatus(
     return oncePerKey(tx, idempotencyKey, request, async (): Promise<Result<Account, StatusChangeCode>> => {
       const allowed = checkStatusChange(account, to, reason, byId);
       if (!allowed.ok) return allowed;
-      await tx.query("UPDATE accounts SET status = $2 WHERE id = $1", [accountId, to]);
-      await tx.query(
-        `INSERT INTO account_status_changes (account_id, from_status, to_status, reason, changed_by, changed_at)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
-        [accountId, account.status, to, reason.trim(), byId, now],
-      );
-      return ok({ ...account, status: to });
+      return ok(await setStatusIn(tx, account, to, reason, byId, now));
     });
   });
+}
+
+/**
+ * Writes a status change the caller has checked, inside the caller's
+ * transaction with the account's row locked: the status, its history row and
+ * the audit entry.
+ */
+export async function setStatusIn(
+  tx: Queryable,
+  account: Account,
+  to: AccountStatus,
+  reason: string,
+  byId: string | null,
+  now: Date,
+  caseId?: string,
+): Promise<Account> {
+  await tx.query("UPDATE accounts SET status = $2 WHERE id = $1", [account.id, to]);
+  await tx.query(
+    `INSERT INTO account_status_changes (account_id, from_status, to_status, reason, changed_by, changed_at)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
+    [account.id, account.status, to, reason.trim(), byId, now],
+  );
+  await audit(tx, {
+    at: now,
+    actorId: byId,
+    event: "account.status_changed",
+    subjectId: account.id,
+    ...(caseId === undefined ? {} : { caseId }),
+    reason: reason.trim(),
+    change: { from: account.status, to },
+  });
+  return { ...account, status: to };
 }
 
 /** An account's status changes, oldest first. */

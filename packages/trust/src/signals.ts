@@ -95,6 +95,8 @@ export const SIGNALS: Readonly<Record<SignalId, SignalDefinition>> = Object.free
 export interface SignalEvent {
   signal: SignalId;
   at: Date;
+  /** How much this occurrence counts, 0 to 1 (a report by a reporter often dismissed counts less); 1 when absent. */
+  weight?: number;
 }
 
 export interface RiskContribution {
@@ -126,7 +128,7 @@ export function riskOf(events: readonly SignalEvent[], now: Date, top = 3): Risk
   for (const e of events) {
     const def = SIGNALS[e.signal];
     const ageDays = Math.max(0, (now.getTime() - e.at.getTime()) / 86_400_000);
-    const points = def.weight * 0.5 ** (ageDays / def.halfLifeDays);
+    const points = def.weight * (e.weight ?? 1) * 0.5 ** (ageDays / def.halfLifeDays);
     const entry = bySignal.get(e.signal) ?? { points: 0, occurrences: 0 };
     entry.points += points;
     entry.occurrences++;
@@ -150,9 +152,17 @@ export function isSignalId(s: string): s is SignalId {
 }
 
 /** riskOf over recorded events, whose signal ids are plain strings: ids this version does not know are left out. */
-export function riskOfRecorded(events: readonly { signal: string; at: Date }[], now: Date, top = 3): Risk {
+export function riskOfRecorded(
+  events: readonly { signal: string; at: Date; weight?: number }[],
+  now: Date,
+  top = 3,
+): Risk {
   return riskOf(
-    events.flatMap((e) => (isSignalId(e.signal) ? [{ signal: e.signal, at: e.at }] : [])),
+    events.flatMap((e) =>
+      isSignalId(e.signal)
+        ? [{ signal: e.signal, at: e.at, ...(e.weight === undefined ? {} : { weight: e.weight }) }]
+        : [],
+    ),
     now,
     top,
   );
