@@ -1,6 +1,13 @@
 /** @leakguard/store: the PostgreSQL store (PGlite embedded, or a server), its migrations and repositories. */
 
 export {
+  ACTIVITY_SIGNAL_THRESHOLDS,
+  type ActivitySignalThresholds,
+  recordHourlyTimeStopped,
+  recordNewAccountContactBurst,
+  recordSilencesAfterContactExchange,
+} from "./activity-signals.js";
+export {
   CASE_RISK_THRESHOLD,
   type Case,
   type CaseCode,

@@ -1,4 +1,5 @@
 import { DEFAULT_CONFIG, type MarketplaceConfig } from "@leakguard/domain";
+import { recordHourlyTimeStopped, recordSilencesAfterContactExchange } from "./activity-signals.js";
 import type { Db } from "./db.js";
 import { issueWeeklyInvoices, lapseInvoiceDisputes, settleUndisputedInvoices } from "./invoices.js";
 import { makeAvailable } from "./ledger.js";
@@ -15,6 +16,8 @@ export interface DueJobsReport {
   invoicesSettled: number;
   /** Releases moved from pending to available. */
   madeAvailable: number;
+  /** Activity signals recorded: pairs silent after a contact exchange, hourly time stopped while talking. */
+  signalsRecorded: number;
   /** Milestones that were due but another worker got to first, or that failed: left for the next run. */
   skipped: number;
   /** What failed, by job; each job runs whatever another one did, and the next run tries again. */
@@ -27,7 +30,8 @@ export interface DueJobsReport {
  * (a second run finds it done), an invoice is issued once by its key, and
  * each release is made available once by its derived transfer id. Invoices
  * are settled before pending money is looked at, so what they release starts
- * its pending period at once.
+ * its pending period at once. Signals read from activity come last, each
+ * recorded once under its pair's row lock.
  */
 export async function runDueJobs(
   db: Db,
@@ -67,12 +71,16 @@ export async function runDueJobs(
     if (!r.ok) throw new Error(r.message);
     return r.value.moved;
   });
+  const signalsRecorded =
+    (await run("silence after contact exchange", () => recordSilencesAfterContactExchange(db, now))) +
+    (await run("hourly time stopped", () => recordHourlyTimeStopped(db, now, config)));
   return {
     milestones,
     invoicesIssued,
     invoiceDisputesLapsed,
     invoicesSettled,
     madeAvailable,
+    signalsRecorded,
     skipped,
     errors,
   };
