@@ -1,5 +1,12 @@
 /** @leakguard/store: the PostgreSQL store (PGlite embedded, or a server), its migrations and repositories. */
 
+export {
+  ACTIVITY_SIGNAL_THRESHOLDS,
+  type ActivitySignalThresholds,
+  recordHourlyTimeStopped,
+  recordNewAccountContactBurst,
+  recordSilencesAfterContactExchange,
+} from "./activity-signals.js";
 export { type AuditEntry, type AuditEvent, type AuditRecord, audit, auditLogOf } from "./audit.js";
 export {
   CASE_RISK_THRESHOLD,

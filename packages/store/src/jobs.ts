@@ -1,4 +1,5 @@
 import { DEFAULT_CONFIG, type MarketplaceConfig } from "@leakguard/domain";
+import { recordHourlyTimeStopped, recordSilencesAfterContactExchange } from "./activity-signals.js";
 import type { Db } from "./db.js";
 import { lapseClarifications } from "./enforcement.js";
 import { issueWeeklyInvoices, lapseInvoiceDisputes, settleUndisputedInvoices } from "./invoices.js";
@@ -18,6 +19,8 @@ export interface DueJobsReport {
   madeAvailable: number;
   /** Clarification requests left unanswered past their deadline: default outcome applied, case reopened. */
   clarificationsLapsed: number;
+  /** Activity signals recorded: pairs silent after a contact exchange, hourly time stopped while talking. */
+  signalsRecorded: number;
   /** Milestones that were due but another worker got to first, or that failed: left for the next run. */
   skipped: number;
   /** What failed, by job; each job runs whatever another one did, and the next run tries again. */
@@ -30,7 +33,8 @@ export interface DueJobsReport {
  * (a second run finds it done), an invoice is issued once by its key, and
  * each release is made available once by its derived transfer id. Invoices
  * are settled before pending money is looked at, so what they release starts
- * its pending period at once.
+ * its pending period at once. Signals read from activity come last, each
+ * recorded once under its pair's row lock.
  */
 export async function runDueJobs(
   db: Db,
@@ -71,6 +75,9 @@ export async function runDueJobs(
     return r.value.moved;
   });
   const clarificationsLapsed = await run("lapse clarifications", () => lapseClarifications(db, now, config));
+  const signalsRecorded =
+    (await run("silence after contact exchange", () => recordSilencesAfterContactExchange(db, now))) +
+    (await run("hourly time stopped", () => recordHourlyTimeStopped(db, now, config)));
   return {
     milestones,
     invoicesIssued,
@@ -78,6 +85,7 @@ export async function runDueJobs(
     invoicesSettled,
     madeAvailable,
     clarificationsLapsed,
+    signalsRecorded,
     skipped,
     errors,
   };

@@ -1,5 +1,6 @@
 import { err, ok, type Relationship, type Result } from "@leakguard/domain";
 import type { ContractState } from "@leakguard/trust";
+import { recordNewAccountContactBurst } from "./activity-signals.js";
 import { audit } from "./audit.js";
 import { openCaseIfDue } from "./cases.js";
 import type { Db, Queryable } from "./db.js";
@@ -125,6 +126,7 @@ export async function sendMessage(
         messageId: message.id,
       });
     await recordHandles(tx, message.senderId, message.id, screening.handleHashes ?? [], now);
+    await recordNewAccountContactBurst(tx, message.senderId, message.id, pair.value.id, now);
     await openCaseIfDue(tx, message.senderId, delivery === "held" ? "held_message" : "message", now);
     const stored = await messageById(tx, message.id);
     if (stored === null) throw new Error(`message ${message.id} could not be read back`);
