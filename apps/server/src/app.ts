@@ -39,6 +39,7 @@ import { milestoneRoutes } from "./milestones.js";
 import { relationshipRoutes } from "./relationships.js";
 import { riskRoutes } from "./risk.js";
 import { SignInLimit } from "./sign-in-limit.js";
+import { webhookRoutes } from "./webhooks.js";
 
 export interface AppOptions {
   db: Db;
@@ -374,6 +375,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       riskRoutes(r, deps);
       caseRoutes(r, deps);
       enforcementRoutes(r, deps);
+      webhookRoutes(r, deps);
       contractRoutes(r, deps);
       done();
     },

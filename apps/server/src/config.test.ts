@@ -16,6 +16,9 @@ describe("server configuration", () => {
         apiKeyHashes: [],
         seedDemo: true,
         marketplace: DEFAULT_CONFIG,
+        handleKey: undefined,
+        webhookPollMs: 1_000,
+        webhookLeaseMs: 60_000,
       },
     });
     if (parsed.ok) expect(Object.isFrozen(parsed.config)).toBe(true);
@@ -92,5 +95,29 @@ describe("server configuration", () => {
         LEAKGUARD_MARKETPLACE: '{"relationship":{"conversionFeeMinMinor":"9000000"}}',
       }),
     ).toMatchObject({ ok: false, problems: [expect.stringMatching(/conversionFeeMinMinor is above/)] });
+  });
+});
+
+describe("trust and webhook settings", () => {
+  it("reads the sanction ladder from LEAKGUARD_MARKETPLACE and the webhook timings, and says what is wrong", () => {
+    const parsed = parseConfig({
+      LEAKGUARD_MARKETPLACE: JSON.stringify({ trust: { warningExpiryDays: 30, anyWarningsToSuspend: 2 } }),
+      LEAKGUARD_WEBHOOK_POLL_MS: "250",
+    });
+    expect(parsed.ok && parsed.config.marketplace.trust).toEqual({
+      ...DEFAULT_CONFIG.trust,
+      warningExpiryDays: 30,
+      anyWarningsToSuspend: 2,
+    });
+    expect(parsed.ok && parsed.config.webhookPollMs).toBe(250);
+    const bad = parseConfig({
+      LEAKGUARD_MARKETPLACE: JSON.stringify({ trust: { warningExpiryDays: 0, ladder: 1 } }),
+      LEAKGUARD_WEBHOOK_LEASE_MS: "10",
+    });
+    expect(bad.ok).toBe(false);
+    const problems = bad.ok ? "" : bad.problems.join("\n");
+    expect(problems).toMatch(/warningExpiryDays/);
+    expect(problems).toMatch(/ladder/);
+    expect(problems).toMatch(/LEAKGUARD_WEBHOOK_LEASE_MS/);
   });
 });

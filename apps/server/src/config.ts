@@ -16,6 +16,10 @@ export interface ServerConfig {
   readonly marketplace: MarketplaceConfig;
   /** The key of the handle hashes that link accounts; unset, the database keeps one of its own. */
   readonly handleKey: string | undefined;
+  /** How often the webhook sender looks for due deliveries. */
+  readonly webhookPollMs: number;
+  /** How long a sender holds a delivery it is sending; one that dies leaves it to expire, then it is sent again. */
+  readonly webhookLeaseMs: number;
 }
 
 const Whole = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -148,6 +152,16 @@ const Env = z.object({
   LEAKGUARD_DEMO: z.enum(["0", "1"], "LEAKGUARD_DEMO is 0 or 1").default("1"),
   LEAKGUARD_MARKETPLACE: z.string().optional(),
   LEAKGUARD_HANDLE_KEY: z.string().min(32, "LEAKGUARD_HANDLE_KEY has at least 32 characters").optional(),
+  LEAKGUARD_WEBHOOK_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(1_000),
+  LEAKGUARD_WEBHOOK_LEASE_MS: z.coerce
+    .number()
+    .int()
+    .min(
+      1_000,
+      "LEAKGUARD_WEBHOOK_LEASE_MS is at least 1000 (a send times out after 10 s; keep it above that in production)",
+    )
+    .max(3_600_000)
+    .default(60_000),
 });
 
 export type ConfigResult = { ok: true; config: ServerConfig } | { ok: false; problems: string[] };
@@ -173,6 +187,8 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       seedDemo: e.LEAKGUARD_DEMO === "1",
       marketplace: marketplace.value,
       handleKey: e.LEAKGUARD_HANDLE_KEY,
+      webhookPollMs: e.LEAKGUARD_WEBHOOK_POLL_MS,
+      webhookLeaseMs: e.LEAKGUARD_WEBHOOK_LEASE_MS,
     }),
   };
 }

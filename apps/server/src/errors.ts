@@ -12,6 +12,7 @@ import type {
   ReportCode,
   ReviewCode,
   SessionCode,
+  WebhookCode,
 } from "@leakguard/store";
 
 /** Codes the HTTP edge itself returns, before any domain code runs. */
@@ -42,6 +43,7 @@ export type ApiCode =
   | EnforcementCode
   | ClarificationCode
   | AppealCode
+  | WebhookCode
   | ConversionFeeCode;
 
 /**
@@ -139,6 +141,11 @@ export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
   appeal_decided: 409,
   appeal_own_action: 403,
   account_suspended: 403,
+  // webhooks
+  invalid_webhook_url: 422,
+  unknown_event_type: 422,
+  webhook_not_found: 404,
+  delivery_not_found: 404,
 });
 
 export interface ErrorBody {

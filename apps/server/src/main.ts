@@ -6,6 +6,7 @@ import { sha256Hex } from "./auth.js";
 import { parseConfig } from "./config.js";
 import { databaseLabel, openConfiguredDb } from "./database.js";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from "./seed.js";
+import { deliverDueWebhooks } from "./webhook-delivery.js";
 
 // The only place the server reads process.env: parsed once, frozen, passed down.
 const parsed = parseConfig(process.env);
@@ -64,9 +65,26 @@ const runClock = async () => {
 await runClock();
 const clock = setInterval(() => void runClock(), 60_000);
 
+// Webhooks leave from the outbox as soon as they are due; one pass at a time, so a slow receiver
+// never has two passes sending the same deliveries (the lease guards other processes).
+let sending = false;
+const sendWebhooks = async () => {
+  if (sending) return;
+  sending = true;
+  try {
+    await deliverDueWebhooks(db, new Date(), { leaseMs: config.webhookLeaseMs });
+  } catch (error) {
+    console.error("webhooks: a pass failed; the next one retries:", error);
+  } finally {
+    sending = false;
+  }
+};
+const webhooks = setInterval(() => void sendWebhooks(), config.webhookPollMs);
+
 for (const signal of ["SIGINT", "SIGTERM"] as const)
   process.once(signal, () => {
     clearInterval(clock);
+    clearInterval(webhooks);
     void app
       .close()
       .then(() => db.close())

@@ -1,4 +1,5 @@
 import type { Queryable } from "./db.js";
+import { emitEvent, webhookTypeOf } from "./webhooks.js";
 
 /**
  * The audit log: every verdict, signal, action and decision, with who did it,
@@ -41,6 +42,10 @@ export interface AuditRecord extends AuditEntry {
   change: Record<string, unknown>;
 }
 
+/**
+ * Appends an entry; an entry webhook receivers care about (see
+ * webhookTypeOf) also becomes an outbox event, in the same transaction.
+ */
 export async function audit(db: Queryable, e: AuditEntry): Promise<void> {
   await db.query(
     `INSERT INTO audit_log (at, actor_id, event, subject_id, case_id, reason, change)
@@ -55,6 +60,15 @@ export async function audit(db: Queryable, e: AuditEntry): Promise<void> {
       JSON.stringify(e.change ?? {}),
     ],
   );
+  const type = webhookTypeOf(e);
+  if (type !== null)
+    await emitEvent(db, type, e.at, {
+      ...(e.change ?? {}),
+      ...(e.subjectId === undefined ? {} : { subjectId: e.subjectId }),
+      ...(e.caseId === undefined ? {} : { caseId: e.caseId }),
+      actorId: e.actorId,
+      ...(e.reason === undefined || e.reason === "" ? {} : { reason: e.reason }),
+    });
 }
 
 /** The log about an account or of a case, oldest first. */

@@ -139,3 +139,25 @@ export {
   signOut,
 } from "./sessions.js";
 export { recordSignal, signalEventsOf } from "./signals.js";
+export {
+  backoffMs,
+  checkWebhookUrl,
+  claimDueDeliveries,
+  createEndpoint,
+  type DeliveryRecord,
+  deactivateEndpoint,
+  deliveriesOf,
+  deliveryBacklog,
+  emitEvent,
+  getEndpoint,
+  isWebhookEventType,
+  listEndpoints,
+  MAX_ATTEMPTS,
+  type OutgoingDelivery,
+  recordAttempt,
+  redeliver,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookCode,
+  type WebhookEndpoint,
+  type WebhookEventType,
+} from "./webhooks.js";

@@ -115,7 +115,14 @@ export async function sendMessage(
         actorId: message.senderId,
         event: "message.screened",
         subjectId: message.senderId,
-        change: { messageId: message.id, verdict: screening.verdict, delivery, stage: screening.stage },
+        change: {
+          messageId: message.id,
+          relationshipId: pair.value.id,
+          recipientId: message.recipientId,
+          verdict: screening.verdict,
+          delivery,
+          stage: screening.stage,
+        },
       });
     for (const signal of screening.signals)
       await recordSignal(tx, {
