@@ -260,6 +260,9 @@ async function stoppedContracts(
        JOIN relationships r ON r.id = talk.relationship_id
        JOIN contracts c ON c.client_id = r.client_id AND c.freelancer_id = r.freelancer_id AND c.kind = 'hourly'
        WHERE r.conversion_paid_at IS NULL
+         -- A contract that ended before the week was over could not log its time: its end is the news
+         -- (contract_ended_after_contact_exchange), not the time that stopped with it.
+         AND (c.ended_at IS NULL OR c.ended_at >= $2)
          AND NOT EXISTS (SELECT 1 FROM time_segments s WHERE s.contract_id = c.id AND s.starts_at >= $1 AND s.starts_at < $2)
          AND EXISTS (SELECT 1 FROM time_segments s WHERE s.contract_id = c.id AND s.starts_at < $1)
          AND NOT EXISTS (SELECT 1 FROM signal_events e WHERE e.relationship_id = r.id

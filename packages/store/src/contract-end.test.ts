@@ -219,8 +219,17 @@ describe.each(engines)("ending a contract, and the signal it may raise, on $name
         ok: false,
         code: "contract_ended",
       });
+    // The pair keeps talking the next week: the time stopped because the contract ended, not a signal.
+    const week2 = addDays(week1, 7);
+    for (let i = 0; i < 4; i++)
+      await send(i % 2 === 0 ? client : freelancer, i % 2 === 0 ? freelancer : client, hours(week2, 30 + i));
     const report = await runDueJobs(dbOf(), hours(addDays(week1, 14), 12));
     expect(report.errors).toEqual([]);
+    const stopped = await dbOf().query(
+      "SELECT 1 FROM signal_events WHERE signal = 'hourly_time_stopped_while_talking' AND account_id = $1",
+      [freelancer],
+    );
+    expect(stopped.rows).toEqual([]);
     // The week's logged time was invoiced.
     const billed = await dbOf().query<{ billed: string }>(
       "SELECT billed::text AS billed FROM weekly_invoices WHERE contract_id = $1 AND week_start = $2",
