@@ -4,11 +4,22 @@ import {
   contractSides,
   contractsOf,
   contractTerms,
+  endContract,
   relationshipsOf,
   segmentsOf,
 } from "@leakguard/store";
 import { z } from "zod";
-import { actorFor, errors, fail, Id, mayReadAccount, type RouteDeps, type ZodApp } from "./http.js";
+import {
+  actorFor,
+  errors,
+  fail,
+  Id,
+  IdempotencyKey,
+  idempotencyKeyOf,
+  mayReadAccount,
+  type RouteDeps,
+  type ZodApp,
+} from "./http.js";
 
 export const ContractSchema = z.object({
   id: z.string(),
@@ -23,6 +34,11 @@ export const ContractSchema = z.object({
     ),
   hourlyRate: z.string().optional().describe("hourly: minor units per hour"),
   weeklyLimitHours: z.number().optional(),
+  endedAt: z.string().optional().describe("when the contract ended; absent while it runs"),
+  endedBecause: z
+    .string()
+    .optional()
+    .describe("why it ended: `ended_by_party` (POST /v1/contracts/{id}/end) or `account_removed`"),
 });
 
 export function contractJson(c: ContractTerms): z.infer<typeof ContractSchema> {
@@ -35,6 +51,8 @@ export function contractJson(c: ContractTerms): z.infer<typeof ContractSchema> {
     milestones: c.milestones.map((m) => ({ id: m.id, amount: m.amount.toString(), status: m.status })),
     ...(c.hourlyRate === undefined ? {} : { hourlyRate: c.hourlyRate.toString() }),
     ...(c.weeklyLimitHours === undefined ? {} : { weeklyLimitHours: c.weeklyLimitHours }),
+    ...(c.endedAt === undefined ? {} : { endedAt: c.endedAt.toISOString() }),
+    ...(c.endedBecause === undefined ? {} : { endedBecause: c.endedBecause }),
   };
 }
 
@@ -46,9 +64,9 @@ const RelationshipSummary = z.object({
   converted: z.boolean(),
 });
 
-/** Reading what an account is part of: its pairs, its contracts, a contract, an hourly week's time. */
+/** Reading what an account is part of (its pairs, its contracts, a contract, an hourly week's time), and ending a contract. */
 export function contractRoutes(r: ZodApp, deps: RouteDeps): void {
-  const { db } = deps;
+  const { db, now } = deps;
 
   r.get(
     "/accounts/:id/relationships",
@@ -105,6 +123,42 @@ export function contractRoutes(r: ZodApp, deps: RouteDeps): void {
       const terms = await contractTerms(db, request.params.id);
       if (terms === null || actorFor(request.caller.actingAs, terms) === null)
         return fail(reply, "contract_not_found", `no contract ${request.params.id} you can see`);
+      return contractJson(terms);
+    },
+  );
+
+  r.post(
+    "/contracts/:id/end",
+    {
+      schema: {
+        summary: "End a contract (either side, agents, admins)",
+        description:
+          "A fixed-price contract ends only when no milestone holds escrow (`escrow_held`: approve, request a refund, or dispute first); an hourly one at any time, its time logged so far still invoiced and no time logged from the end on. An ended contract takes no new work; ending it again is `contract_ended`. With an `Idempotency-Key`, a retry answers as the first time.",
+        params: z.object({ id: Id }),
+        headers: z.object({ "idempotency-key": IdempotencyKey.optional() }),
+        body: z.object({
+          reason: z.string().max(2_000).describe("why, in a few words (3 characters or more)"),
+        }),
+        response: { 200: ContractSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const sides = await contractSides(db, request.params.id);
+      // Someone else's contract is not theirs to see, let alone end: the same 404 as a missing one.
+      if (sides === null || actorFor(request.caller.actingAs, sides) === null)
+        return fail(reply, "contract_not_found", `no contract ${request.params.id} you can end`);
+      const key = request.headers["idempotency-key"];
+      const ended = await endContract(
+        db,
+        request.params.id,
+        request.caller.actingAs?.id ?? null,
+        request.body.reason,
+        now(),
+        key === undefined ? undefined : idempotencyKeyOf("contract-end", request.caller.actingAs, key),
+      );
+      if (!ended.ok) return fail(reply, ended.code, ended.message);
+      const terms = await contractTerms(db, request.params.id);
+      if (terms === null) throw new Error(`contract ${request.params.id} could not be read back`);
       return contractJson(terms);
     },
   );

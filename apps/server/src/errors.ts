@@ -4,6 +4,7 @@ import type {
   AppealCode,
   CaseCode,
   ClarificationCode,
+  EndContractCode,
   EnforcementCode,
   HourlyCode,
   InvoiceActCode,
@@ -41,6 +42,7 @@ export type ApiCode =
   | ReportCode
   | CaseCode
   | EnforcementCode
+  | EndContractCode
   | ClarificationCode
   | AppealCode
   | WebhookCode
@@ -122,6 +124,7 @@ export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
   // trust & safety on contracts
   protection_void: 409,
   contract_ended: 409,
+  escrow_held: 409,
   escrow_frozen: 409,
   release_waiting: 409,
   // enforcement

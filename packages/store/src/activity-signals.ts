@@ -30,6 +30,10 @@ export interface ActivitySignalThresholds {
   newAccountFirstMessages: number;
   /** Distinct counterparties that must have received a detail from the new account. */
   newAccountMinCounterparties: number;
+  /** A contract's end counts as following a contact exchange if a detail was sent this many days before it. */
+  contractEndWindowDays: number;
+  /** A contract ended having paid out less than this percentage of its value "paid little". */
+  contractEndPaidBelowPercent: number;
   /** At most this many pairs per clock run and signal; the rest wait for the next run. */
   batch: number;
 }
@@ -54,6 +58,12 @@ export const ACTIVITY_SIGNAL_THRESHOLDS: Readonly<ActivitySignalThresholds> = Ob
   newAccountFirstMessages: 20,
   // One or two pairs sharing contact details is contact_before_contract; three is a pattern.
   newAccountMinCounterparties: 3,
+  // Two weeks: the time it takes to agree a move off the platform and wind the contract down; an exchange
+  // older than that is ordinary contract talk, not the lead-up to the end.
+  contractEndWindowDays: 14,
+  // Under a fifth paid out: the contract was ended early, before most of its work was paid for through the
+  // platform. A contract that paid most of its value and then ended is a finished job.
+  contractEndPaidBelowPercent: 20,
   batch: 500,
 });
 
@@ -65,19 +75,23 @@ export const ACTIVITY_SIGNAL_THRESHOLDS: Readonly<ActivitySignalThresholds> = Ob
  * IBAN, a PayPal address) rather than an intent to pay outside. This is what
  * the send's contact_before_contract is raised on (C1), plus payment handles.
  */
-const carriesDetail = (m: string): string =>
+export const carriesDetail = (m: string): string =>
   `EXISTS (SELECT 1 FROM jsonb_array_elements(
      CASE WHEN jsonb_typeof(${m}.scan -> 'findings') = 'array' THEN ${m}.scan -> 'findings' ELSE '[]'::jsonb END) f
    WHERE f ->> 'rule' IN ('C1', 'P1') AND f ->> 'kind' NOT LIKE 'intent%' AND f ->> 'kind' <> 'channel_mention')`;
 
 const DAY_MS = 86_400_000;
 
-/** Appends a signal row unless `guard` (a NOT EXISTS condition over `e`, the prior rows) finds one; true if written. */
+/**
+ * Appends a signal row unless `guard` (a NOT EXISTS condition over `e`, the prior rows) finds one; true if
+ * written. `context` is added to the audit entry's change (what the signal concerns beyond the pair).
+ */
 async function appendUnless(
   tx: Queryable,
   row: { accountId: string; relationshipId: string; signal: string; at: Date; messageId: string | null },
   guard: string,
   guardParams: unknown[],
+  context: Record<string, unknown> = {},
 ): Promise<boolean> {
   const inserted = await tx.query(
     `INSERT INTO signal_events (account_id, relationship_id, signal, at, message_id)
@@ -96,6 +110,7 @@ async function appendUnless(
       signal: row.signal,
       relationshipId: row.relationshipId,
       ...(row.messageId === null ? {} : { messageId: row.messageId }),
+      ...context,
     },
   });
   return true;
@@ -245,6 +260,9 @@ async function stoppedContracts(
        JOIN relationships r ON r.id = talk.relationship_id
        JOIN contracts c ON c.client_id = r.client_id AND c.freelancer_id = r.freelancer_id AND c.kind = 'hourly'
        WHERE r.conversion_paid_at IS NULL
+         -- A contract that ended before the week was over could not log its time: its end is the news
+         -- (contract_ended_after_contact_exchange), not the time that stopped with it.
+         AND (c.ended_at IS NULL OR c.ended_at >= $2)
          AND NOT EXISTS (SELECT 1 FROM time_segments s WHERE s.contract_id = c.id AND s.starts_at >= $1 AND s.starts_at < $2)
          AND EXISTS (SELECT 1 FROM time_segments s WHERE s.contract_id = c.id AND s.starts_at < $1)
          AND NOT EXISTS (SELECT 1 FROM signal_events e WHERE e.relationship_id = r.id
@@ -347,4 +365,98 @@ export async function recordNewAccountContactBurst(
     "e.account_id = $1",
     [],
   );
+}
+
+interface EndedContract extends Record<string, unknown> {
+  relationship_id: string | null;
+  value: string;
+  paid: string;
+}
+
+/**
+ * When a contract ends, in the transaction that ends it (a party ending it,
+ * or a party's removal, after its escrow is settled): records
+ * `contract_ended_after_contact_exchange` about each party who sent the
+ * other a contact or payment detail (`carriesDetail`) in the
+ * contractEndWindowDays before the end, with their latest such message, if
+ * the contract paid out little. Converted pairs raise none.
+ *
+ * "Paid out little" is less than contractEndPaidBelowPercent of the
+ * contract's value released to the freelancer (gross, before the platform's
+ * fee):
+ * - fixed price: what left the milestones' escrow other than as a refund
+ *   (released milestones, the freelancer's part of a split), against the sum
+ *   of all its milestones, funded or not;
+ * - hourly: the billed amount of settled invoices less what they refunded,
+ *   against what all its invoices billed. An invoice not yet settled (still
+ *   in its dispute window) has paid nothing yet; a contract with no invoice
+ *   paid nothing.
+ *
+ * Once per contract: the rows carry the contract's end as their time, and a
+ * row of this signal for the party, pair and time is not written twice (two
+ * contracts of one pair ended at the same moment, by one removal, count once).
+ * Returns how many rows were written.
+ */
+export async function recordContractEndedAfterContactExchange(
+  tx: Queryable,
+  contractId: string,
+  endedAt: Date,
+  t: ActivitySignalThresholds = ACTIVITY_SIGNAL_THRESHOLDS,
+): Promise<number> {
+  const contract = (
+    await tx.query<EndedContract>(
+      `SELECT r.id AS relationship_id,
+         (CASE c.kind
+            WHEN 'fixed_price' THEN (SELECT COALESCE(SUM(m.amount), 0) FROM milestones m WHERE m.contract_id = c.id)
+            ELSE (SELECT COALESCE(SUM(w.billed), 0) FROM weekly_invoices w WHERE w.contract_id = c.id)
+          END)::text AS value,
+         (CASE c.kind
+            WHEN 'fixed_price' THEN (SELECT COALESCE(SUM(l.amount), 0) FROM milestones m
+              JOIN ledger_transfers l ON l.debit = 'escrow:' || m.id
+              WHERE m.contract_id = c.id AND l.credit NOT LIKE 'world:%')
+            ELSE (SELECT COALESCE(SUM(w.billed - COALESCE(w.refunded, 0)), 0) FROM weekly_invoices w
+              WHERE w.contract_id = c.id AND w.settled_at IS NOT NULL)
+          END)::text AS paid
+       FROM contracts c
+       LEFT JOIN relationships r ON r.client_id = c.client_id AND r.freelancer_id = c.freelancer_id
+         AND r.conversion_paid_at IS NULL
+       WHERE c.id = $1`,
+      [contractId],
+    )
+  ).rows[0];
+  // No pair (they never wrote to each other) or a converted one: nothing to read.
+  if (contract === undefined || contract.relationship_id === null) return 0;
+  const relationshipId = contract.relationship_id;
+  const value = BigInt(contract.value);
+  const paid = BigInt(contract.paid);
+  const paidLittle = value === 0n || paid * 100n < value * BigInt(t.contractEndPaidBelowPercent);
+  if (!paidLittle) return 0;
+  const senders = (
+    await tx.query<{ sender_id: string; id: string }>(
+      `SELECT DISTINCT ON (m.sender_id) m.sender_id, m.id FROM messages m
+       WHERE m.relationship_id = $1 AND m.sent_at >= $2 AND m.sent_at <= $3 AND ${carriesDetail("m")}
+       ORDER BY m.sender_id, m.sent_at DESC, m.id DESC`,
+      [relationshipId, addDays(endedAt, -t.contractEndWindowDays), endedAt],
+    )
+  ).rows;
+  let written = 0;
+  for (const s of senders) {
+    const recorded = await appendUnless(
+      tx,
+      {
+        accountId: s.sender_id,
+        relationshipId,
+        signal: "contract_ended_after_contact_exchange",
+        at: endedAt,
+        messageId: s.id,
+      },
+      "e.account_id = $1 AND e.relationship_id = $2 AND e.at = $4",
+      [],
+      { contractId, paidMinor: paid.toString(), valueMinor: value.toString() },
+    );
+    if (!recorded) continue;
+    written++;
+    await openCaseIfDue(tx, s.sender_id, "message", endedAt);
+  }
+  return written;
 }

@@ -11,6 +11,7 @@ import {
   suspensionAfterWarning,
   type WarningKind,
 } from "@leakguard/domain";
+import { recordContractEndedAfterContactExchange } from "./activity-signals.js";
 import { audit } from "./audit.js";
 import type { Case, CaseCode } from "./cases.js";
 import type { Db, Queryable } from "./db.js";
@@ -398,7 +399,8 @@ async function ladderAfterWarning(
  * A removed account's open contracts end: escrow not yet submitted is
  * refunded to the client; submitted work is released to the freelancer when
  * the client was removed and refunded when the freelancer was; disputed
- * escrow stays frozen for an agent to resolve.
+ * escrow stays frozen for an agent to resolve. Each ended contract may raise
+ * `contract_ended_after_contact_exchange` (activity-signals.ts).
  */
 async function endContractsOf(
   tx: Queryable,
@@ -447,6 +449,8 @@ async function endContractsOf(
       reason: "account_removed",
       change: { contractId: contract.id, milestones: settled },
     });
+    // After the settlement: submitted work released to the freelancer counts as paid.
+    await recordContractEndedAfterContactExchange(tx, contract.id, now);
   }
 }
 

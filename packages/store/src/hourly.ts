@@ -15,7 +15,8 @@ export type HourlyCode =
   | "segment_not_aligned"
   | "invalid_activity"
   | "segment_in_the_future"
-  | "week_invoiced";
+  | "week_invoiced"
+  | "contract_ended";
 
 /** Creates an hourly contract with its rate (minor units per hour) and weekly limit. */
 export async function createHourlyContract(
@@ -66,6 +67,19 @@ export async function logSegment(
   return db.transaction(async (tx) => {
     const terms = await tx.query("SELECT 1 FROM hourly_terms WHERE contract_id = $1 FOR SHARE", [contractId]);
     if (terms.rows.length === 0) return err("contract_not_found", `no hourly contract ${contractId}`);
+    // Under a shared lock on the contract too: ending it takes the row exclusively, so a segment is
+    // either logged before the end is written or sees it.
+    const ended =
+      (
+        await tx.query<{ ended_at: Date | null }>("SELECT ended_at FROM contracts WHERE id = $1 FOR SHARE", [
+          contractId,
+        ])
+      ).rows[0]?.ended_at ?? null;
+    if (ended !== null && segment.start.getTime() >= new Date(ended).getTime())
+      return err(
+        "contract_ended",
+        `this contract ended at ${new Date(ended).toISOString()}: no time is logged from then on`,
+      );
     const already = await tx.query("SELECT 1 FROM time_segments WHERE contract_id = $1 AND starts_at = $2", [
       contractId,
       segment.start,
@@ -116,6 +130,9 @@ export interface ContractTerms {
   milestones: { id: string; amount: bigint; status: string }[];
   hourlyRate?: bigint;
   weeklyLimitHours?: number;
+  /** When the contract ended, and why (`ended_by_party`, `account_removed`); absent while it runs. */
+  endedAt?: Date;
+  endedBecause?: string;
 }
 
 export async function contractTerms(db: Queryable, contractId: string): Promise<ContractTerms | null> {
@@ -125,7 +142,12 @@ export async function contractTerms(db: Queryable, contractId: string): Promise<
       freelancer_id: string;
       kind: "fixed_price" | "hourly";
       currency: string;
-    }>("SELECT client_id, freelancer_id, kind, currency FROM contracts WHERE id = $1", [contractId])
+      ended_at: Date | null;
+      ended_because: string | null;
+    }>(
+      "SELECT client_id, freelancer_id, kind, currency, ended_at, ended_because FROM contracts WHERE id = $1",
+      [contractId],
+    )
   ).rows[0];
   if (c === undefined) return null;
   const milestones = (
@@ -148,6 +170,8 @@ export async function contractTerms(db: Queryable, contractId: string): Promise<
     currency: c.currency.trim(),
     milestones,
     ...(h === undefined ? {} : { hourlyRate: BigInt(h.hourly_rate), weeklyLimitHours: h.weekly_limit_hours }),
+    ...(c.ended_at === null ? {} : { endedAt: new Date(c.ended_at) }),
+    ...(c.ended_because === null ? {} : { endedBecause: c.ended_because }),
   };
 }
 

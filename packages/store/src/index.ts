@@ -3,6 +3,8 @@
 export {
   ACTIVITY_SIGNAL_THRESHOLDS,
   type ActivitySignalThresholds,
+  carriesDetail,
+  recordContractEndedAfterContactExchange,
   recordHourlyTimeStopped,
   recordNewAccountContactBurst,
   recordSilencesAfterContactExchange,
@@ -24,6 +26,7 @@ export {
   riskNow,
   urgencyOf,
 } from "./cases.js";
+export { type EndContractCode, type EndedContract, endContract } from "./contract-end.js";
 export { type ContractTrust, type ContractTrustCode, contractTrust } from "./contract-trust.js";
 export { type Db, type DbOptions, openDb, type Queryable } from "./db.js";
 export {
