@@ -179,6 +179,8 @@ describe.each(engines)("ending a contract over HTTP, on $name", ({ open }) => {
       payload: { recipientId: "cli_b", text: "Write to me at jordan.baker.dev@gmail.com for the details." },
     });
     expect(sent.statusCode).toBeLessThan(300);
+    // The pair's hourly contract has ended: they are judged as before any contract again.
+    expect(sent.json<{ verdict: string }>().verdict).not.toBe("allow");
     const messageId = sent.json<{ id: string }>().id;
     later(3 * DAY);
     const { contractId } = await fixedPrice("cli_b", "fre_b");

@@ -188,15 +188,16 @@ async function contractStates(
   freelancerId: string,
 ): Promise<ContractState[]> {
   const rows = (
-    await tx.query<{ id: string; kind: "fixed_price" | "hourly"; status: string | null }>(
-      `SELECT c.id, c.kind, m.status FROM contracts c LEFT JOIN milestones m ON m.contract_id = c.id
+    await tx.query<{ id: string; kind: "fixed_price" | "hourly"; status: string | null; ended: boolean }>(
+      `SELECT c.id, c.kind, m.status, c.ended_at IS NOT NULL AS ended FROM contracts c
+       LEFT JOIN milestones m ON m.contract_id = c.id
        WHERE c.client_id = $1 AND c.freelancer_id = $2`,
       [clientId, freelancerId],
     )
   ).rows;
   const byId = new Map<string, ContractState & { milestoneStatuses: string[] }>();
   for (const r of rows) {
-    const c = byId.get(r.id) ?? { kind: r.kind, milestoneStatuses: [] };
+    const c = byId.get(r.id) ?? { kind: r.kind, milestoneStatuses: [], ended: r.ended };
     if (r.status !== null) c.milestoneStatuses.push(r.status);
     byId.set(r.id, c);
   }

@@ -13,6 +13,11 @@ describe("the stage of a pair", () => {
     );
     expect(stageOf([{ kind: "fixed_price", milestoneStatuses: ["unfunded"] }])).toBe("contract_active");
     expect(stageOf([{ kind: "hourly", milestoneStatuses: [] }])).toBe("contract_active");
+    // An ended contract is not active, whatever its milestones say.
+    expect(stageOf([{ kind: "hourly", milestoneStatuses: [], ended: true }])).toBe("pre_contract");
+    expect(stageOf([{ kind: "fixed_price", milestoneStatuses: ["unfunded"], ended: true }])).toBe(
+      "pre_contract",
+    );
   });
 });
 

@@ -29,6 +29,8 @@ export interface PairState {
 export interface ContractState {
   kind: "fixed_price" | "hourly";
   milestoneStatuses: readonly string[];
+  /** Ended by a party or by a removal: no longer active, whatever its milestones say. */
+  ended?: boolean;
 }
 
 const CLOSED_MILESTONE = new Set(["released", "refunded", "split"]);
@@ -36,7 +38,8 @@ const CLOSED_MILESTONE = new Set(["released", "refunded", "split"]);
 /** `contract_active` while the pair has an active contract (policy: "at least one active contract"). */
 export function stageOf(contracts: readonly ContractState[]): Stage {
   const active = contracts.some(
-    (c) => c.kind === "hourly" || c.milestoneStatuses.some((s) => !CLOSED_MILESTONE.has(s)),
+    (c) =>
+      c.ended !== true && (c.kind === "hourly" || c.milestoneStatuses.some((s) => !CLOSED_MILESTONE.has(s))),
   );
   return active ? "contract_active" : "pre_contract";
 }
