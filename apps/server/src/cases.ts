@@ -13,6 +13,7 @@ import {
   linkedAccounts,
   listAppeals,
   listCases,
+  moneyEventsOf,
   riskNow,
   signalEventsOf,
   urgencyOf,
@@ -149,6 +150,20 @@ export function caseRoutes(r: ZodApp, deps: RouteDeps): void {
             clarifications: z.array(ClarificationSchema),
             appeals: z.array(AppealSchema),
             timeline: z.array(AuditSchema),
+            money: z
+              .array(
+                z.object({
+                  transferId: z.string(),
+                  from: z.string(),
+                  to: z.string(),
+                  amount: z.string().describe("minor units"),
+                  currency: z.string(),
+                  at: z.string(),
+                }),
+              )
+              .describe(
+                "every transfer on the subject's contracts (escrow funded, released, refunded; invoices)",
+              ),
           }),
           ...errors,
         },
@@ -203,6 +218,16 @@ export function caseRoutes(r: ZodApp, deps: RouteDeps): void {
         clarifications: clarifications.map(clarificationJson),
         appeals: appeals.filter((a) => actions.some((x) => x.id === a.actionId)).map(appealJson),
         timeline: timeline.map(auditJson),
+        money: (
+          await moneyEventsOf(
+            db,
+            contracts.map((k) => k.id),
+          )
+        ).map((m) => ({
+          ...m,
+          amount: m.amount.toString(),
+          at: m.at.toISOString(),
+        })),
       };
     },
   );

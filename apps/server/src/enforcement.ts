@@ -6,6 +6,7 @@ import {
   actionsAbout,
   actOnCase,
   answerClarification,
+  auditLogOf,
   type CaseAction,
   type CaseActionInput,
   type Clarification,
@@ -19,6 +20,7 @@ import {
 import { z } from "zod";
 import { CaseSchema, caseJson } from "./cases.js";
 import {
+  callerHas,
   errors,
   fail,
   Id,
@@ -210,6 +212,34 @@ export function enforcementRoutes(r: ZodApp, deps: RouteDeps): void {
         followUps: done.value.followUps.map(actionJson),
         case: caseJson(c, now()),
       });
+    },
+  );
+
+  r.get(
+    "/audit",
+    {
+      schema: {
+        summary: "The audit log about an account or of a case, oldest first (agents, admins)",
+        description:
+          "Every verdict, signal, report, case event, action, clarification, appeal and status or contract change: who (null: the platform), when, why and what changed. Appended only; nothing in it is ever changed or deleted.",
+        querystring: z
+          .object({ subjectId: Id.optional(), caseId: Id.optional() })
+          .refine(
+            (q) => (q.subjectId === undefined) !== (q.caseId === undefined),
+            "give subjectId or caseId",
+          ),
+        response: { 200: z.object({ entries: z.array(AuditSchema) }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      if (!callerHas(request.caller.actingAs, "read_any"))
+        return fail(reply, "forbidden", "the audit log is for trust & safety");
+      const q = request.query;
+      const entries = await auditLogOf(
+        db,
+        q.subjectId !== undefined ? { subjectId: q.subjectId } : { caseId: q.caseId ?? "" },
+      );
+      return { entries: entries.map(auditJson) };
     },
   );
 

@@ -318,15 +318,69 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
     "/reports",
     {
       schema: {
-        summary: "Reports of messages, newest first (agents, admins)",
-        response: { 200: z.object({ reports: z.array(ReportSchema) }), ...errors },
+        summary: "Reports of messages, newest first, and folded per message (agents, admins)",
+        description:
+          "`reports` lists each report; `byMessage` folds the reports of one message into one line, with its reporters and reasons. A report is `dismissed` once an agent dismissed the case it was folded into; a reporter with two or more dismissed reports weighs less.",
+        response: {
+          200: z.object({
+            reports: z.array(ReportSchema.extend({ senderId: z.string(), dismissed: z.boolean() })),
+            byMessage: z.array(
+              z.object({
+                messageId: z.string(),
+                senderId: z.string(),
+                reporters: z.array(z.string()),
+                reasons: z.array(z.string()),
+                count: z.number(),
+                firstReportedAt: z.string(),
+                lastReportedAt: z.string(),
+              }),
+            ),
+          }),
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
       if (!callerHas(request.caller.actingAs, "review_messages"))
         return fail(reply, "forbidden", "reports are for trust & safety");
+      const reports = await reportsList(db);
+      const folded = new Map<
+        string,
+        {
+          messageId: string;
+          senderId: string;
+          reporters: string[];
+          reasons: string[];
+          first: Date;
+          last: Date;
+        }
+      >();
+      for (const r of reports) {
+        const f = folded.get(r.messageId) ?? {
+          messageId: r.messageId,
+          senderId: r.senderId,
+          reporters: [],
+          reasons: [],
+          first: r.reportedAt,
+          last: r.reportedAt,
+        };
+        f.reporters.push(r.reporterId);
+        if (!f.reasons.includes(r.reason)) f.reasons.push(r.reason);
+        if (r.reportedAt < f.first) f.first = r.reportedAt;
+        if (r.reportedAt > f.last) f.last = r.reportedAt;
+        folded.set(r.messageId, f);
+      }
       return {
-        reports: (await reportsList(db)).map((r) => ({ ...r, reportedAt: r.reportedAt.toISOString() })),
+        reports: reports.map((r) => ({ ...r, reportedAt: r.reportedAt.toISOString() })),
+        byMessage: [...folded.values()].map((f) => ({
+          messageId: f.messageId,
+          senderId: f.senderId,
+          reporters: f.reporters,
+          reasons: f.reasons,
+          count: f.reporters.length,
+          firstReportedAt: f.first.toISOString(),
+          lastReportedAt: f.last.toISOString(),
+        })),
       };
     },
   );

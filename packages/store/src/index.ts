@@ -79,7 +79,9 @@ export { type DueJobsReport, runDueJobs } from "./jobs.js";
 export {
   balanceOf,
   ledgerTotals,
+  type MoneyEvent,
   makeAvailable,
+  moneyEventsOf,
   type PostCode,
   postTransfers,
   postTransfersIn,

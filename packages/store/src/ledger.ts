@@ -147,3 +147,49 @@ export async function makeAvailable(
   }
   return ok({ moved });
 }
+
+/** A transfer as a case's evidence shows it. */
+export interface MoneyEvent {
+  transferId: string;
+  from: string;
+  to: string;
+  amount: bigint;
+  currency: string;
+  at: Date;
+}
+
+/** The money that moved on these contracts (their milestones' escrow, their invoices), oldest first. */
+export async function moneyEventsOf(
+  db: Queryable,
+  contractIds: readonly string[],
+  limit = 500,
+): Promise<MoneyEvent[]> {
+  if (contractIds.length === 0) return [];
+  const rows = (
+    await db.query<{
+      id: string;
+      debit: string;
+      credit: string;
+      amount: string;
+      currency: string;
+      posted_at: Date;
+    }>(
+      `WITH held AS (
+         SELECT 'escrow:' || id AS account FROM milestones WHERE contract_id = ANY ($1)
+       )
+       SELECT t.id, t.debit, t.credit, t.amount::text AS amount, t.currency, t.posted_at FROM ledger_transfers t
+       WHERE t.debit IN (SELECT account FROM held) OR t.credit IN (SELECT account FROM held)
+          OR t.debit LIKE ANY ($2) OR t.credit LIKE ANY ($2)
+       ORDER BY t.posted_at, t.id LIMIT $3`,
+      [contractIds, contractIds.map((id) => `invoice:${id}:%`), limit],
+    )
+  ).rows;
+  return rows.map((r) => ({
+    transferId: r.id,
+    from: r.debit,
+    to: r.credit,
+    amount: BigInt(r.amount),
+    currency: r.currency,
+    at: new Date(r.posted_at),
+  }));
+}

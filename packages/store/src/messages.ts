@@ -475,8 +475,8 @@ export async function reportMessage(
   });
 }
 
-/** Below this weight a report raises its signal but does not open a case by itself. */
-const MIN_WEIGHT_TO_OPEN_CASE = 0.25;
+/** Below this weight (three dismissed reports) a report raises its signal but does not open a case by itself. */
+const MIN_WEIGHT_TO_OPEN_CASE = 0.5;
 
 /**
  * How much a reporter's next report counts: in full until two of their
@@ -496,7 +496,10 @@ export async function reporterWeight(db: Queryable, reporterId: string): Promise
 }
 
 /** Reports, newest first (for the trust & safety team). */
-export async function reportsList(db: Queryable, limit = 200): Promise<MessageReport[]> {
+export async function reportsList(
+  db: Queryable,
+  limit = 200,
+): Promise<(MessageReport & { senderId: string; dismissed: boolean })[]> {
   return (
     await db.query<{
       message_id: string;
@@ -504,8 +507,14 @@ export async function reportsList(db: Queryable, limit = 200): Promise<MessageRe
       reason: ReportReason;
       note: string;
       reported_at: Date;
+      sender_id: string;
+      dismissed: boolean;
     }>(
-      "SELECT message_id, reporter_id, reason, note, reported_at FROM message_reports ORDER BY reported_at DESC LIMIT $1",
+      `SELECT r.message_id, r.reporter_id, r.reason, r.note, r.reported_at, m.sender_id,
+         (d.message_id IS NOT NULL) AS dismissed
+       FROM message_reports r JOIN messages m ON m.id = r.message_id
+       LEFT JOIN dismissed_reports d ON d.message_id = r.message_id AND d.reporter_id = r.reporter_id
+       ORDER BY r.reported_at DESC LIMIT $1`,
       [limit],
     )
   ).rows.map((r) => ({
@@ -514,6 +523,8 @@ export async function reportsList(db: Queryable, limit = 200): Promise<MessageRe
     reason: r.reason,
     note: r.note,
     reportedAt: new Date(r.reported_at),
+    senderId: r.sender_id,
+    dismissed: r.dismissed,
   }));
 }
 
