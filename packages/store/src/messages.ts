@@ -109,21 +109,21 @@ export async function sendMessage(
         JSON.stringify(screening.scan),
       ],
     );
-    if (screening.verdict !== "allow")
-      await audit(tx, {
-        at: now,
-        actorId: message.senderId,
-        event: "message.screened",
-        subjectId: message.senderId,
-        change: {
-          messageId: message.id,
-          relationshipId: pair.value.id,
-          recipientId: message.recipientId,
-          verdict: screening.verdict,
-          delivery,
-          stage: screening.stage,
-        },
-      });
+    // Every verdict, allow included: the log is the record of what the engine decided and when.
+    await audit(tx, {
+      at: now,
+      actorId: message.senderId,
+      event: "message.screened",
+      subjectId: message.senderId,
+      change: {
+        messageId: message.id,
+        relationshipId: pair.value.id,
+        recipientId: message.recipientId,
+        verdict: screening.verdict,
+        delivery,
+        stage: screening.stage,
+      },
+    });
     for (const signal of screening.signals)
       await recordSignal(tx, {
         accountId: message.senderId,
