@@ -18,7 +18,7 @@ export const rules = {
     node: true,
     env: false,
   },
-  "apps/web": { mayImport: ["@leakguard/detect", "@leakguard/server"], node: false, env: false },
+  "apps/web": { mayImport: ["@leakguard/detect", "@leakguard/trust"], node: false, env: false },
   "apps/server": { mayImport: "*", node: true, env: true },
   "apps/cli": { mayImport: "*", node: true, env: true },
 };

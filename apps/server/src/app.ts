@@ -39,6 +39,7 @@ import { milestoneRoutes } from "./milestones.js";
 import { relationshipRoutes } from "./relationships.js";
 import { riskRoutes } from "./risk.js";
 import { SignInLimit } from "./sign-in-limit.js";
+import { DEFAULT_WEB_DIR, serveWeb } from "./web.js";
 import { webhookRoutes } from "./webhooks.js";
 
 export interface AppOptions {
@@ -51,6 +52,8 @@ export interface AppOptions {
   /** The key of the handle hashes (LEAKGUARD_HANDLE_KEY); without it, one made once and kept in the database. */
   handleKey?: string;
   logger?: boolean;
+  /** The built console and demo marketplace (apps/web/dist by default). */
+  webDir?: string;
 }
 
 const AccountSchema = z.object({
@@ -141,6 +144,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     { schema: { security: [], response: { 200: z.object({ ok: z.literal(true) }) } } },
     () => Promise.resolve({ ok: true as const }),
   );
+
+  await serveWeb(api, options.webDir ?? DEFAULT_WEB_DIR);
 
   const signInLimit = new SignInLimit();
   api.post(

@@ -1,0 +1,171 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { migrate, openDb } from "@leakguard/store";
+import type { FastifyInstance } from "fastify";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "./app.js";
+import { DEMO_PASSWORD, seedDemo } from "./seed.js";
+import { DEFAULT_WEB_DIR } from "./web.js";
+
+/**
+ * The front ends in a real browser (Debian's Chromium, driven by
+ * playwright-core) against the real server on loopback, on the demo data.
+ * CI installs Chromium and sets LEAKGUARD_BROWSER_TESTS=1, so there a missing
+ * browser fails; elsewhere these tests are skipped with a note.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const required = process.env.LEAKGUARD_BROWSER_TESTS === "1";
+const available = existsSync(CHROMIUM);
+if (!available && !required)
+  console.warn(
+    `browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
+  );
+const SHOTS = join(import.meta.dirname, "..", "..", "..", "reports", "screenshots");
+
+describe.skipIf(!available && !required)("the console and the demo marketplace in Chromium", () => {
+  let app: FastifyInstance;
+  let browser: Browser;
+  let base = "";
+  const db = openDb({ engine: "pglite" });
+
+  beforeAll(async () => {
+    expect(existsSync(join(DEFAULT_WEB_DIR, "console", "index.html")), "run npm run build first").toBe(true);
+    mkdirSync(SHOTS, { recursive: true });
+    const d = await db;
+    await migrate(d);
+    await seedDemo(d, new Date());
+    app = await buildApp({ db: d, apiKeyHashes: [] });
+    base = await app.listen({ host: "127.0.0.1", port: 0 });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+      ],
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await (await db).close();
+  });
+
+  async function signIn(page: Page, path: "/app/" | "/console/", accountId: string): Promise<void> {
+    await page.goto(`${base}${path}`);
+    await page.getByLabel("Account id").fill(accountId);
+    await page.getByLabel("Password").fill(DEMO_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+  }
+  const shot = (page: Page, name: string) =>
+    page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+  it("shows a freelancer the policy reminder as they type a phone number, before anything is sent", async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await signIn(page, "/app/", "fre_omar");
+    await page.goto(`${base}/app/#/conversations/new:cli_ana`);
+    await page
+      .getByRole("heading", { name: "Conversation with cli_ana" })
+      .waitFor({ timeout: 10_000 })
+      .catch(async (e: unknown) => {
+        await shot(page, "debug-conversation");
+        throw e;
+      });
+    const reminder = page.getByTestId("live-reminder");
+    const box = page.getByRole("textbox", { name: /^Message/ });
+    await box.fill("Happy to help with the landing page!");
+    await page.waitForTimeout(400);
+    expect(await reminder.innerText()).toBe("");
+    const top = () =>
+      page.evaluate(
+        "(() => { const r = document.querySelector('[data-testid=live-reminder]').getBoundingClientRect(); return r.top + window.scrollY; })()",
+      );
+    const below = () =>
+      page.evaluate(
+        "(() => { const r = document.querySelector('form[aria-label=\"Write a message\"] button').getBoundingClientRect(); return r.top + window.scrollY; })()",
+      );
+    const before = [await top(), await below()];
+    await box.fill("Happy to help, call me on +44 7700 900123 and we can talk details");
+    await expect.poll(() => reminder.innerText(), { timeout: 5_000 }).toMatch(/contact details/i);
+    // The reminder's box kept its place, and so did the button below it: no layout shift as it appeared.
+    expect([await top(), await below()]).toEqual(before);
+    await shot(page, "app-live-reminder-390");
+    // Nothing was sent while typing.
+    const res = await page.request.get(`${base}/v1/accounts/fre_omar/relationships`, {
+      headers: {
+        authorization: `Bearer ${String(await page.evaluate("JSON.parse(sessionStorage.getItem('leakguard.app.session')).token"))}`,
+      },
+    });
+    expect((await res.json()) as { relationships: unknown[] }).toMatchObject({ relationships: [] });
+    await page.close();
+  });
+
+  it("holds a client's request to pay outside; the agent asks, the client answers in the app, the agent warns", async () => {
+    const client = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(client, "/app/", "cli_ben");
+    await client.goto(`${base}/app/#/conversations/new:fre_omar`);
+    await client
+      .getByRole("textbox", { name: /^Message/ })
+      .fill("Let's skip the platform fees, I'll pay you directly via PayPal.");
+    await client.getByRole("button", { name: "Send" }).click();
+    await client.getByText("under review by our trust & safety team").first().waitFor();
+    await shot(client, "app-held-message");
+
+    const agent = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(agent, "/console/", "agt_tess");
+    await agent.getByRole("link", { name: "cli_ben" }).click();
+    await agent.getByRole("heading", { name: /Case about cli_ben/ }).waitFor();
+    await expect.poll(() => agent.locator("mark").count()).toBeGreaterThan(0);
+    await agent.getByRole("combobox", { name: /^Action/ }).selectOption("clarify");
+    await agent.getByRole("textbox", { name: /^Reason/ }).fill("held request to pay via PayPal");
+    await agent.getByRole("button", { name: "Record action" }).click();
+    await agent.getByText("clarify recorded").waitFor();
+    await shot(agent, "console-case-clarify");
+
+    await client.goto(`${base}/app/#/notices`);
+    await client.getByText("A question from our trust & safety team").waitFor();
+    await client.getByLabel("Your answer").fill("Sorry, I did not know the rule. We will pay here.");
+    await client.getByRole("button", { name: "Send answer" }).click();
+    await client.getByText("You answered").waitFor();
+    await shot(client, "app-clarification-answered");
+
+    await agent.reload();
+    await agent.getByText("answered: “Sorry, I did not know the rule. We will pay here.”").waitFor();
+    await agent.getByRole("combobox", { name: /^Action/ }).selectOption("warn");
+    await agent.getByRole("textbox", { name: /^Reason/ }).fill("asked to pay outside; answered, first time");
+    await agent.getByRole("button", { name: "Record action" }).click();
+    await agent.getByText("warn recorded").waitFor();
+    await shot(agent, "console-case-warned");
+
+    await client.goto(`${base}/app/#/notices`);
+    await client.reload();
+    await client.getByText("You have been warned").waitFor();
+    await client.close();
+    await agent.close();
+  });
+
+  it("lists the queue with counts and lets an agent claim and release from it", async () => {
+    const agent = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(agent, "/console/", "agt_tess");
+    await agent.getByRole("heading", { name: "Case queue" }).waitFor();
+    await expect
+      .poll(async () => Number(await agent.getByTestId("count-open").innerText()))
+      .toBeGreaterThan(0);
+    const claim = agent.getByRole("button", { name: "Claim" }).first();
+    await claim.click();
+    await agent.getByRole("button", { name: "Release" }).first().waitFor();
+    // Keyboard: the release button is reachable and works with Enter.
+    await agent.getByRole("button", { name: "Release" }).first().focus();
+    await agent.keyboard.press("Enter");
+    await agent.getByRole("button", { name: "Claim" }).first().waitFor();
+    await shot(agent, "console-queue");
+    await agent.close();
+  });
+});

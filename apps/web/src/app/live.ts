@@ -1,0 +1,36 @@
+import { createConversationScanner, DEFAULT_POLICY } from "@leakguard/detect";
+import { type ContractState, decideSend, type Explanation, policyForPair, stageOf } from "@leakguard/trust";
+
+/** What the browser knows of a pair: enough to judge a draft the way the server will. */
+export interface PairFacts {
+  contracts: ContractState[];
+  converted: boolean;
+  offPlatformWindowEndsAt: string;
+  /** The conversation so far as this user sees it, oldest first. */
+  recent: { senderId: string; text: string }[];
+}
+
+export interface LiveVerdict {
+  verdict: "allow" | "nudge" | "mask" | "hold";
+  explanations: Explanation[];
+  shownText: string;
+}
+
+/**
+ * The engine in the browser: the same stage, pair policy, conversation
+ * scanner and decision as the server's screening, on what this user can see
+ * (the other side's messages as delivered to them). The server's verdict on
+ * send is the one that counts.
+ */
+export function judgeDraft(senderId: string, text: string, pair: PairFacts, now: Date): LiveVerdict {
+  const stage = stageOf(pair.contracts);
+  const policy = policyForPair(DEFAULT_POLICY, {
+    stage,
+    inOffPlatformWindow: now.getTime() < Date.parse(pair.offPlatformWindowEndsAt),
+    converted: pair.converted,
+  });
+  const scanner = createConversationScanner({ stage, policy });
+  for (const m of pair.recent) scanner.push({ from: m.senderId, text: m.text });
+  const decision = decideSend(scanner.push({ from: senderId, text }), text);
+  return { verdict: decision.verdict, explanations: decision.explanations, shownText: decision.shownText };
+}
