@@ -151,6 +151,34 @@ describe.skipIf(!available && !required)("the console and the demo marketplace i
     await agent.close();
   });
 
+  it("lets a client fund and approve a milestone, and both sides' balances change", async () => {
+    const client = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(client, "/app/", "cli_ana");
+    await client.goto(`${base}/app/#/contracts`);
+    const escrow = client.getByTestId("escrow-USD");
+    await escrow.waitFor();
+    const before = await escrow.innerText();
+    await client.getByRole("button", { name: "Fund: ms_demo_menu" }).click();
+    await client.getByText("Done: fund.").waitFor();
+    await expect.poll(() => escrow.innerText()).not.toBe(before);
+    const funded = await escrow.innerText();
+    // 2,500.00 more in escrow than before.
+    expect(Number(funded.replace(/[^0-9.]/g, "")) - Number(before.replace(/[^0-9.]/g, ""))).toBe(2500);
+    await client.getByRole("button", { name: "Approve and release: ms_demo_menu" }).click();
+    await client.getByText("Done: approve.").waitFor();
+    await expect.poll(() => escrow.innerText()).toBe(before);
+    await shot(client, "app-contracts-approved");
+
+    const freelancer = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await signIn(freelancer, "/app/", "fre_maya");
+    await freelancer.goto(`${base}/app/#/contracts`);
+    // Released less the 10% fee, pending for 5 days before it is available.
+    await expect.poll(() => freelancer.getByTestId("pending-USD").innerText()).toMatch(/2,250\.00/);
+    await shot(freelancer, "app-contracts-freelancer-390");
+    await client.close();
+    await freelancer.close();
+  });
+
   it("lists the queue with counts and lets an agent claim and release from it", async () => {
     const agent = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await signIn(agent, "/console/", "agt_tess");

@@ -4,6 +4,7 @@ import { client, loadSession, type Session, saveSession, signOut } from "../shar
 import { useHashRoute } from "../shared/hooks.js";
 import { SignIn } from "../shared/SignIn.js";
 import "../shared/styles.css";
+import { Contracts } from "./Contracts.js";
 import { Conversation, Conversations } from "./Conversations.js";
 import { Notices } from "./Notices.js";
 
@@ -30,6 +31,7 @@ function DemoApp() {
         <strong>Demo marketplace</strong>
         <nav aria-label="Marketplace">
           <a href="#/">Conversations</a>
+          <a href="#/contracts">Contracts</a>
           <a href="#/notices">Notices</a>
         </nav>
         <span className="who">
@@ -49,6 +51,8 @@ function DemoApp() {
       </header>
       {pair?.[1] !== undefined ? (
         <Conversation api={api} me={session} relationshipId={decodeURIComponent(pair[1])} />
+      ) : route === "/contracts" ? (
+        <Contracts api={api} me={session} />
       ) : route === "/notices" ? (
         <Notices api={api} me={session} />
       ) : (
