@@ -4,6 +4,7 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Stage } from "@leakguard/detect";
 import { Command, InvalidArgumentError } from "commander";
+import type { BacktestCommandOptions } from "./backtest/command.js";
 import { emptySummary, scanLine } from "./scan-lines.js";
 
 const program = new Command();
@@ -47,6 +48,61 @@ program
   });
 
 program
+  .command("backtest")
+  .description(
+    "Replay a message history through the conversation scanner: a summary on standard output, optionally an HTML report.",
+  )
+  .requiredOption(
+    "-i, --input <file>",
+    'history JSONL (README, "Backtesting a policy"), or the corpus format',
+  )
+  .option(
+    "--policy <file>",
+    "policy JSON (the shape @leakguard/detect accepts; default: the built-in policy)",
+  )
+  .option("--compare <file>", "a second policy JSON: count the messages whose verdict changes")
+  .option(
+    "--labels <file>",
+    'JSONL of {"id", "violation", "rules"?}: precision, recall and false-positive rate',
+  )
+  .option("-o, --out <file>", "write a self-contained HTML report here")
+  .option("-s, --stage <stage>", "stage for lines that name none", parseStage, "pre_contract")
+  .option("-l, --locale <locale>", "sender locale such as en-GB or pt-BR")
+  .option("--max-conversations <n>", "conversation states held at once", positiveInt, 100_000)
+  .option("--idle-days <n>", "forget a conversation idle this long", positiveNumber, 30)
+  .option("--reorder-window <n>", "messages buffered to restore time order", positiveInt, 2_000)
+  .option("--no-progress", "no progress bar or progress lines")
+  .action(async (opts: BacktestCommandOptions) => {
+    const { BacktestError, runBacktestCommand } = await import("./backtest/command.js");
+    try {
+      await runBacktestCommand(opts);
+    } catch (err) {
+      if (!(err instanceof BacktestError)) throw err;
+      process.stderr.write(`leakguard backtest: ${err.code}: ${err.message}\n`);
+      process.exitCode = 2;
+    }
+  });
+
+program
+  .command("generate-history")
+  .description(
+    "Write a synthetic message history (seeded, deterministic, streamed) for backtests and benchmarks.",
+  )
+  .requiredOption("-n, --messages <n>", "how many messages", positiveInt)
+  .requiredOption("-o, --out <file>", "JSONL file to write")
+  .option("--seed <n>", "seed", integer, 1)
+  .option("--labels <file>", "also write the generator's labels (JSONL of id, violation, rules)")
+  .action(async (opts: { messages: number; out: string; seed: number; labels?: string }) => {
+    const { writeHistory } = await import("./backtest/generate-command.js");
+    try {
+      await writeHistory(opts);
+    } catch (err) {
+      process.stderr.write(`leakguard generate-history: output_unwritable: ${(err as Error).message}\n`);
+      process.exitCode = 2;
+    }
+  });
+
+program
   .command("migrate")
   .description(
     "Apply the store's pending migrations: to DATABASE_URL when set, else the embedded PGlite in LEAKGUARD_DATA_DIR (./.leakguard/data). The server also runs them on start.",
@@ -78,6 +134,24 @@ program
       await db?.close();
     }
   });
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError("expected an integer");
+  return n;
+}
+
+function positiveInt(value: string): number {
+  const n = integer(value);
+  if (n < 1) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a positive number");
+  return n;
+}
 
 function parseStage(value: string): Stage {
   if (value !== "pre_contract" && value !== "contract_active")
