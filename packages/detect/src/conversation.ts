@@ -96,7 +96,9 @@ export function createConversationScanner(options: ScanOptions): ConversationSca
     if (single.error === undefined && state.recent.length > 0) {
       const fresh = assemble(state.recent, text, options, policy, regions, context).filter(
         (f) =>
-          !single.handles.includes(`${f.kind}:${f.value}`) && !state.reported.has(`${f.kind}:${f.value}`),
+          !single.handles.includes(`${f.kind}:${f.value}`) &&
+          !state.reported.has(`${f.kind}:${f.value}`) &&
+          !extendsReported(f.value, state.reported),
       );
       if (fresh.length > 0) {
         // A longer detail assembled across messages replaces the fragment this message held alone.
@@ -119,6 +121,24 @@ export function createConversationScanner(options: ScanOptions): ConversationSca
     }
     return result;
   }
+}
+
+/**
+ * Whether an assembled value only lengthens a detail this sender already sent
+ * whole ("+1 415 290 7396", then "I'll…" read as "1'11"): that detail was
+ * reported where it was sent, and the "longer" one is an artefact of joining.
+ */
+function extendsReported(value: string, reported: ReadonlySet<string>): boolean {
+  const digits = /^\+?\d+$/.test(value) ? value.replace(/\D/g, "") : null;
+  for (const handle of reported) {
+    const earlier = handle.slice(handle.indexOf(":") + 1);
+    if (earlier.length === 0 || earlier === value) continue;
+    if (digits !== null) {
+      const earlierDigits = earlier.replace(/\D/g, "");
+      if (earlierDigits.length >= MIN_ASSEMBLED_PHONE_DIGITS && digits.includes(earlierDigits)) return true;
+    } else if (value.includes(earlier)) return true;
+  }
+  return false;
 }
 
 /**

@@ -109,6 +109,15 @@ describe("conversations", () => {
     expect(f?.start).toBe(0);
     expect(f?.end).toBe(4);
   });
+  it("does not lengthen a number already sent whole with the next message's letters", () => {
+    // "I'll" reads as "1'11" to the look-alike folding: joined to the number before, it made a longer "number".
+    const c = createConversationScanner({ stage: "contract_active" });
+    const sent = c.push({ from: "freelancer", text: "whatsapp me on +1 415 290 7396" });
+    expect(sent.handles.length).toBeGreaterThan(0);
+    const next = c.push({ from: "freelancer", text: "I'll have the next version by Mar 4." });
+    expect(next.findings).toEqual([]);
+    expect(next.masked).toBe("I'll have the next version by Mar 4.");
+  });
   it("assembles an email split at the @", () => {
     const c = createConversationScanner(pre);
     c.push({ from: "freelancer", text: "my mail is sam.porter" });
