@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
+import { DEFAULT_POLICY, type Policy } from "@leakguard/detect";
 import {
   ACCOUNT_STATUSES,
   type AccountStatus,
@@ -32,12 +33,22 @@ import { caseRoutes } from "./cases.js";
 import { contractRoutes } from "./contracts.js";
 import { enforcementRoutes } from "./enforcement.js";
 import { hourlyRoutes } from "./hourly.js";
-import { callerHas, errors, fail, Id, IdempotencyKey, idempotencyKeyOf, mayReadAccount } from "./http.js";
+import {
+  callerHas,
+  errors,
+  fail,
+  Id,
+  IdempotencyKey,
+  idempotencyKeyOf,
+  mayReadAccount,
+  type RouteDeps,
+} from "./http.js";
 import { invoiceRoutes } from "./invoices.js";
 import { messageRoutes } from "./messages.js";
 import { milestoneRoutes } from "./milestones.js";
 import { relationshipRoutes } from "./relationships.js";
 import { riskRoutes } from "./risk.js";
+import { shadowRoutes } from "./shadow.js";
 import { SignInLimit } from "./sign-in-limit.js";
 import { DEFAULT_WEB_DIR, serveWeb } from "./web.js";
 import { webhookRoutes } from "./webhooks.js";
@@ -54,6 +65,10 @@ export interface AppOptions {
   logger?: boolean;
   /** The built console and demo marketplace (apps/web/dist by default). */
   webDir?: string;
+  /** The engine's live policy; the default policy when absent. */
+  policy?: Policy;
+  /** A candidate policy to run in shadow on every message. */
+  shadowPolicy?: Policy;
 }
 
 const AccountSchema = z.object({
@@ -371,7 +386,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           return reply.code(204).send(null);
         },
       );
-      const deps = { db, now, config: options.marketplace ?? DEFAULT_CONFIG, handleKey };
+      const deps: RouteDeps = {
+        db,
+        now,
+        config: options.marketplace ?? DEFAULT_CONFIG,
+        handleKey,
+        policy: options.policy ?? DEFAULT_POLICY,
+        ...(options.shadowPolicy === undefined ? {} : { shadowPolicy: options.shadowPolicy }),
+      };
       milestoneRoutes(r, deps);
       hourlyRoutes(r, deps);
       invoiceRoutes(r, deps);
@@ -381,6 +403,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       caseRoutes(r, deps);
       enforcementRoutes(r, deps);
       webhookRoutes(r, deps);
+      shadowRoutes(r, deps);
       contractRoutes(r, deps);
       done();
     },

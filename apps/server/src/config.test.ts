@@ -17,6 +17,8 @@ describe("server configuration", () => {
         seedDemo: true,
         marketplace: DEFAULT_CONFIG,
         handleKey: undefined,
+        policyFile: undefined,
+        shadowPolicyFile: undefined,
         webhookPollMs: 1_000,
         webhookLeaseMs: 60_000,
       },

@@ -16,6 +16,10 @@ export interface ServerConfig {
   readonly marketplace: MarketplaceConfig;
   /** The key of the handle hashes that link accounts; unset, the database keeps one of its own. */
   readonly handleKey: string | undefined;
+  /** A policy file (JSON or YAML) for the engine and the sanction ladder; the default policy when unset. */
+  readonly policyFile: string | undefined;
+  /** A candidate policy file run in shadow on every message: its verdicts are stored and counted, never enforced. */
+  readonly shadowPolicyFile: string | undefined;
   /** How often the webhook sender looks for due deliveries. */
   readonly webhookPollMs: number;
   /** How long a sender holds a delivery it is sending; one that dies leaves it to expire, then it is sent again. */
@@ -152,6 +156,8 @@ const Env = z.object({
   LEAKGUARD_DEMO: z.enum(["0", "1"], "LEAKGUARD_DEMO is 0 or 1").default("1"),
   LEAKGUARD_MARKETPLACE: z.string().optional(),
   LEAKGUARD_HANDLE_KEY: z.string().min(32, "LEAKGUARD_HANDLE_KEY has at least 32 characters").optional(),
+  LEAKGUARD_POLICY_FILE: z.string().min(1).optional(),
+  LEAKGUARD_SHADOW_POLICY_FILE: z.string().min(1).optional(),
   LEAKGUARD_WEBHOOK_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(1_000),
   LEAKGUARD_WEBHOOK_LEASE_MS: z.coerce
     .number()
@@ -187,6 +193,8 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       seedDemo: e.LEAKGUARD_DEMO === "1",
       marketplace: marketplace.value,
       handleKey: e.LEAKGUARD_HANDLE_KEY,
+      policyFile: e.LEAKGUARD_POLICY_FILE,
+      shadowPolicyFile: e.LEAKGUARD_SHADOW_POLICY_FILE,
       webhookPollMs: e.LEAKGUARD_WEBHOOK_POLL_MS,
       webhookLeaseMs: e.LEAKGUARD_WEBHOOK_LEASE_MS,
     }),

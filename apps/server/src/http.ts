@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import type { Policy } from "@leakguard/detect";
 import {
   type Account,
   type Actor,
@@ -64,6 +65,10 @@ export interface RouteDeps {
   config: MarketplaceConfig;
   /** The key of the handle hashes that link accounts (HMAC-SHA256). */
   handleKey: string;
+  /** The engine's live policy (LEAKGUARD_POLICY_FILE, else the default); its version is recorded with every verdict. */
+  policy: Policy;
+  /** A candidate policy run in shadow on every message (LEAKGUARD_SHADOW_POLICY_FILE): stored, never enforced. */
+  shadowPolicy?: Policy;
 }
 
 export type ZodApp = FastifyInstance<

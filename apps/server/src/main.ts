@@ -5,6 +5,7 @@ import { buildApp } from "./app.js";
 import { sha256Hex } from "./auth.js";
 import { parseConfig } from "./config.js";
 import { databaseLabel, openConfiguredDb } from "./database.js";
+import { type PolicyFile, readPolicyFile } from "./policy-file.js";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from "./seed.js";
 import { deliverDueWebhooks } from "./webhook-delivery.js";
 
@@ -14,7 +15,29 @@ if (!parsed.ok) {
   console.error(`leakguard server: bad configuration\n  ${parsed.problems.join("\n  ")}`);
   process.exit(2);
 }
-const config = parsed.config;
+// The policy files are read once at start: a bad one stops the server with its file, line and field.
+const policyOf = (path: string | undefined, what: string): PolicyFile | undefined => {
+  if (path === undefined) return undefined;
+  const read = readPolicyFile(path);
+  if (!read.ok) {
+    console.error(`leakguard server: bad ${what} (${read.error.code})\n  ${read.error.message}`);
+    process.exit(2);
+  }
+  return read.value;
+};
+const livePolicy = policyOf(parsed.config.policyFile, "policy file (LEAKGUARD_POLICY_FILE)");
+const shadowPolicy = policyOf(
+  parsed.config.shadowPolicyFile,
+  "shadow policy file (LEAKGUARD_SHADOW_POLICY_FILE)",
+);
+const config = {
+  ...parsed.config,
+  // The live policy file's sanction ladder overrides LEAKGUARD_MARKETPLACE's.
+  marketplace: {
+    ...parsed.config.marketplace,
+    trust: { ...parsed.config.marketplace.trust, ...livePolicy?.sanctions },
+  },
+};
 
 let apiKeyHashes = config.apiKeyHashes;
 let devKey: string | undefined;
@@ -32,12 +55,17 @@ const app = await buildApp({
   apiKeyHashes,
   logger: false,
   marketplace: config.marketplace,
+  ...(livePolicy === undefined ? {} : { policy: livePolicy.policy }),
+  ...(shadowPolicy === undefined ? {} : { shadowPolicy: shadowPolicy.policy }),
   ...(config.handleKey === undefined ? {} : { handleKey: config.handleKey }),
 });
 const url = await app.listen({ host: config.host, port: config.port });
 
 console.log(`Leakguard API on ${url} (reference: ${url}/docs, OpenAPI: ${url}/openapi.json)`);
 console.log(`database: ${databaseLabel(config)}; migrations applied now: ${applied.length}`);
+console.log(
+  `policy: ${livePolicy?.policy.version ?? "the default"}${shadowPolicy === undefined ? "" : `; in shadow: ${shadowPolicy.policy.version}`}`,
+);
 if (config.seedDemo) {
   console.log(
     `demo data ${seeded ? "written now" : "already there"}; sign in as one of these with password "${DEMO_PASSWORD}" (POST /v1/sessions), or act as one with the key and Leakguard-Act-As:`,

@@ -104,7 +104,7 @@ export function fullView(m: StoredMessage): MessageView {
 const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex");
 
 export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
-  const { db, now, config, handleKey } = deps;
+  const { db, now, config, handleKey, policy, shadowPolicy } = deps;
 
   r.post(
     "/messages",
@@ -166,7 +166,12 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
         db,
         { id, senderId: sender.id, recipientId, text },
         at,
-        screening(sender, text, at, config, { confirmed: confirmationToken !== undefined, handleKey }),
+        screening(sender, text, at, config, {
+          confirmed: confirmationToken !== undefined,
+          handleKey,
+          basePolicy: policy,
+          ...(shadowPolicy === undefined ? {} : { shadowPolicy }),
+        }),
         { confirmed: confirmationToken !== undefined },
       );
       if (!sent.ok) return fail(reply, sent.code, sent.message);
@@ -221,7 +226,9 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
       const at = now();
       const context = await messageContextFor(db, sender.id, request.body.recipientId, at);
       if (!context.ok) return fail(reply, context.code, context.message);
-      const screened = screening(sender, request.body.text, at, config)(context.value);
+      const screened = screening(sender, request.body.text, at, config, { basePolicy: policy })(
+        context.value,
+      );
       return {
         verdict: screened.verdict,
         delivery: screened.delivery,

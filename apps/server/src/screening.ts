@@ -32,7 +32,7 @@ export function screening(
   text: string,
   now: Date,
   config: MarketplaceConfig,
-  options: { confirmed?: boolean; basePolicy?: Policy; handleKey?: string } = {},
+  options: { confirmed?: boolean; basePolicy?: Policy; shadowPolicy?: Policy; handleKey?: string } = {},
 ): (context: MessageContext) => Screening {
   const basePolicy = options.basePolicy ?? DEFAULT_POLICY;
   const senderId = sender.id;
@@ -66,6 +66,17 @@ export function screening(
       ...(result.error === undefined ? {} : { error: result.error }),
     };
     const signals = converted ? [] : signalsOf(result, stage, inWindow, options.confirmed === true);
+    const shadow =
+      options.shadowPolicy === undefined
+        ? undefined
+        : shadowVerdict(
+            options.shadowPolicy,
+            { stage, inWindow, converted },
+            sender,
+            recent,
+            text,
+            policy.version,
+          );
     return {
       verdict: decision.verdict,
       delivery: decision.delivery,
@@ -76,7 +87,37 @@ export function screening(
       ...(options.handleKey === undefined
         ? {}
         : { handleHashes: handleHashes(result.handles, options.handleKey) }),
+      ...(shadow === undefined ? {} : { shadow }),
     };
+  };
+}
+
+/** The candidate policy's verdict on the same message in the same context: recorded, never enforced. */
+function shadowVerdict(
+  candidate: Policy,
+  pair: { stage: Stage; inWindow: boolean; converted: boolean },
+  sender: { id: string; locale?: string },
+  recent: readonly { senderId: string; text: string }[],
+  text: string,
+  livePolicy: string,
+): NonNullable<Screening["shadow"]> {
+  const policy = policyForPair(candidate, {
+    stage: pair.stage,
+    inOffPlatformWindow: pair.inWindow,
+    converted: pair.converted,
+  });
+  const scanner = createConversationScanner({
+    stage: pair.stage,
+    policy,
+    ...(sender.locale === undefined ? {} : { locale: sender.locale }),
+  });
+  for (const m of recent) scanner.push({ from: m.senderId, text: m.text });
+  const result = scanner.push({ from: sender.id, text });
+  return {
+    livePolicy,
+    candidatePolicy: policy.version,
+    verdict: decideSend(result, text).verdict,
+    rules: result.rules,
   };
 }
 

@@ -143,6 +143,7 @@ export {
   signIn,
   signOut,
 } from "./sessions.js";
+export { type ShadowReport, shadowReport } from "./shadow.js";
 export { recordSignal, signalEventsOf } from "./signals.js";
 export {
   backoffMs,

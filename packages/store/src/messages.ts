@@ -52,6 +52,13 @@ export interface Screening {
   signals: string[];
   /** Keyed hashes of the contact and payment handles in it, to link accounts that share one. */
   handleHashes?: { kind: string; hash: string }[];
+  /** Shadow mode: what a candidate policy would have done, stored beside the live verdict, never enforced. */
+  shadow?: {
+    livePolicy: string;
+    candidatePolicy: string;
+    verdict: StoredMessage["verdict"];
+    rules: string[];
+  };
 }
 
 export type SendOutcome =
@@ -133,6 +140,21 @@ export async function sendMessage(
         messageId: message.id,
       });
     await recordHandles(tx, message.senderId, message.id, screening.handleHashes ?? [], now);
+    if (screening.shadow !== undefined)
+      await tx.query(
+        `INSERT INTO shadow_verdicts (message_id, live_policy, live_verdict, candidate_policy, candidate_verdict,
+           candidate_rules, stage, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          message.id,
+          screening.shadow.livePolicy,
+          screening.verdict,
+          screening.shadow.candidatePolicy,
+          screening.shadow.verdict,
+          screening.shadow.rules,
+          screening.stage,
+          now,
+        ],
+      );
     await recordNewAccountContactBurst(tx, message.senderId, message.id, pair.value.id, now);
     await openCaseIfDue(tx, message.senderId, delivery === "held" ? "held_message" : "message", now);
     const stored = await messageById(tx, message.id);

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { access, constants, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { DEFAULT_POLICY, PolicyError, resolvePolicy, type Stage } from "@leakguard/detect";
+import { DEFAULT_POLICY, type Stage } from "@leakguard/detect";
+import { parsePolicyFile } from "@leakguard/server/policy-file";
 import { type BacktestReport, createBacktest, type NamedPolicy } from "./backtest.js";
 import { formatSummary } from "./format.js";
 import type { Label } from "./history.js";
@@ -30,7 +31,7 @@ export class BacktestError extends Error {
   constructor(
     readonly code:
       | "policy_unreadable"
-      | "policy_not_json"
+      | "policy_syntax"
       | "policy_invalid"
       | "labels_unreadable"
       | "input_unreadable"
@@ -48,18 +49,14 @@ export async function loadPolicy(file: string): Promise<NamedPolicy> {
   } catch (err) {
     throw new BacktestError("policy_unreadable", `${file}: ${(err as Error).message}`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new BacktestError("policy_not_json", `${file}: ${(err as Error).message}`);
-  }
-  try {
-    return { name: basename(file), policy: resolvePolicy(json) };
-  } catch (err) {
-    if (err instanceof PolicyError) throw new BacktestError("policy_invalid", `${file}: ${err.message}`);
-    throw err;
-  }
+  // JSON or YAML, checked like the server's LEAKGUARD_POLICY_FILE: errors give the line and the field.
+  const parsed = parsePolicyFile(text, file);
+  if (!parsed.ok)
+    throw new BacktestError(
+      parsed.error.code === "policy_file_syntax" ? "policy_syntax" : "policy_invalid",
+      parsed.error.message,
+    );
+  return { name: basename(file), policy: parsed.value.policy };
 }
 
 export async function loadLabels(file: string, warn: (line: string) => void): Promise<Map<string, Label>> {
