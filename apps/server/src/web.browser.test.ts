@@ -2,28 +2,17 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { migrate, openDb } from "@leakguard/store";
 import type { FastifyInstance } from "fastify";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "./app.js";
+import { browserTests, launchChromium } from "./browser.test-helper.js";
 import { DEMO_PASSWORD, seedDemo } from "./seed.js";
 import { DEFAULT_WEB_DIR } from "./web.js";
 
-/**
- * The front ends in a real browser (Debian's Chromium, driven by
- * playwright-core) against the real server on loopback, on the demo data.
- * CI installs Chromium and sets LEAKGUARD_BROWSER_TESTS=1, so there a missing
- * browser fails; elsewhere these tests are skipped with a note.
- */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const required = process.env.LEAKGUARD_BROWSER_TESTS === "1";
-const available = existsSync(CHROMIUM);
-if (!available && !required)
-  console.warn(
-    `browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
-  );
+/** The front ends in a real browser against the real server on loopback, on the demo data. */
 const SHOTS = join(import.meta.dirname, "..", "..", "..", "reports", "screenshots");
 
-describe.skipIf(!available && !required)("the console and the demo marketplace in Chromium", () => {
+describe.skipIf(!browserTests)("the console and the demo marketplace in Chromium", () => {
   let app: FastifyInstance;
   let browser: Browser;
   let base = "";
@@ -37,19 +26,7 @@ describe.skipIf(!available && !required)("the console and the demo marketplace i
     await seedDemo(d, new Date());
     app = await buildApp({ db: d, apiKeyHashes: [] });
     base = await app.listen({ host: "127.0.0.1", port: 0 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
