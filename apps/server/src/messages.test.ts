@@ -165,9 +165,17 @@ describe.each(engines)("messages are screened before delivery, on $name", ({ ope
   it("catches a phone number split across two messages of one sender", async () => {
     const a = await send("fre_t", "cli_t", "415 555");
     expect(a.json<MessageBody>().verdict).toBe("allow");
-    const b = (await send("fre_t", "cli_t", "0142 is my cell")).json<MessageBody>();
+    const b = (await send("fre_t", "cli_t", "0142 is my cell")).json<
+      MessageBody & { relationshipId: string }
+    >();
     expect(b.verdict).toBe("mask");
     expect(b.explanations?.map((e) => e.rule)).toContain("C1");
+    // Agents see the detail whole, marked as assembled across messages.
+    const seen = (await conversation(b.relationshipId, "agt_s")).find((m) => m.id === b.id) as unknown as {
+      findings: { kind: string; value: string; assembled?: boolean }[];
+    };
+    expect(seen.findings.find((f) => f.assembled === true)).toMatchObject({ kind: "phone" });
+    expect(seen.findings.find((f) => f.assembled === true)?.value).toMatch(/4155550142/);
   });
 
   it("lets a pair with an active contract share contacts, but never payment outside", async () => {

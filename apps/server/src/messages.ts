@@ -61,6 +61,12 @@ export const MessageSchema = z.object({
         end: z.number(),
         value: z.string(),
         confidence: z.number(),
+        assembled: z
+          .boolean()
+          .optional()
+          .describe(
+            "pieced together from this message and the sender's earlier ones: value is the whole detail",
+          ),
       }),
     )
     .optional()

@@ -15,7 +15,16 @@ export interface ScreeningRecord {
   policyVersion: string;
   rules: string[];
   handles: string[];
-  findings: { rule: string; kind: string; start: number; end: number; value: string; confidence: number }[];
+  findings: {
+    rule: string;
+    kind: string;
+    start: number;
+    end: number;
+    value: string;
+    confidence: number;
+    /** Pieced together from this message and the sender's earlier ones: `value` is the whole detail. */
+    assembled?: true;
+  }[];
   explanations: Explanation[];
   error?: { code: string; message: string };
 }
@@ -61,6 +70,7 @@ export function screening(
         end: f.end,
         value: f.value,
         confidence: f.confidence,
+        ...(f.reasons?.includes("assembled across messages") === true ? { assembled: true as const } : {}),
       })),
       explanations: decision.explanations,
       ...(result.error === undefined ? {} : { error: result.error }),

@@ -7,6 +7,8 @@ interface Finding {
   kind: string;
   start: number;
   end: number;
+  value?: string;
+  assembled?: boolean;
 }
 interface Message {
   id: string;
@@ -366,6 +368,13 @@ export function CasePage({ api, me, caseId }: { api: Client; me: Session; caseId
                   </td>
                   <td>
                     <Highlighted text={m.text} findings={m.findings ?? []} />
+                    {(m.findings ?? [])
+                      .filter((f) => f.assembled === true)
+                      .map((f) => (
+                        <div key={`${f.kind}-${f.start}`} className="notice">
+                          Assembled across messages ({f.kind}): <code>{f.value}</code>
+                        </div>
+                      ))}
                   </td>
                   <td>
                     {m.delivery === "delivered" ? (
