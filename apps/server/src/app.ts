@@ -36,9 +36,11 @@ import { callerHas, errors, fail, Id, IdempotencyKey, idempotencyKeyOf, mayReadA
 import { invoiceRoutes } from "./invoices.js";
 import { messageRoutes } from "./messages.js";
 import { milestoneRoutes } from "./milestones.js";
+import { policyRoutes } from "./policy.js";
 import { relationshipRoutes } from "./relationships.js";
 import { riskRoutes } from "./risk.js";
 import { SignInLimit } from "./sign-in-limit.js";
+import { statsRoutes } from "./stats.js";
 import { DEFAULT_WEB_DIR, serveWeb } from "./web.js";
 import { webhookRoutes } from "./webhooks.js";
 
@@ -382,6 +384,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       enforcementRoutes(r, deps);
       webhookRoutes(r, deps);
       contractRoutes(r, deps);
+      statsRoutes(r, deps);
+      policyRoutes(r, deps);
       done();
     },
     { prefix: "/v1" },

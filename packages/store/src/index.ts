@@ -145,6 +145,14 @@ export {
 } from "./sessions.js";
 export { recordSignal, signalEventsOf } from "./signals.js";
 export {
+  type DayStats,
+  dashboardStats,
+  type Stats,
+  statsPeriod,
+  type VerdictCounts,
+  type WeekLeakage,
+} from "./stats.js";
+export {
   backoffMs,
   checkWebhookUrl,
   claimDueDeliveries,
