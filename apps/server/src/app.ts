@@ -46,10 +46,12 @@ import {
 import { invoiceRoutes } from "./invoices.js";
 import { messageRoutes } from "./messages.js";
 import { milestoneRoutes } from "./milestones.js";
+import { policyRoutes } from "./policy.js";
 import { relationshipRoutes } from "./relationships.js";
 import { riskRoutes } from "./risk.js";
 import { shadowRoutes } from "./shadow.js";
 import { SignInLimit } from "./sign-in-limit.js";
+import { statsRoutes } from "./stats.js";
 import { DEFAULT_WEB_DIR, serveWeb } from "./web.js";
 import { webhookRoutes } from "./webhooks.js";
 
@@ -405,6 +407,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       webhookRoutes(r, deps);
       shadowRoutes(r, deps);
       contractRoutes(r, deps);
+      statsRoutes(r, deps);
+      policyRoutes(r, deps);
       done();
     },
     { prefix: "/v1" },

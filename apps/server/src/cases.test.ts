@@ -93,4 +93,31 @@ describe.each(engines)("cases for the trust & safety team, on $name", ({ open })
     const theirs = (await queue()).cases.find((c) => c.subjectId === "fre_c");
     expect(theirs?.openedBecause).toBe("report");
   });
+
+  it("filters the queue by minimum priority and by why the case was opened", async () => {
+    const all = (await queue()).cases;
+    const reasons = new Set(all.map((c) => c.openedBecause));
+    expect(reasons).toEqual(new Set(["held_message", "report"]));
+    const byReport = (await queue("agt_a", "?openedBecause=report")).cases;
+    expect(byReport.map((c) => c.subjectId)).toEqual(["fre_c"]);
+    expect((await queue("agt_a", "?openedBecause=held_message")).cases.map((c) => c.subjectId)).toEqual([
+      "cli_c",
+    ]);
+    expect((await queue("agt_a", "?openedBecause=risk_threshold")).cases).toEqual([]);
+    const priorities = all.map((c) => c.priority).sort((a, b) => a - b);
+    const top = priorities.at(-1) ?? 0;
+    expect(top).toBeGreaterThan(priorities[0] ?? 0);
+    // At least the highest priority: only that case; at least 0: all of them.
+    expect((await queue("agt_a", `?minPriority=${top}`)).cases.map((c) => c.priority)).toEqual([top]);
+    expect((await queue("agt_a", `?minPriority=${top + 1}`)).cases).toEqual([]);
+    expect((await queue("agt_a", "?minPriority=0")).cases).toHaveLength(all.length);
+    const reportPriority = byReport[0]?.priority ?? 0;
+    const both = `?minPriority=${reportPriority}&openedBecause=report`;
+    expect((await queue("agt_a", both)).cases.map((c) => c.subjectId)).toEqual(["fre_c"]);
+    for (const bad of ["?minPriority=101", "?minPriority=-1", "?minPriority=high", "?openedBecause=whim"]) {
+      const res = await app.inject({ url: `/v1/cases${bad}`, headers: as("agt_a") });
+      expect(res.statusCode, bad).toBe(400);
+      expect(res.json<ErrorBody>().error.code).toBe("invalid_request");
+    }
+  });
 });

@@ -87,6 +87,17 @@ export function caseRoutes(r: ZodApp, deps: RouteDeps): void {
           status: z.enum(["open", "waiting", "closed"]).optional(),
           assignee: z.string().max(64).optional().describe('an agent id, "me", or "none" for unclaimed'),
           sort: z.enum(["priority", "age"]).optional(),
+          minPriority: z.coerce
+            .number()
+            .int()
+            .min(0)
+            .max(100)
+            .optional()
+            .describe("only cases whose priority (the subject's risk, 0-100) is at least this"),
+          openedBecause: z
+            .enum(["held_message", "report", "risk_threshold"])
+            .optional()
+            .describe("only cases opened for this reason"),
         }),
         response: {
           200: z.object({
@@ -107,6 +118,8 @@ export function caseRoutes(r: ZodApp, deps: RouteDeps): void {
         ...(q.status === undefined ? {} : { status: q.status }),
         ...(assignee === undefined ? {} : { assignee }),
         ...(q.sort === undefined ? {} : { sort: q.sort }),
+        ...(q.minPriority === undefined ? {} : { minPriority: q.minPriority }),
+        ...(q.openedBecause === undefined ? {} : { openedBecause: q.openedBecause }),
       });
       return { cases: cases.map((c) => caseJson(c, at)), counts: await caseCounts(db) };
     },

@@ -10,6 +10,12 @@ import { inOffPlatformWindow, type MarketplaceConfig } from "@leakguard/domain";
 import type { MessageContext, Screening } from "@leakguard/store";
 import { decideSend, type Explanation, policyForPair, type SignalId, stageOf } from "@leakguard/trust";
 
+/**
+ * The policy the server screens every message with, before a pair's state
+ * adapts it (policyForPair). GET /v1/policy shows this same value.
+ */
+export const BASE_POLICY: Policy = DEFAULT_POLICY;
+
 /** What is recorded with a screened message: the policy that judged it, the engine's findings, the explanation. */
 export interface ScreeningRecord {
   policyVersion: string;
@@ -43,7 +49,7 @@ export function screening(
   config: MarketplaceConfig,
   options: { confirmed?: boolean; basePolicy?: Policy; shadowPolicy?: Policy; handleKey?: string } = {},
 ): (context: MessageContext) => Screening {
-  const basePolicy = options.basePolicy ?? DEFAULT_POLICY;
+  const basePolicy = options.basePolicy ?? BASE_POLICY;
   const senderId = sender.id;
   return ({ pair, contracts, recent }) => {
     const stage = stageOf(contracts);

@@ -108,6 +108,10 @@ export interface CaseFilter {
   /** An agent's id, or "none" for unclaimed cases. */
   assignee?: string;
   sort?: "priority" | "age";
+  /** Only cases whose priority (the subject's risk) is at least this. */
+  minPriority?: number;
+  /** Only cases opened for this reason. */
+  openedBecause?: CaseReason;
   limit?: number;
 }
 
@@ -132,6 +136,14 @@ export async function listCases(db: Queryable, now: Date, filter: CaseFilter = {
   else if (filter.assignee !== undefined) {
     params.push(filter.assignee);
     where.push(`assignee_id = $${params.length}`);
+  }
+  if (filter.minPriority !== undefined) {
+    params.push(filter.minPriority);
+    where.push(`priority >= $${params.length}`);
+  }
+  if (filter.openedBecause !== undefined) {
+    params.push(filter.openedBecause);
+    where.push(`opened_because = $${params.length}`);
   }
   params.push(filter.limit ?? 200);
   const order = filter.sort === "age" ? "opened_at, id" : `${URGENCY_SQL} DESC, opened_at, id`;

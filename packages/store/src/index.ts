@@ -146,6 +146,14 @@ export {
 export { type ShadowReport, shadowReport } from "./shadow.js";
 export { recordSignal, signalEventsOf } from "./signals.js";
 export {
+  type DayStats,
+  dashboardStats,
+  type Stats,
+  statsPeriod,
+  type VerdictCounts,
+  type WeekLeakage,
+} from "./stats.js";
+export {
   backoffMs,
   checkWebhookUrl,
   claimDueDeliveries,

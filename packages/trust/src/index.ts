@@ -8,6 +8,7 @@ export {
   decideSend,
   type Explanation,
   type PairState,
+  POLICY_TEXT,
   policyForPair,
   type SendDecision,
   stageOf,

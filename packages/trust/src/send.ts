@@ -91,7 +91,7 @@ export interface SendDecision {
 }
 
 /** The policy's words, quoted to the sender (docs/default-policy.md). */
-const POLICY_TEXT: Record<EnforcedRule, string> = {
+export const POLICY_TEXT: Readonly<Record<EnforcedRule, string>> = {
   P1: "Asking for, offering or agreeing to payment outside the platform is not allowed for 24 months after you first met here: payments made here are the ones we can protect.",
   P2: "Proposing to end, refund or close a contract and continue outside, or to split work so part is paid outside, is not allowed.",
   C1: "Sharing direct contact details (email address, phone number, messaging-app handle or link, social profile) is not allowed before a contract starts.",

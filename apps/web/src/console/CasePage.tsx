@@ -1,5 +1,6 @@
-import { type FormEvent, type ReactNode, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { ApiError, type Client, newKey, type Session } from "../shared/api.js";
+import { Highlighted } from "../shared/Highlighted.js";
 import { useLoad } from "../shared/hooks.js";
 
 interface Finding {
@@ -61,25 +62,6 @@ interface CaseDetail {
   appeals: { id: string; actionId: string; statement: string; decision?: string }[];
   timeline: { id: string; at: string; actorId: string | null; event: string; reason: string }[];
   money: { transferId: string; from: string; to: string; amount: string; currency: string; at: string }[];
-}
-
-/** The original text with the engine's findings marked. */
-export function Highlighted({ text, findings }: { text: string; findings: readonly Finding[] }) {
-  const spans = [...findings].sort((a, b) => a.start - b.start);
-  const parts: ReactNode[] = [];
-  let at = 0;
-  for (const f of spans) {
-    if (f.start < at || f.end > text.length) continue;
-    if (f.start > at) parts.push(text.slice(at, f.start));
-    parts.push(
-      <mark key={`${f.start}-${f.end}`} title={`${f.rule} ${f.kind}`}>
-        {text.slice(f.start, f.end)}
-      </mark>,
-    );
-    at = f.end;
-  }
-  parts.push(text.slice(at));
-  return <span>{parts}</span>;
 }
 
 const money = (minor: string, currency: string) => `${(Number(minor) / 100).toFixed(2)} ${currency}`;

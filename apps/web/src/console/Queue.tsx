@@ -27,8 +27,16 @@ export function Queue({ api, me }: { api: Client; me: Session }) {
   const [status, setStatus] = useState("open");
   const [assignee, setAssignee] = useState("");
   const [sort, setSort] = useState("priority");
+  const [minPriority, setMinPriority] = useState("");
+  const [openedBecause, setOpenedBecause] = useState("");
   const [error, setError] = useState<string | null>(null);
-  const query = new URLSearchParams({ status, sort, ...(assignee === "" ? {} : { assignee }) });
+  const query = new URLSearchParams({
+    status,
+    sort,
+    ...(assignee === "" ? {} : { assignee }),
+    ...(minPriority === "" ? {} : { minPriority }),
+    ...(openedBecause === "" ? {} : { openedBecause }),
+  });
   const queue = useLoad(
     () =>
       api.get<{ cases: CaseRow[]; counts: { open: number; unclaimed: number } }>(
@@ -71,6 +79,25 @@ export function Queue({ api, me }: { api: Client; me: Session }) {
             <option value="">anyone</option>
             <option value="me">me</option>
             <option value="none">unclaimed</option>
+          </select>
+        </label>
+        <label>
+          Risk at least
+          <select value={minPriority} onChange={(e) => setMinPriority(e.target.value)}>
+            <option value="">any</option>
+            <option value="20">20</option>
+            <option value="40">40</option>
+            <option value="60">60 (opens a case by itself)</option>
+            <option value="80">80</option>
+          </select>
+        </label>
+        <label>
+          Why opened
+          <select value={openedBecause} onChange={(e) => setOpenedBecause(e.target.value)}>
+            <option value="">any reason</option>
+            <option value="held_message">held message</option>
+            <option value="report">report</option>
+            <option value="risk_threshold">risk threshold</option>
           </select>
         </label>
         <label>

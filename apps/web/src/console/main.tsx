@@ -6,6 +6,8 @@ import { SignIn } from "../shared/SignIn.js";
 import "../shared/styles.css";
 import { Appeals } from "./Appeals.js";
 import { CasePage } from "./CasePage.js";
+import { Dashboard } from "./Dashboard.js";
+import { PolicyPage } from "./PolicyPage.js";
 import { Queue } from "./Queue.js";
 import { Reports } from "./Reports.js";
 
@@ -33,6 +35,8 @@ function Console() {
         <strong>Leakguard console</strong>
         <nav aria-label="Console">
           <a href="#/">Queue</a>
+          <a href="#/dashboard">Dashboard</a>
+          <a href="#/policy">Policy</a>
           <a href="#/appeals">Appeals</a>
           <a href="#/reports">Reports</a>
         </nav>
@@ -57,6 +61,10 @@ function Console() {
         <Appeals api={api} me={session} />
       ) : route === "/reports" ? (
         <Reports api={api} />
+      ) : route === "/dashboard" ? (
+        <Dashboard api={api} />
+      ) : route === "/policy" ? (
+        <PolicyPage api={api} />
       ) : (
         <Queue api={api} me={session} />
       )}
