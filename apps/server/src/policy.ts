@@ -2,7 +2,6 @@ import type { EnforcedRule } from "@leakguard/detect";
 import { POLICY_TEXT } from "@leakguard/trust";
 import { z } from "zod";
 import { errors, type RouteDeps, type ZodApp } from "./http.js";
-import { BASE_POLICY } from "./screening.js";
 
 const Action = z.enum(["allow", "nudge", "mask", "hold"]);
 const ENFORCED: readonly EnforcedRule[] = ["P1", "P2", "C1", "C2"];
@@ -32,6 +31,8 @@ const PolicyValue = z.object({
 /** The policy the server screens with, raw (for the engine) and in words (for people). */
 export function policyRoutes(r: ZodApp, deps: RouteDeps): void {
   const months = deps.config.relationship.offPlatformWindowMonths;
+  // The live policy: LEAKGUARD_POLICY_FILE's, else the default.
+  const live = deps.policy;
   r.get(
     "/policy",
     {
@@ -61,14 +62,14 @@ export function policyRoutes(r: ZodApp, deps: RouteDeps): void {
     },
     () =>
       Promise.resolve({
-        version: BASE_POLICY.version,
-        policy: BASE_POLICY,
+        version: live.version,
+        policy: live,
         rules: ENFORCED.map((id) => ({
           id,
           forbids: POLICY_TEXT[id],
           actions: {
-            pre_contract: BASE_POLICY.rules[id].pre_contract,
-            contract_active: BASE_POLICY.rules[id].contract_active,
+            pre_contract: live.rules[id].pre_contract,
+            contract_active: live.rules[id].contract_active,
           },
         })),
         allowedRules: [...ALLOWED_RULES],

@@ -14,6 +14,7 @@ import { decideSend, type Explanation, policyForPair, type SignalId, stageOf } f
  * The policy the server screens every message with, before a pair's state
  * adapts it (policyForPair). GET /v1/policy shows this same value.
  */
+/** The policy screening uses when the server is given none (LEAKGUARD_POLICY_FILE unset). */
 export const BASE_POLICY: Policy = DEFAULT_POLICY;
 
 /** What is recorded with a screened message: the policy that judged it, the engine's findings, the explanation. */

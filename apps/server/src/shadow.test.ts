@@ -88,5 +88,17 @@ describe.each(engines)("a policy from a file, and a candidate in shadow, on $nam
     // No candidate runs on this server: nothing is recorded in shadow for its messages.
     const report = await strictLive.inject({ url: "/v1/shadow?days=7", headers: as("agt_s") });
     expect(report.json()).toMatchObject({ livePolicy: "strict-test", candidatePolicy: null, total: 2 });
+    // The policy page reads the live policy, the file's.
+    const live = await strictLive.inject({ url: "/v1/policy", headers: as("agt_s") });
+    expect(
+      live.json<{ version: string; rules: { id: string; actions: { pre_contract: string } }[] }>(),
+    ).toMatchObject({
+      version: "strict-test",
+    });
+    expect(
+      live
+        .json<{ rules: { id: string; actions: { pre_contract: string } }[] }>()
+        .rules.find((r) => r.id === "C1"),
+    ).toMatchObject({ actions: { pre_contract: "hold" } });
   });
 });

@@ -118,6 +118,60 @@ function TryMessage({ policy }: { policy: Policy }) {
   );
 }
 
+interface ShadowBody {
+  livePolicy: string;
+  candidatePolicy: string | null;
+  total: number;
+  agree: number;
+  byDirection: { live: string; candidate: string; count: number }[];
+  examples: { messageId: string; live: string; candidate: string; rules: string[]; at: string }[];
+}
+
+/** Shadow mode: where a candidate policy, run beside the live one and never enforced, would have judged otherwise. */
+function ShadowSection({ api }: { api: Client }) {
+  const shadow = useLoad(() => api.get<ShadowBody>("/v1/shadow?days=30"), []);
+  const s = shadow.data;
+  if (s === undefined) return null;
+  return (
+    <section className="card" aria-labelledby="shadow-h">
+      <h2 id="shadow-h">Shadow mode: a candidate beside the live rules (last 30 days)</h2>
+      {s.candidatePolicy === null && s.total === 0 ? (
+        <p className="muted">
+          No candidate policy runs now. Start the server with LEAKGUARD_SHADOW_POLICY_FILE to judge every
+          message with a candidate too, without enforcing it.
+        </p>
+      ) : (
+        <>
+          <p>
+            <code>{s.candidatePolicy ?? "a past candidate"}</code> beside <code>{s.livePolicy}</code>:{" "}
+            <b data-testid="shadow-agree">{s.agree}</b> of {s.total} messages judged alike
+            {s.total > 0 && ` (${Math.round((100 * s.agree) / s.total)}%)`}.
+          </p>
+          <ul>
+            {s.byDirection.map((d) => (
+              <li key={`${d.live}-${d.candidate}`}>
+                {d.live} → {d.candidate}: {d.count}
+              </li>
+            ))}
+          </ul>
+          {s.examples.length > 0 && (
+            <details>
+              <summary>Latest disagreements</summary>
+              <ul>
+                {s.examples.map((e) => (
+                  <li key={e.messageId}>
+                    <code>{e.messageId}</code>: {e.live} → {e.candidate} ({e.rules.join(", ")})
+                  </li>
+                ))}
+              </ul>
+            </details>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
 /** The policy in force, in words, and a box to try a message against it with the engine in the browser. */
 export function PolicyPage({ api }: { api: Client }) {
   const body = useLoad(() => api.get<PolicyBody>("/v1/policy"), []);
@@ -216,6 +270,7 @@ export function PolicyPage({ api }: { api: Client }) {
           </dl>
         </section>
       </div>
+      <ShadowSection api={api} />
       <TryMessage policy={p.policy} />
     </main>
   );
