@@ -114,7 +114,16 @@ describe.each(engines)("cases for the trust & safety team, on $name", ({ open })
     const reportPriority = byReport[0]?.priority ?? 0;
     const both = `?minPriority=${reportPriority}&openedBecause=report`;
     expect((await queue("agt_a", both)).cases.map((c) => c.subjectId)).toEqual(["fre_c"]);
-    for (const bad of ["?minPriority=101", "?minPriority=-1", "?minPriority=high", "?openedBecause=whim"]) {
+    // By the rule the subject's flagged messages broke: cli_c asked to pay outside (P1).
+    expect((await queue("agt_a", "?rule=P1")).cases.map((c) => c.subjectId)).toContain("cli_c");
+    expect((await queue("agt_a", "?rule=P2")).cases.map((c) => c.subjectId)).not.toContain("cli_c");
+    for (const bad of [
+      "?minPriority=101",
+      "?minPriority=-1",
+      "?minPriority=high",
+      "?openedBecause=whim",
+      "?rule=Z9",
+    ]) {
       const res = await app.inject({ url: `/v1/cases${bad}`, headers: as("agt_a") });
       expect(res.statusCode, bad).toBe(400);
       expect(res.json<ErrorBody>().error.code).toBe("invalid_request");

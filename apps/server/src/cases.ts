@@ -98,6 +98,12 @@ export function caseRoutes(r: ZodApp, deps: RouteDeps): void {
             .enum(["held_message", "report", "risk_threshold"])
             .optional()
             .describe("only cases opened for this reason"),
+          rule: z
+            .enum(["P1", "P2", "C1", "C2"])
+            .optional()
+            .describe(
+              "only cases whose subject sent a message flagged by this rule (from 30 days before the case opened)",
+            ),
         }),
         response: {
           200: z.object({
@@ -120,6 +126,7 @@ export function caseRoutes(r: ZodApp, deps: RouteDeps): void {
         ...(q.sort === undefined ? {} : { sort: q.sort }),
         ...(q.minPriority === undefined ? {} : { minPriority: q.minPriority }),
         ...(q.openedBecause === undefined ? {} : { openedBecause: q.openedBecause }),
+        ...(q.rule === undefined ? {} : { rule: q.rule }),
       });
       return { cases: cases.map((c) => caseJson(c, at)), counts: await caseCounts(db) };
     },

@@ -62,6 +62,7 @@ const app = await buildApp({
 const url = await app.listen({ host: config.host, port: config.port });
 
 console.log(`Leakguard API on ${url} (reference: ${url}/docs, OpenAPI: ${url}/openapi.json)`);
+console.log(`trust & safety console: ${url}/console/ · demo marketplace: ${url}/app/`);
 console.log(`database: ${databaseLabel(config)}; migrations applied now: ${applied.length}`);
 console.log(
   `policy: ${livePolicy?.policy.version ?? "the default"}${shadowPolicy === undefined ? "" : `; in shadow: ${shadowPolicy.policy.version}`}`,

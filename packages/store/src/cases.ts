@@ -112,6 +112,8 @@ export interface CaseFilter {
   minPriority?: number;
   /** Only cases opened for this reason. */
   openedBecause?: CaseReason;
+  /** Only cases whose subject sent a message flagged by this rule (P1, C1, ...) in the 30 days before the case opened, or since. */
+  rule?: string;
   limit?: number;
 }
 
@@ -144,6 +146,11 @@ export async function listCases(db: Queryable, now: Date, filter: CaseFilter = {
   if (filter.openedBecause !== undefined) {
     params.push(filter.openedBecause);
     where.push(`opened_because = $${params.length}`);
+  }
+  if (filter.rule !== undefined) {
+    params.push(filter.rule);
+    where.push(`EXISTS (SELECT 1 FROM messages m WHERE m.sender_id = cases.subject_id AND m.verdict <> 'allow'
+      AND jsonb_exists(m.scan -> 'rules', $${params.length}) AND m.sent_at >= cases.opened_at - interval '30 days')`);
   }
   params.push(filter.limit ?? 200);
   const order = filter.sort === "age" ? "opened_at, id" : `${URGENCY_SQL} DESC, opened_at, id`;

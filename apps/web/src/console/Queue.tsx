@@ -29,6 +29,7 @@ export function Queue({ api, me }: { api: Client; me: Session }) {
   const [sort, setSort] = useState("priority");
   const [minPriority, setMinPriority] = useState("");
   const [openedBecause, setOpenedBecause] = useState("");
+  const [rule, setRule] = useState("");
   const [error, setError] = useState<string | null>(null);
   const query = new URLSearchParams({
     status,
@@ -36,6 +37,7 @@ export function Queue({ api, me }: { api: Client; me: Session }) {
     ...(assignee === "" ? {} : { assignee }),
     ...(minPriority === "" ? {} : { minPriority }),
     ...(openedBecause === "" ? {} : { openedBecause }),
+    ...(rule === "" ? {} : { rule }),
   });
   const queue = useLoad(
     () =>
@@ -98,6 +100,16 @@ export function Queue({ api, me }: { api: Client; me: Session }) {
             <option value="held_message">held message</option>
             <option value="report">report</option>
             <option value="risk_threshold">risk threshold</option>
+          </select>
+        </label>
+        <label>
+          Rule
+          <select value={rule} onChange={(e) => setRule(e.target.value)}>
+            <option value="">any rule</option>
+            <option value="P1">P1 payment outside</option>
+            <option value="P2">P2 end and continue outside</option>
+            <option value="C1">C1 contact details</option>
+            <option value="C2">C2 asks to move channel</option>
           </select>
         </label>
         <label>
