@@ -1,5 +1,10 @@
-import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { migrate, openDb } from "@leakguard/store";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { buildApp } from "./app.js";
+import { DEMO_PASSWORD, seedDemo } from "./seed.js";
+import { DEFAULT_WEB_DIR } from "./web.js";
 
 /**
  * Debian's Chromium for browser tests. CI installs it and sets
@@ -29,3 +34,51 @@ export function launchChromium(): Promise<Browser> {
     ],
   });
 }
+
+/** The real server on loopback over a fresh embedded database with the demo data, and Chromium to drive it. */
+export interface DemoHarness {
+  base: string;
+  browser: Browser;
+  close: () => Promise<void>;
+}
+
+export async function startDemo(): Promise<DemoHarness> {
+  if (!existsSync(join(DEFAULT_WEB_DIR, "console", "index.html")))
+    throw new Error("the web front ends are not built: run npm run build first (npm test does)");
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const db = await openDb({ engine: "pglite" });
+  await migrate(db);
+  await seedDemo(db, new Date());
+  const app = await buildApp({ db, apiKeyHashes: [] });
+  const base = await app.listen({ host: "127.0.0.1", port: 0 });
+  const browser = await launchChromium();
+  return {
+    base,
+    browser,
+    close: async () => {
+      await browser.close();
+      await app.close();
+      await db.close();
+    },
+  };
+}
+
+/** Where browser tests save their screenshots (CI keeps them as artifacts). */
+export const SCREENSHOTS = new URL("../../../reports/screenshots/", import.meta.url).pathname;
+
+/** Signs in on a page of ours as a demo account. */
+export async function signInAs(
+  page: Page,
+  base: string,
+  path: "/app/" | "/console/",
+  accountId: string,
+): Promise<void> {
+  await page.goto(`${base}${path}`);
+  await page.getByLabel("Account id").fill(accountId);
+  await page.getByLabel("Password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+}
+
+export const screenshot = (page: Page, name: string): Promise<Buffer> =>
+  page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });

@@ -1,48 +1,21 @@
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { migrate, openDb } from "@leakguard/store";
-import type { FastifyInstance } from "fastify";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "./app.js";
-import { browserTests, launchChromium } from "./browser.test-helper.js";
-import { DEMO_PASSWORD, seedDemo } from "./seed.js";
-import { DEFAULT_WEB_DIR } from "./web.js";
+import { browserTests, type DemoHarness, screenshot, signInAs, startDemo } from "./browser.test-helper.js";
 
 /** The front ends in a real browser against the real server on loopback, on the demo data. */
-const SHOTS = join(import.meta.dirname, "..", "..", "..", "reports", "screenshots");
-
 describe.skipIf(!browserTests)("the console and the demo marketplace in Chromium", () => {
-  let app: FastifyInstance;
+  let demo: DemoHarness;
   let browser: Browser;
   let base = "";
-  const db = openDb({ engine: "pglite" });
-
   beforeAll(async () => {
-    expect(existsSync(join(DEFAULT_WEB_DIR, "console", "index.html")), "run npm run build first").toBe(true);
-    mkdirSync(SHOTS, { recursive: true });
-    const d = await db;
-    await migrate(d);
-    await seedDemo(d, new Date());
-    app = await buildApp({ db: d, apiKeyHashes: [] });
-    base = await app.listen({ host: "127.0.0.1", port: 0 });
-    browser = await launchChromium();
+    demo = await startDemo();
+    ({ browser, base } = demo);
   }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await (await db).close();
-  });
+  afterAll(async () => demo?.close());
 
-  async function signIn(page: Page, path: "/app/" | "/console/", accountId: string): Promise<void> {
-    await page.goto(`${base}${path}`);
-    await page.getByLabel("Account id").fill(accountId);
-    await page.getByLabel("Password").fill(DEMO_PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("button", { name: "Sign out" }).waitFor();
-  }
-  const shot = (page: Page, name: string) =>
-    page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const signIn = (page: Page, path: "/app/" | "/console/", accountId: string) =>
+    signInAs(page, base, path, accountId);
+  const shot = screenshot;
 
   it("shows a freelancer the policy reminder as they type a phone number, before anything is sent", async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });

@@ -1,71 +1,20 @@
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { migrate, openDb } from "@leakguard/store";
-import type { FastifyInstance } from "fastify";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "./app.js";
-import { DEMO_PASSWORD, seedDemo } from "./seed.js";
-import { DEFAULT_WEB_DIR } from "./web.js";
+import { browserTests, type DemoHarness, screenshot, signInAs, startDemo } from "./browser.test-helper.js";
 
-/**
- * The console's dashboard, policy page and queue filters in a real browser
- * (Debian's Chromium through playwright-core) against the real server on
- * loopback, on the demo data. Same rules as web.browser.test.ts: skipped with
- * a note without Chromium, a failure when LEAKGUARD_BROWSER_TESTS=1 (CI).
- */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const required = process.env.LEAKGUARD_BROWSER_TESTS === "1";
-const available = existsSync(CHROMIUM);
-if (!available && !required)
-  console.warn(
-    `browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
-  );
-const SHOTS = join(import.meta.dirname, "..", "..", "..", "reports", "screenshots");
-
-describe.skipIf(!available && !required)("the console's dashboard and policy page in Chromium", () => {
-  let app: FastifyInstance;
+/** The console's dashboard, policy page and queue filters in a real browser against the real server on loopback, on the demo data. */
+describe.skipIf(!browserTests)("the console's dashboard and policy page in Chromium", () => {
+  let demo: DemoHarness;
   let browser: Browser;
   let base = "";
-  const db = openDb({ engine: "pglite" });
-
   beforeAll(async () => {
-    expect(existsSync(join(DEFAULT_WEB_DIR, "console", "index.html")), "run npm run build first").toBe(true);
-    mkdirSync(SHOTS, { recursive: true });
-    const d = await db;
-    await migrate(d);
-    await seedDemo(d, new Date());
-    app = await buildApp({ db: d, apiKeyHashes: [] });
-    base = await app.listen({ host: "127.0.0.1", port: 0 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-    });
+    demo = await startDemo();
+    ({ browser, base } = demo);
   }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await (await db).close();
-  });
+  afterAll(async () => demo?.close());
 
-  async function signIn(page: Page): Promise<void> {
-    await page.goto(`${base}/console/`);
-    await page.getByLabel("Account id").fill("agt_tess");
-    await page.getByLabel("Password").fill(DEMO_PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("button", { name: "Sign out" }).waitFor();
-  }
-  const shot = (page: Page, name: string) =>
-    page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const signIn = (page: Page) => signInAs(page, base, "/console/", "agt_tess");
+  const shot = screenshot;
 
   it("opens the dashboard from the nav and draws its charts, each with a title and a data table", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
