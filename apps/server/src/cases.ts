@@ -198,7 +198,7 @@ export function caseRoutes(r: ZodApp, deps: RouteDeps): void {
       const [signals, risk, linked, flagged, contracts, actions, clarifications, appeals, timeline] =
         await Promise.all([
           signalEventsOf(db, { accountId: c.subjectId }),
-          riskNow(db, c.subjectId, at, 5),
+          riskNow(db, c.subjectId, at, 5, deps.config.trust.signals),
           linkedAccounts(db, c.subjectId),
           flaggedMessagesOf(db, c.subjectId),
           contractsOf(db, c.subjectId),

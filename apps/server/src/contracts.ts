@@ -155,6 +155,7 @@ export function contractRoutes(r: ZodApp, deps: RouteDeps): void {
         request.body.reason,
         now(),
         key === undefined ? undefined : idempotencyKeyOf("contract-end", request.caller.actingAs, key),
+        deps.config.trust.signals,
       );
       if (!ended.ok) return fail(reply, ended.code, ended.message);
       const terms = await contractTerms(db, request.params.id);

@@ -178,7 +178,10 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
           basePolicy: policy,
           ...(shadowPolicy === undefined ? {} : { shadowPolicy }),
         }),
-        { confirmed: confirmationToken !== undefined },
+        {
+          confirmed: confirmationToken !== undefined,
+          ...(config.trust.signals === undefined ? {} : { signals: config.trust.signals }),
+        },
       );
       if (!sent.ok) return fail(reply, sent.code, sent.message);
       if (sent.value.kind === "needs_confirmation") {
@@ -318,6 +321,7 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
         db,
         { messageId: m.id, reporterId: reporter.id, reason: request.body.reason, note: request.body.note },
         now(),
+        config.trust.signals,
       );
       if (!reported.ok) return fail(reply, reported.code, reported.message);
       const r = reported.value.report;

@@ -60,5 +60,24 @@ describe("a policy written as a file", () => {
       field: "rules.C1.pre_contract",
     });
     expect(bad("- a\n- b\n")?.message).toMatch(/mapping/);
+    expect(bad("signals:\n  spooky_vibes:\n    weight: 3\n")).toMatchObject({
+      line: 2,
+      field: "signals.spooky_vibes",
+    });
+    expect(bad("signals:\n  nudge_overridden:\n    weight: 500\n")).toMatchObject({
+      line: 3,
+      field: "signals.nudge_overridden.weight",
+    });
+  });
+
+  it("re-weighs signals, leaving the rest of the catalogue as it is", () => {
+    const r = parsePolicyFile(
+      "signals:\n  nudge_overridden: { weight: 0 }\n  counterparty_report: { halfLifeDays: 7 }\n",
+      "p.yaml",
+    );
+    expect(r.ok && r.value.sanctions.signals).toEqual({
+      nudge_overridden: { weight: 0 },
+      counterparty_report: { halfLifeDays: 7 },
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { type Policy, PolicyError, resolvePolicy } from "@leakguard/detect";
 import type { MarketplaceConfig } from "@leakguard/domain";
+import { isSignalId, SIGNALS } from "@leakguard/trust";
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 
 /**
@@ -12,7 +13,7 @@ import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from "
 export interface PolicyFile {
   /** The engine's policy, frozen; its `version` is recorded with every verdict it makes. */
   policy: Policy;
-  /** The sanction ladder's settings the file sets (the rest keep the configuration's). */
+  /** The sanction ladder's settings and the signals' weights the file sets (the rest keep the configuration's). */
   sanctions: Partial<MarketplaceConfig["trust"]>;
 }
 
@@ -28,7 +29,8 @@ export interface PolicyFileError {
 }
 
 /** The ladder's fields and their bounds (the same as LEAKGUARD_MARKETPLACE's `trust`). */
-const SANCTIONS: Readonly<Record<keyof MarketplaceConfig["trust"], readonly [number, number]>> = {
+type LadderField = Exclude<keyof MarketplaceConfig["trust"], "signals">;
+const SANCTIONS: Readonly<Record<LadderField, readonly [number, number]>> = {
   warningExpiryDays: [1, 3_650],
   sameKindWarningsToSuspend: [1, 100],
   anyWarningsToSuspend: [1, 100],
@@ -86,7 +88,7 @@ export function parsePolicyFile(
   const data: unknown = doc.toJS();
   if (typeof data !== "object" || data === null || Array.isArray(data))
     return fail([], "a policy file is a mapping of fields (version, rules, thresholds, ...)");
-  const { sanctions: rawSanctions, ...engine } = data as Record<string, unknown>;
+  const { sanctions: rawSanctions, signals: rawSignals, ...engine } = data as Record<string, unknown>;
   const sanctions: Partial<MarketplaceConfig["trust"]> = {};
   if (rawSanctions !== undefined) {
     if (typeof rawSanctions !== "object" || rawSanctions === null || Array.isArray(rawSanctions))
@@ -97,9 +99,35 @@ export function parsePolicyFile(
         return fail(["sanctions", key], `unknown field (known: ${Object.keys(SANCTIONS).join(", ")})`);
       if (typeof value !== "number" || !Number.isInteger(value) || value < bounds[0] || value > bounds[1])
         return fail(["sanctions", key], `expected a whole number from ${bounds[0]} to ${bounds[1]}`);
-      sanctions[key as keyof typeof SANCTIONS] = value;
+      sanctions[key as LadderField] = value;
     }
   }
+  const signals: Record<string, { weight?: number; halfLifeDays?: number }> = {};
+  if (rawSignals !== undefined) {
+    if (typeof rawSignals !== "object" || rawSignals === null || Array.isArray(rawSignals))
+      return fail(["signals"], "expected a mapping of signal ids to {weight, halfLifeDays}");
+    for (const [id, tuning] of Object.entries(rawSignals)) {
+      if (!isSignalId(id))
+        return fail(["signals", id], `unknown signal (known: ${Object.keys(SIGNALS).join(", ")})`);
+      if (typeof tuning !== "object" || tuning === null || Array.isArray(tuning))
+        return fail(["signals", id], "expected {weight, halfLifeDays}");
+      const one: { weight?: number; halfLifeDays?: number } = {};
+      for (const [key, value] of Object.entries(tuning as Record<string, unknown>)) {
+        const bounds = key === "weight" ? [0, 100] : key === "halfLifeDays" ? [1, 3_650] : null;
+        if (bounds === null) return fail(["signals", id, key], "unknown field (known: weight, halfLifeDays)");
+        if (
+          typeof value !== "number" ||
+          !Number.isFinite(value) ||
+          value < (bounds[0] ?? 0) ||
+          value > (bounds[1] ?? 0)
+        )
+          return fail(["signals", id, key], `expected a number from ${bounds[0]} to ${bounds[1]}`);
+        one[key as "weight" | "halfLifeDays"] = value;
+      }
+      signals[id] = one;
+    }
+  }
+  if (Object.keys(signals).length > 0) sanctions.signals = signals;
   try {
     return { ok: true, value: { policy: resolvePolicy(engine), sanctions } };
   } catch (err) {

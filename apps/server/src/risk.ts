@@ -1,3 +1,4 @@
+import type { SignalTuning } from "@leakguard/domain";
 import { getAccount, getRelationship, linkedAccounts, signalEventsOf } from "@leakguard/store";
 import { riskOfRecorded } from "@leakguard/trust";
 import { z } from "zod";
@@ -24,8 +25,12 @@ export const RiskSchema = z.object({
     .describe("the signals that contribute most, largest first"),
 });
 
-function riskJson(events: { signal: string; at: Date }[], now: Date): z.infer<typeof RiskSchema> {
-  const risk = riskOfRecorded(events, now, 5);
+function riskJson(
+  events: { signal: string; at: Date; weight?: number }[],
+  now: Date,
+  tuning: SignalTuning | undefined,
+): z.infer<typeof RiskSchema> {
+  const risk = riskOfRecorded(events, now, 5, tuning);
   return { score: risk.score, computedAt: now.toISOString(), top: risk.top };
 }
 
@@ -47,7 +52,11 @@ export function riskRoutes(r: ZodApp, deps: RouteDeps): void {
         return fail(reply, "forbidden", "risk scores are for trust & safety");
       if ((await getAccount(db, request.params.id)) === null)
         return fail(reply, "account_not_found", `no account ${request.params.id}`);
-      return riskJson(await signalEventsOf(db, { accountId: request.params.id }), now());
+      return riskJson(
+        await signalEventsOf(db, { accountId: request.params.id }),
+        now(),
+        deps.config.trust.signals,
+      );
     },
   );
 
@@ -85,7 +94,11 @@ export function riskRoutes(r: ZodApp, deps: RouteDeps): void {
         return fail(reply, "forbidden", "risk scores are for trust & safety");
       if ((await getRelationship(db, request.params.id)) === null)
         return fail(reply, "not_found", `no relationship ${request.params.id}`);
-      return riskJson(await signalEventsOf(db, { relationshipId: request.params.id }), now());
+      return riskJson(
+        await signalEventsOf(db, { relationshipId: request.params.id }),
+        now(),
+        deps.config.trust.signals,
+      );
     },
   );
 }

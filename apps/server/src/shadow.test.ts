@@ -1,3 +1,4 @@
+import { DEFAULT_CONFIG } from "@leakguard/domain";
 import type { FastifyInstance } from "fastify";
 import { beforeAll, describe, expect, it } from "vitest";
 import { engines, migratedDb } from "../../../packages/store/src/engines.test-helper.js";
@@ -67,6 +68,27 @@ describe.each(engines)("a policy from a file, and a candidate in shadow, on $nam
     expect(report.json<{ examples: { rules: string[] }[] }>().examples[0]?.rules).toContain("C1");
     expect((await shadowed.inject({ url: "/v1/shadow", headers: as("fre_s1") })).statusCode).toBe(403);
     expect((await shadowed.inject({ url: "/v1/shadow?days=0", headers: as("agt_s") })).statusCode).toBe(400);
+  });
+
+  it("scores risk with the signal weights a policy file sets", async () => {
+    const file = parsePolicyFile("signals:\n  off_platform_payment_proposed: { weight: 60 }\n", "w.yaml");
+    if (!file.ok) throw new Error(file.error.message);
+    const heavy = await buildApp({
+      db: db(),
+      apiKeyHashes: [sha256Hex(TEST_KEY)],
+      now,
+      marketplace: { ...DEFAULT_CONFIG, trust: { ...DEFAULT_CONFIG.trust, ...file.value.sanctions } },
+    });
+    await send(heavy, "cli_s1", "fre_s2", "Let's skip the fees, I'll pay you directly via PayPal.");
+    const risk = (await heavy.inject({ url: "/v1/accounts/cli_s1/risk", headers: as("agt_s") })).json<{
+      top: { signal: string; points: number }[];
+    }>();
+    expect(risk.top.find((t) => t.signal === "off_platform_payment_proposed")?.points).toBe(60);
+    // The same events under the catalogue's weight count half as much.
+    const plain = (await shadowed.inject({ url: "/v1/accounts/cli_s1/risk", headers: as("agt_s") })).json<{
+      top: { signal: string; points: number }[];
+    }>();
+    expect(plain.top.find((t) => t.signal === "off_platform_payment_proposed")?.points).toBe(30);
   });
 
   it("enforces the live policy file and records its version with the verdict", async () => {

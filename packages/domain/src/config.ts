@@ -52,8 +52,15 @@ export interface MarketplaceConfig {
     anyWarningsToSuspend: number;
     /** A clarification request is answered within this many days unless the agent sets another deadline. */
     clarificationDays: number;
+    /** Red-flag signals' weights and half-lives where a policy file changes them (the catalogue's elsewhere). */
+    signals?: SignalTuning;
   };
 }
+
+/** Per signal id, a weight (points) and a half-life (days) replacing the catalogue's. */
+export type SignalTuning = Readonly<
+  Record<string, { readonly weight?: number; readonly halfLifeDays?: number }>
+>;
 
 export const DEFAULT_CONFIG: MarketplaceConfig = Object.freeze({
   platformFeeBps: 1_000,

@@ -16,7 +16,7 @@ export {
   type StatusChangeCode,
   validateAccount,
 } from "./accounts.js";
-export { DEFAULT_CONFIG, type MarketplaceConfig } from "./config.js";
+export { DEFAULT_CONFIG, type MarketplaceConfig, type SignalTuning } from "./config.js";
 export { type TimeSegment, type UnprotectedReason, type WeeklyInvoice, weeklyInvoice } from "./hourly.js";
 export {
   answerInvoiceDispute,

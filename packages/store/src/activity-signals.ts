@@ -1,4 +1,10 @@
-import { addDays, DEFAULT_CONFIG, type MarketplaceConfig, weekStart } from "@leakguard/domain";
+import {
+  addDays,
+  DEFAULT_CONFIG,
+  type MarketplaceConfig,
+  type SignalTuning,
+  weekStart,
+} from "@leakguard/domain";
 import { audit } from "./audit.js";
 import { openCaseIfDue } from "./cases.js";
 import type { Db, Queryable } from "./db.js";
@@ -199,6 +205,7 @@ export async function recordSilencesAfterContactExchange(
   db: Db,
   now: Date,
   t: ActivitySignalThresholds = ACTIVITY_SIGNAL_THRESHOLDS,
+  tuning?: SignalTuning,
 ): Promise<number> {
   return eachCandidate(db, await silentPairs(db, now, t), "silence signal(s)", async (tx, candidate) => {
     await tx.query("SELECT id FROM relationships WHERE id = $1 FOR UPDATE", [candidate.relationship_id]);
@@ -216,7 +223,7 @@ export async function recordSilencesAfterContactExchange(
       "e.relationship_id = $2 AND e.at >= $6",
       [pair.last_at],
     );
-    if (written) await openCaseIfDue(tx, pair.contact_sender_id, "message", now);
+    if (written) await openCaseIfDue(tx, pair.contact_sender_id, "message", now, tuning);
     return written;
   });
 }
@@ -306,7 +313,7 @@ export async function recordHourlyTimeStopped(
         "e.relationship_id = $2 AND e.at >= $6",
         [week.end],
       );
-      if (written) await openCaseIfDue(tx, still.freelancer_id, "message", now);
+      if (written) await openCaseIfDue(tx, still.freelancer_id, "message", now, config.trust.signals);
       return written;
     },
   );
@@ -402,6 +409,7 @@ export async function recordContractEndedAfterContactExchange(
   contractId: string,
   endedAt: Date,
   t: ActivitySignalThresholds = ACTIVITY_SIGNAL_THRESHOLDS,
+  tuning?: SignalTuning,
 ): Promise<number> {
   const contract = (
     await tx.query<EndedContract>(
@@ -456,7 +464,7 @@ export async function recordContractEndedAfterContactExchange(
     );
     if (!recorded) continue;
     written++;
-    await openCaseIfDue(tx, s.sender_id, "message", endedAt);
+    await openCaseIfDue(tx, s.sender_id, "message", endedAt, tuning);
   }
   return written;
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { err, ok, type Result } from "@leakguard/domain";
+import { err, ok, type Result, type SignalTuning } from "@leakguard/domain";
 import { type Risk, riskOfRecorded } from "@leakguard/trust";
 import { audit } from "./audit.js";
 import type { Db, Queryable } from "./db.js";
@@ -226,8 +226,14 @@ export async function claimCase(
 export const CASE_RISK_THRESHOLD = 60;
 
 /** A user's risk now, from their recorded signals. */
-export async function riskNow(db: Queryable, accountId: string, now: Date, top = 3): Promise<Risk> {
-  return riskOfRecorded(await signalEventsOf(db, { accountId }), now, top);
+export async function riskNow(
+  db: Queryable,
+  accountId: string,
+  now: Date,
+  top = 3,
+  tuning?: SignalTuning,
+): Promise<Risk> {
+  return riskOfRecorded(await signalEventsOf(db, { accountId }), now, top, tuning);
 }
 
 /**
@@ -240,8 +246,9 @@ export async function openCaseIfDue(
   subjectId: string,
   event: "held_message" | "report" | "message",
   now: Date,
+  tuning?: SignalTuning,
 ): Promise<Case | null> {
-  const risk = await riskNow(db, subjectId, now);
+  const risk = await riskNow(db, subjectId, now, 3, tuning);
   if (event === "held_message" || event === "report")
     return openOrRaiseCase(db, subjectId, event, risk.score, now);
   if (risk.score >= CASE_RISK_THRESHOLD)

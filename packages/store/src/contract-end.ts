@@ -1,4 +1,4 @@
-import { err, ok, type Result } from "@leakguard/domain";
+import { err, ok, type Result, type SignalTuning } from "@leakguard/domain";
 import { recordContractEndedAfterContactExchange } from "./activity-signals.js";
 import { audit } from "./audit.js";
 import type { Db } from "./db.js";
@@ -44,6 +44,7 @@ export async function endContract(
   reason: string,
   now: Date,
   idempotencyKey?: string,
+  signals?: SignalTuning,
 ): Promise<Result<EndedContract, EndContractCode>> {
   return db.transaction(async (tx) => {
     const c = (
@@ -97,7 +98,7 @@ export async function endContract(
             reason: why,
             change: { contractId, endedBecause: "ended_by_party" },
           });
-        await recordContractEndedAfterContactExchange(tx, contractId, now);
+        await recordContractEndedAfterContactExchange(tx, contractId, now, undefined, signals);
         return ok({ contractId, endedAt: now, endedBecause: "ended_by_party" as const });
       },
     );

@@ -450,7 +450,7 @@ async function endContractsOf(
       change: { contractId: contract.id, milestones: settled },
     });
     // After the settlement: submitted work released to the freelancer counts as paid.
-    await recordContractEndedAfterContactExchange(tx, contract.id, now);
+    await recordContractEndedAfterContactExchange(tx, contract.id, now, undefined, config.trust.signals);
   }
 }
 

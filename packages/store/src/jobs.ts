@@ -76,8 +76,9 @@ export async function runDueJobs(
   });
   const clarificationsLapsed = await run("lapse clarifications", () => lapseClarifications(db, now, config));
   const signalsRecorded =
-    (await run("silence after contact exchange", () => recordSilencesAfterContactExchange(db, now))) +
-    (await run("hourly time stopped", () => recordHourlyTimeStopped(db, now, config)));
+    (await run("silence after contact exchange", () =>
+      recordSilencesAfterContactExchange(db, now, undefined, config.trust.signals),
+    )) + (await run("hourly time stopped", () => recordHourlyTimeStopped(db, now, config)));
   return {
     milestones,
     invoicesIssued,

@@ -1,4 +1,4 @@
-import { err, ok, type Relationship, type Result } from "@leakguard/domain";
+import { err, ok, type Relationship, type Result, type SignalTuning } from "@leakguard/domain";
 import type { ContractState } from "@leakguard/trust";
 import { recordNewAccountContactBurst } from "./activity-signals.js";
 import { audit } from "./audit.js";
@@ -72,7 +72,7 @@ export async function sendMessage(
   message: { id: string; senderId: string; recipientId: string; text: string },
   now: Date,
   screen: (context: MessageContext) => Screening,
-  options: { confirmed?: boolean } = {},
+  options: { confirmed?: boolean; signals?: SignalTuning } = {},
 ): Promise<Result<SendOutcome, PeopleCode>> {
   return db.transaction(async (tx) => {
     const sender = await getAccount(tx, message.senderId);
@@ -156,7 +156,13 @@ export async function sendMessage(
         ],
       );
     await recordNewAccountContactBurst(tx, message.senderId, message.id, pair.value.id, now);
-    await openCaseIfDue(tx, message.senderId, delivery === "held" ? "held_message" : "message", now);
+    await openCaseIfDue(
+      tx,
+      message.senderId,
+      delivery === "held" ? "held_message" : "message",
+      now,
+      options.signals,
+    );
     const stored = await messageById(tx, message.id);
     if (stored === null) throw new Error(`message ${message.id} could not be read back`);
     return ok({ kind: "stored", message: stored });
@@ -443,6 +449,7 @@ export async function reportMessage(
   db: Db,
   report: { messageId: string; reporterId: string; reason: ReportReason; note: string },
   now: Date,
+  signals?: SignalTuning,
 ): Promise<Result<{ report: MessageReport; first: boolean }, ReportCode>> {
   return db.transaction(async (tx) => {
     const m = await messageById(tx, report.messageId, true);
@@ -475,7 +482,13 @@ export async function reportMessage(
         ...(weight < 1 ? { weight } : {}),
       });
       // A reporter whose reports keep being dismissed no longer opens a case alone; the signal still counts.
-      await openCaseIfDue(tx, m.senderId, weight >= MIN_WEIGHT_TO_OPEN_CASE ? "report" : "message", now);
+      await openCaseIfDue(
+        tx,
+        m.senderId,
+        weight >= MIN_WEIGHT_TO_OPEN_CASE ? "report" : "message",
+        now,
+        signals,
+      );
     }
     const row = (
       await tx.query<{ reason: ReportReason; note: string; reported_at: Date }>(

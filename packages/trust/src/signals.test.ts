@@ -50,3 +50,24 @@ describe("risk", () => {
     );
   });
 });
+
+describe("signal tuning from a policy file", () => {
+  it("replaces a signal's weight or half-life and leaves the others alone", () => {
+    const now = new Date("2026-12-01T00:00:00Z");
+    const events = [
+      { signal: "nudge_overridden" as const, at: now },
+      { signal: "counterparty_report" as const, at: new Date("2026-11-24T00:00:00Z") },
+    ];
+    const plain = riskOf(events, now, 5);
+    const tuned = riskOf(events, now, 5, {
+      nudge_overridden: { weight: 0 },
+      counterparty_report: { halfLifeDays: 7 },
+    });
+    const points = (r: typeof plain, s: string) => r.top.find((t) => t.signal === s)?.points;
+    expect(points(plain, "nudge_overridden")).toBe(5);
+    expect(points(tuned, "nudge_overridden")).toBe(0);
+    // A week old at a 7-day half-life: half of 20.
+    expect(points(tuned, "counterparty_report")).toBe(10);
+    expect(tuned.score).toBeLessThan(plain.score);
+  });
+});

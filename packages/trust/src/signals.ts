@@ -1,3 +1,5 @@
+import type { SignalTuning } from "@leakguard/domain";
+
 /**
  * Red-flag signals and the risk they add up to. A signal is an event about a
  * user (and, when it concerns one, a pair) with a time; its weight fades with
@@ -123,10 +125,11 @@ const SATURATION = 60;
  * signal, then saturated to 0-100 so the score grows quickly at first and
  * never passes 100.
  */
-export function riskOf(events: readonly SignalEvent[], now: Date, top = 3): Risk {
+export function riskOf(events: readonly SignalEvent[], now: Date, top = 3, tuning?: SignalTuning): Risk {
   const bySignal = new Map<SignalId, { points: number; occurrences: number }>();
   for (const e of events) {
-    const def = SIGNALS[e.signal];
+    // A policy file may re-weigh a signal or change its half-life; the explanation stays the catalogue's.
+    const def = { ...SIGNALS[e.signal], ...tuning?.[e.signal] };
     const ageDays = Math.max(0, (now.getTime() - e.at.getTime()) / 86_400_000);
     const points = def.weight * (e.weight ?? 1) * 0.5 ** (ageDays / def.halfLifeDays);
     const entry = bySignal.get(e.signal) ?? { points: 0, occurrences: 0 };
@@ -156,6 +159,7 @@ export function riskOfRecorded(
   events: readonly { signal: string; at: Date; weight?: number }[],
   now: Date,
   top = 3,
+  tuning?: SignalTuning,
 ): Risk {
   return riskOf(
     events.flatMap((e) =>
@@ -165,5 +169,6 @@ export function riskOfRecorded(
     ),
     now,
     top,
+    tuning,
   );
 }
