@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from "react";
+import { Alert } from "../shared/Alert.js";
 import { ApiError, type Client, newKey, type Session } from "../shared/api.js";
 import { useLoad } from "../shared/hooks.js";
 import { money, toMinor } from "../shared/money.js";
@@ -152,11 +153,7 @@ function NewFixedPrice({ api, onDone }: { api: Client; onDone: (note: string) =>
         </label>
         <button type="submit">Create</button>
       </div>
-      {error !== null && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert error={error} />
     </form>
   );
 }
@@ -209,11 +206,7 @@ function NewHourly({ api, onDone }: { api: Client; onDone: (note: string) => voi
         </label>
         <button type="submit">Create</button>
       </div>
-      {error !== null && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert error={error} />
     </form>
   );
 }
@@ -268,11 +261,7 @@ function HourlyPanel({
           </button>
         </div>
       )}
-      {error !== null && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert error={error} />
       <ul>
         {(invoices.data?.invoices ?? []).map((i) => (
           <li key={i.weekStart}>

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { Alert } from "../shared/Alert.js";
 import { ApiError, type Client, type Session } from "../shared/api.js";
 import { useLoad } from "../shared/hooks.js";
 
@@ -41,11 +42,7 @@ function Answer({ api, id, onDone }: { api: Client; id: string; onDone: () => vo
       <button type="submit" disabled={text.trim() === ""}>
         Send answer
       </button>
-      {error !== null && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert error={error} />
     </form>
   );
 }
@@ -69,11 +66,7 @@ function AppealForm({ api, actionId, onDone }: { api: Client; actionId: string; 
       <button type="submit" disabled={text.trim().length < 3}>
         Appeal
       </button>
-      {error !== null && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert error={error} />
     </form>
   );
 }

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { Alert } from "../shared/Alert.js";
 import { ApiError, type Client, type Session } from "../shared/api.js";
 import { useLoad } from "../shared/hooks.js";
 
@@ -43,11 +44,7 @@ function Decide({ api, appeal, onDone }: { api: Client; appeal: Appeal; onDone: 
           Overturn
         </button>
       </div>
-      {error !== null && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert error={error} />
     </div>
   );
 }

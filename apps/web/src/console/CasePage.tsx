@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from "react";
+import { Alert } from "../shared/Alert.js";
 import { ApiError, type Client, newKey, type Session } from "../shared/api.js";
 import { Highlighted } from "../shared/Highlighted.js";
 import { useLoad } from "../shared/hooks.js";
@@ -220,11 +221,7 @@ function ActionForm({ api, c, onDone }: { api: Client; c: CaseDetail; onDone: (n
           Record action
         </button>
       </p>
-      {error !== null && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert error={error} />
     </form>
   );
 }
@@ -284,11 +281,7 @@ export function CasePage({ api, me, caseId }: { api: Client; me: Session; caseId
           {note}
         </p>
       )}
-      {error !== null && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert error={error} />
       <div className="grid">
         <section className="card" aria-labelledby="risk-h">
           <h2 id="risk-h">Risk</h2>

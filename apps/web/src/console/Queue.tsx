@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { Alert } from "../shared/Alert.js";
 import { ApiError, type Client, type Session } from "../shared/api.js";
 import { useLoad } from "../shared/hooks.js";
 
@@ -120,11 +121,7 @@ export function Queue({ api, me }: { api: Client; me: Session }) {
           </select>
         </label>
       </div>
-      {error !== null && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert error={error} />
       {queue.error !== undefined && <p className="error">{queue.error.message}</p>}
       <div className="table-wrap">
         <table>

@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from "react";
+import { Alert } from "./Alert.js";
 import { ApiError, type Session, signIn } from "./api.js";
 
 /** A sign-in form: account id and password, with the server's error shown as it is. */
@@ -63,11 +64,7 @@ export function SignIn(props: {
             Sign in
           </button>
         </div>
-        {error !== null && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
+        <Alert error={error} />
       </form>
     </main>
   );
