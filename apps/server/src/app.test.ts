@@ -1,3 +1,4 @@
+import { migrate, openDb } from "@leakguard/store";
 import fc from "fast-check";
 import type { FastifyInstance } from "fastify";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -33,6 +34,19 @@ describe.each(engines)("HTTP API on $name", ({ open }) => {
       });
       expect(res.statusCode).toBe(201);
     }
+  });
+
+  it("is ready while its database answers, and says so, with 503, when it does not", async () => {
+    expect((await app.inject("/readyz")).json()).toEqual({ ready: true });
+    const lone = await openDb({ engine: "pglite" });
+    await migrate(lone);
+    const cut = await buildApp({ db: lone, apiKeyHashes: [] });
+    await lone.close();
+    const res = await cut.inject("/readyz");
+    expect(res.statusCode).toBe(503);
+    expect(res.json<{ ready: boolean; reason: string }>()).toMatchObject({ ready: false });
+    expect((await cut.inject("/healthz")).statusCode).toBe(200);
+    await cut.close();
   });
 
   it("answers /healthz without a key, and serves its OpenAPI document and reference", async () => {

@@ -162,6 +162,32 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     () => Promise.resolve({ ok: true as const }),
   );
 
+  // Readiness, for a load balancer: the process is up (/healthz) and its database answers (/readyz).
+  api.get(
+    "/readyz",
+    {
+      schema: {
+        summary: "Ready to serve: the database answers (503 while it does not)",
+        security: [],
+        response: {
+          200: z.object({ ready: z.literal(true) }),
+          503: z.object({ ready: z.literal(false), reason: z.string() }),
+        },
+      },
+    },
+    async (_request, reply) => {
+      try {
+        await db.query("SELECT 1");
+        return { ready: true as const };
+      } catch (error) {
+        return reply.code(503).send({
+          ready: false as const,
+          reason: `database: ${error instanceof Error ? error.message : String(error)}`,
+        });
+      }
+    },
+  );
+
   await serveWeb(api, options.webDir ?? DEFAULT_WEB_DIR);
 
   const signInLimit = new SignInLimit();
