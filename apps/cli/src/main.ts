@@ -103,6 +103,18 @@ program
   });
 
 program
+  .command("serve")
+  .description(
+    "Run the server with its settings from the environment (see the README): --role api serves HTTP only, worker runs the clock's jobs and sends webhooks only, all (the default) does both. Any number of api and worker processes may share one PostgreSQL.",
+  )
+  .option("-r, --role <role>", "api, worker or all", parseRole, "all")
+  .action(async (opts: { role: string }) => {
+    process.env.LEAKGUARD_ROLE = opts.role;
+    // The server's entry point reads its configuration from the environment once, at import.
+    await import("@leakguard/server/main");
+  });
+
+program
   .command("migrate")
   .description(
     "Apply the store's pending migrations: to DATABASE_URL when set, else the embedded PGlite in LEAKGUARD_DATA_DIR (./.leakguard/data). The server also runs them on start.",
@@ -167,3 +179,9 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
 });
 
 await program.parseAsync(process.argv);
+
+function parseRole(value: string): string {
+  if (value !== "api" && value !== "worker" && value !== "all")
+    throw new InvalidArgumentError("the role is api, worker or all");
+  return value;
+}

@@ -17,6 +17,7 @@ describe("server configuration", () => {
         seedDemo: true,
         marketplace: DEFAULT_CONFIG,
         handleKey: undefined,
+        role: "all",
         policyFile: undefined,
         shadowPolicyFile: undefined,
         webhookPollMs: 1_000,

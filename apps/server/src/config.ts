@@ -20,6 +20,8 @@ export interface ServerConfig {
   readonly policyFile: string | undefined;
   /** A candidate policy file run in shadow on every message: its verdicts are stored and counted, never enforced. */
   readonly shadowPolicyFile: string | undefined;
+  /** What this process does: serve the API (`api`), run the clock's jobs and send webhooks (`worker`), or both (`all`). */
+  readonly role: "api" | "worker" | "all";
   /** How often the webhook sender looks for due deliveries. */
   readonly webhookPollMs: number;
   /** How long a sender holds a delivery it is sending; one that dies leaves it to expire, then it is sent again. */
@@ -156,6 +158,7 @@ const Env = z.object({
   LEAKGUARD_DEMO: z.enum(["0", "1"], "LEAKGUARD_DEMO is 0 or 1").default("1"),
   LEAKGUARD_MARKETPLACE: z.string().optional(),
   LEAKGUARD_HANDLE_KEY: z.string().min(32, "LEAKGUARD_HANDLE_KEY has at least 32 characters").optional(),
+  LEAKGUARD_ROLE: z.enum(["api", "worker", "all"], "LEAKGUARD_ROLE is api, worker or all").default("all"),
   LEAKGUARD_POLICY_FILE: z.string().min(1).optional(),
   LEAKGUARD_SHADOW_POLICY_FILE: z.string().min(1).optional(),
   LEAKGUARD_WEBHOOK_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(1_000),
@@ -193,6 +196,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       seedDemo: e.LEAKGUARD_DEMO === "1",
       marketplace: marketplace.value,
       handleKey: e.LEAKGUARD_HANDLE_KEY,
+      role: e.LEAKGUARD_ROLE,
       policyFile: e.LEAKGUARD_POLICY_FILE,
       shadowPolicyFile: e.LEAKGUARD_SHADOW_POLICY_FILE,
       webhookPollMs: e.LEAKGUARD_WEBHOOK_POLL_MS,

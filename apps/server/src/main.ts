@@ -47,9 +47,14 @@ if (apiKeyHashes.length === 0) {
   apiKeyHashes = [sha256Hex(devKey)];
 }
 
+// Roles: `api` serves HTTP only, `worker` runs the clock and the webhook sender only, `all` (the
+// embedded default) does both. Any number of each share one PostgreSQL: the jobs lock what they change.
+const serves = config.role !== "worker";
+const works = config.role !== "api";
+
 const db = await openConfiguredDb(config);
 const applied = await migrate(db);
-const seeded = config.seedDemo ? await seedDemo(db, new Date()) : false;
+const seeded = config.seedDemo && serves ? await seedDemo(db, new Date()) : false;
 const app = await buildApp({
   db,
   apiKeyHashes,
@@ -59,15 +64,20 @@ const app = await buildApp({
   ...(shadowPolicy === undefined ? {} : { shadowPolicy: shadowPolicy.policy }),
   ...(config.handleKey === undefined ? {} : { handleKey: config.handleKey }),
 });
-const url = await app.listen({ host: config.host, port: config.port });
+const url = serves ? await app.listen({ host: config.host, port: config.port }) : "";
 
-console.log(`Leakguard API on ${url} (reference: ${url}/docs, OpenAPI: ${url}/openapi.json)`);
-console.log(`trust & safety console: ${url}/console/ · demo marketplace: ${url}/app/`);
+if (serves) {
+  console.log(`Leakguard API on ${url} (reference: ${url}/docs, OpenAPI: ${url}/openapi.json)`);
+  console.log(`trust & safety console: ${url}/console/ · demo marketplace: ${url}/app/`);
+}
+console.log(
+  `role: ${config.role} (${[serves ? "serves the API" : "", works ? "runs the clock's jobs and sends webhooks" : ""].filter((s) => s !== "").join("; ")})`,
+);
 console.log(`database: ${databaseLabel(config)}; migrations applied now: ${applied.length}`);
 console.log(
   `policy: ${livePolicy?.policy.version ?? "the default"}${shadowPolicy === undefined ? "" : `; in shadow: ${shadowPolicy.policy.version}`}`,
 );
-if (config.seedDemo) {
+if (config.seedDemo && serves) {
   console.log(
     `demo data ${seeded ? "written now" : "already there"}; sign in as one of these with password "${DEMO_PASSWORD}" (POST /v1/sessions), or act as one with the key and Leakguard-Act-As:`,
   );
@@ -76,7 +86,7 @@ if (config.seedDemo) {
     `try: curl -H "Authorization: Bearer ${devKey ?? "<your key>"}" -H "Leakguard-Act-As: fre_maya" ${url}/v1/milestones/ms_demo_logo`,
   );
 }
-if (devKey !== undefined)
+if (devKey !== undefined && serves)
   console.log(
     `platform API key for this run: ${devKey}\n  (set LEAKGUARD_API_KEY_HASHES to the SHA-256 of your own keys to fix them)`,
   );
@@ -91,8 +101,8 @@ const runClock = async () => {
     console.error("clock run failed; retrying in a minute:", error);
   }
 };
-await runClock();
-const clock = setInterval(() => void runClock(), 60_000);
+if (works) await runClock();
+const clock = works ? setInterval(() => void runClock(), 60_000) : undefined;
 
 // Webhooks leave from the outbox as soon as they are due; one pass at a time, so a slow receiver
 // never has two passes sending the same deliveries (the lease guards other processes).
@@ -108,7 +118,7 @@ const sendWebhooks = async () => {
     sending = false;
   }
 };
-const webhooks = setInterval(() => void sendWebhooks(), config.webhookPollMs);
+const webhooks = works ? setInterval(() => void sendWebhooks(), config.webhookPollMs) : undefined;
 
 for (const signal of ["SIGINT", "SIGTERM"] as const)
   process.once(signal, () => {

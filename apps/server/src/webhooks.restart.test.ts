@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -7,10 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROCESS_KEY as KEY, SERVER_MAIN as MAIN, startServer } from "./server-process.test-helper.js";
 import { verifyWebhook } from "./webhook-delivery.js";
-
-const MAIN = join(import.meta.dirname, "..", "dist", "main.js");
-const KEY = "lg_restart_test_key";
 
 /** Where a server process keeps its data: a PGlite directory, or a database of its own on the real server. */
 interface Storage {
@@ -55,39 +53,6 @@ function storages(): Storage[] {
     });
   }
   return list;
-}
-
-/** Starts the real server (dist/main.js) and resolves with its URL once it listens. */
-function startServer(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const { DATABASE_URL: _inherited, ...parent } = process.env;
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...parent,
-      HOST: "127.0.0.1",
-      PORT: "0",
-      LEAKGUARD_DEMO: "0",
-      LEAKGUARD_API_KEY_HASHES: createHash("sha256").update(KEY).digest("hex"),
-      LEAKGUARD_WEBHOOK_POLL_MS: "100",
-      LEAKGUARD_WEBHOOK_LEASE_MS: "1000",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    let errors = "";
-    child.stdout?.on("data", (c: Buffer) => {
-      out += c.toString();
-      const m = /Leakguard API on (http:\/\/[^\s]+)/.exec(out);
-      if (m?.[1] !== undefined) resolve({ url: m[1], child });
-    });
-    child.stderr?.on("data", (c: Buffer) => {
-      errors += c.toString();
-    });
-    child.once("exit", (code) =>
-      reject(new Error(`the server exited (${code}) before listening:\n${out}\n${errors}`)),
-    );
-  });
 }
 
 describe.each(storages())("webhooks survive a server killed mid-delivery, on $name", (storage) => {
