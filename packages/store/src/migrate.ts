@@ -11,10 +11,18 @@ export const MIGRATIONS_DIR = new URL("../migrations/", import.meta.url).pathnam
  * migrator: that one wants a generated journal per driver, and the same folder
  * must serve PGlite and the server unchanged.
  */
+/** One lock for every migrating process: held for one migration's transaction at a time. */
+const LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('leakguard.migrate', 0))";
+
 export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
-  await db.query(
-    "CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
-  );
+  // Processes starting together (an API and a worker) take turns on one advisory lock, and each
+  // migration is re-checked under it: applied once, whoever gets there first.
+  await db.transaction(async (tx) => {
+    await tx.query(LOCK);
+    await tx.query(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+    );
+  });
   const done = new Set(
     (await db.query<{ id: string }>("SELECT id FROM schema_migrations")).rows.map((r) => r.id),
   );
@@ -25,11 +33,15 @@ export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
     const id = file.replace(/\.sql$/, "");
     if (done.has(id)) continue;
     const sql = readFileSync(join(dir, file), "utf8");
-    await db.transaction(async (tx) => {
+    const ran = await db.transaction(async (tx) => {
+      await tx.query(LOCK);
+      const seen = await tx.query("SELECT 1 FROM schema_migrations WHERE id = $1", [id]);
+      if (seen.rows.length > 0) return false;
       await tx.exec(sql);
       await tx.query("INSERT INTO schema_migrations (id) VALUES ($1)", [id]);
+      return true;
     });
-    applied.push(id);
+    if (ran) applied.push(id);
   }
   return applied;
 }
