@@ -1,4 +1,3 @@
-import { type Account, hasScope } from "@leakguard/domain";
 import {
   actionsOfCase,
   auditLogOf,
@@ -30,7 +29,7 @@ import {
   ClarificationSchema,
   clarificationJson,
 } from "./enforcement.js";
-import { errors, fail, Id, type RouteDeps, type ZodApp } from "./http.js";
+import { agentActing, errors, fail, Id, type RouteDeps, type ZodApp } from "./http.js";
 import { fullView, MessageSchema } from "./messages.js";
 import { LinkedAccountSchema, RiskSchema } from "./risk.js";
 
@@ -75,8 +74,6 @@ export function caseJson(c: Case, now: Date): z.infer<typeof CaseSchema> {
 
 export function caseRoutes(r: ZodApp, deps: RouteDeps): void {
   const { db, now } = deps;
-  const agentOf = (acting: Account | null): Account | null =>
-    acting !== null && hasScope(acting, "handle_cases") ? acting : null;
 
   r.get(
     "/cases",
@@ -115,7 +112,7 @@ export function caseRoutes(r: ZodApp, deps: RouteDeps): void {
       },
     },
     async (request, reply) => {
-      const agent = agentOf(request.caller.actingAs);
+      const agent = agentActing(request.caller.actingAs);
       if (agent === null) return fail(reply, "forbidden", "the case queue is for agents and admins");
       const q = request.query;
       const assignee = q.assignee === "me" ? agent.id : q.assignee;
@@ -190,7 +187,7 @@ export function caseRoutes(r: ZodApp, deps: RouteDeps): void {
       },
     },
     async (request, reply) => {
-      if (agentOf(request.caller.actingAs) === null)
+      if (agentActing(request.caller.actingAs) === null)
         return fail(reply, "forbidden", "cases are for agents and admins");
       const c = await getCase(db, request.params.id);
       if (c === null) return fail(reply, "case_not_found", `no case ${request.params.id}`);
@@ -262,7 +259,7 @@ export function caseRoutes(r: ZodApp, deps: RouteDeps): void {
       },
     },
     async (request, reply) => {
-      const agent = agentOf(request.caller.actingAs);
+      const agent = agentActing(request.caller.actingAs);
       if (agent === null)
         return fail(
           reply,

@@ -1,4 +1,4 @@
-import { type Account, hasScope, WARNING_KINDS, type WarningKind } from "@leakguard/domain";
+import { WARNING_KINDS, type WarningKind } from "@leakguard/domain";
 import {
   APPEALABLE,
   type Appeal,
@@ -20,6 +20,7 @@ import {
 import { z } from "zod";
 import { CaseSchema, caseJson } from "./cases.js";
 import {
+  agentActing,
   callerHas,
   errors,
   fail,
@@ -151,8 +152,6 @@ const NOTICE_TEXT: Readonly<Record<string, string>> = {
 /** Enforcement: agents act on cases; users answer questions, read their notices and appeal; agents decide appeals. */
 export function enforcementRoutes(r: ZodApp, deps: RouteDeps): void {
   const { db, now, config } = deps;
-  const agentOf = (acting: Account | null): Account | null =>
-    acting !== null && hasScope(acting, "handle_cases") ? acting : null;
 
   r.post(
     "/cases/:id/actions",
@@ -175,7 +174,7 @@ export function enforcementRoutes(r: ZodApp, deps: RouteDeps): void {
       },
     },
     async (request, reply) => {
-      const agent = agentOf(request.caller.actingAs);
+      const agent = agentActing(request.caller.actingAs);
       if (agent === null)
         return fail(
           reply,
@@ -372,7 +371,7 @@ export function enforcementRoutes(r: ZodApp, deps: RouteDeps): void {
       const acting = request.caller.actingAs;
       const pending = request.query.status !== "all";
       // The platform and agents see every appeal; a user, their own.
-      const own = acting !== null && agentOf(acting) === null;
+      const own = acting !== null && agentActing(acting) === null;
       const appeals = await listAppeals(db, { pending, ...(own ? { appellantId: acting.id } : {}) });
       return { appeals: appeals.map(appealJson) };
     },
@@ -391,7 +390,7 @@ export function enforcementRoutes(r: ZodApp, deps: RouteDeps): void {
       },
     },
     async (request, reply) => {
-      const agent = agentOf(request.caller.actingAs);
+      const agent = agentActing(request.caller.actingAs);
       if (agent === null)
         return fail(
           reply,

@@ -138,6 +138,11 @@ export function callerHas(acting: Pick<Account, "role"> | null, scope: Scope): b
   return acting === null || hasScope(acting, scope);
 }
 
+/** The caller as an agent or admin (who handle cases), or null for anyone else, the platform's bare key included. */
+export function agentActing(acting: Account | null): Account | null {
+  return acting !== null && hasScope(acting, "handle_cases") ? acting : null;
+}
+
 /** A user reads only their own account and money; agents, admins and the platform read any. */
 export function mayReadAccount(acting: Pick<Account, "id" | "role"> | null, accountId: string): boolean {
   return acting?.id === accountId || callerHas(acting, "read_any");

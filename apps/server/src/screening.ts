@@ -1,19 +1,15 @@
 import { createHmac } from "node:crypto";
-import {
-  createConversationScanner,
-  DEFAULT_POLICY,
-  type Policy,
-  type ScanResult,
-  type Stage,
-} from "@leakguard/detect";
+import { DEFAULT_POLICY, type Policy, type ScanResult, type Stage } from "@leakguard/detect";
 import { inOffPlatformWindow, type MarketplaceConfig } from "@leakguard/domain";
 import type { MessageContext, Screening } from "@leakguard/store";
-import { decideSend, type Explanation, policyForPair, type SignalId, stageOf } from "@leakguard/trust";
+import {
+  type Explanation,
+  judgeInConversation,
+  type PairState,
+  type SignalId,
+  stageOf,
+} from "@leakguard/trust";
 
-/**
- * The policy the server screens every message with, before a pair's state
- * adapts it (policyForPair). GET /v1/policy shows this same value.
- */
 /** The policy screening uses when the server is given none (LEAKGUARD_POLICY_FILE unset). */
 export const BASE_POLICY: Policy = DEFAULT_POLICY;
 
@@ -51,21 +47,19 @@ export function screening(
   options: { confirmed?: boolean; basePolicy?: Policy; shadowPolicy?: Policy; handleKey?: string } = {},
 ): (context: MessageContext) => Screening {
   const basePolicy = options.basePolicy ?? BASE_POLICY;
-  const senderId = sender.id;
   return ({ pair, contracts, recent }) => {
-    const stage = stageOf(contracts);
-    const inWindow = inOffPlatformWindow(pair, now, config);
-    const converted = pair.conversionPaidAt !== undefined;
-    const policy = policyForPair(basePolicy, { stage, inOffPlatformWindow: inWindow, converted });
-    // The sender's locale hints at how they write phone numbers (their region's formats first).
-    const scanner = createConversationScanner({
-      stage,
-      policy,
+    const state: PairState = {
+      stage: stageOf(contracts),
+      inOffPlatformWindow: inOffPlatformWindow(pair, now, config),
+      converted: pair.conversionPaidAt !== undefined,
+    };
+    const { stage, inOffPlatformWindow: inWindow, converted } = state;
+    const message = {
+      senderId: sender.id,
+      text,
       ...(sender.locale === undefined ? {} : { locale: sender.locale }),
-    });
-    for (const m of recent) scanner.push({ from: m.senderId, text: m.text });
-    const result = scanner.push({ from: senderId, text });
-    const decision = decideSend(result, text);
+    };
+    const { policy, result, decision } = judgeInConversation(basePolicy, state, message, recent);
     const record: ScreeningRecord = {
       policyVersion: policy.version,
       rules: result.rules,
@@ -83,17 +77,20 @@ export function screening(
       ...(result.error === undefined ? {} : { error: result.error }),
     };
     const signals = converted ? [] : signalsOf(result, stage, inWindow, options.confirmed === true);
-    const shadow =
+    // Shadow mode: the candidate judges the same message in the same context; recorded, never enforced.
+    const candidate =
       options.shadowPolicy === undefined
         ? undefined
-        : shadowVerdict(
-            options.shadowPolicy,
-            { stage, inWindow, converted },
-            sender,
-            recent,
-            text,
-            policy.version,
-          );
+        : judgeInConversation(options.shadowPolicy, state, message, recent);
+    const shadow =
+      candidate === undefined
+        ? undefined
+        : {
+            livePolicy: policy.version,
+            candidatePolicy: candidate.policy.version,
+            verdict: candidate.decision.verdict,
+            rules: candidate.result.rules,
+          };
     return {
       verdict: decision.verdict,
       delivery: decision.delivery,
@@ -106,35 +103,6 @@ export function screening(
         : { handleHashes: handleHashes(result.handles, options.handleKey) }),
       ...(shadow === undefined ? {} : { shadow }),
     };
-  };
-}
-
-/** The candidate policy's verdict on the same message in the same context: recorded, never enforced. */
-function shadowVerdict(
-  candidate: Policy,
-  pair: { stage: Stage; inWindow: boolean; converted: boolean },
-  sender: { id: string; locale?: string },
-  recent: readonly { senderId: string; text: string }[],
-  text: string,
-  livePolicy: string,
-): NonNullable<Screening["shadow"]> {
-  const policy = policyForPair(candidate, {
-    stage: pair.stage,
-    inOffPlatformWindow: pair.inWindow,
-    converted: pair.converted,
-  });
-  const scanner = createConversationScanner({
-    stage: pair.stage,
-    policy,
-    ...(sender.locale === undefined ? {} : { locale: sender.locale }),
-  });
-  for (const m of recent) scanner.push({ from: m.senderId, text: m.text });
-  const result = scanner.push({ from: sender.id, text });
-  return {
-    livePolicy,
-    candidatePolicy: policy.version,
-    verdict: decideSend(result, text).verdict,
-    rules: result.rules,
   };
 }
 

@@ -11,6 +11,7 @@ import {
   suspensionAfterWarning,
   type WarningKind,
 } from "@leakguard/domain";
+import { CLARIFICATION_TEMPLATE } from "@leakguard/trust";
 import { recordContractEndedAfterContactExchange } from "./activity-signals.js";
 import { audit } from "./audit.js";
 import type { Case, CaseCode } from "./cases.js";
@@ -93,10 +94,6 @@ const STATUS_OF_SANCTION: Readonly<Partial<Record<ActionKind, AccountStatus>>> =
   suspend: "suspended",
   remove: "removed",
 };
-
-/** The question a clarification asks when the agent writes none. */
-export const CLARIFICATION_TEMPLATE =
-  "Our team is reviewing recent activity on your account that may go against our policy on keeping work and payments on the platform. Please tell us, in your own words, what happened and what you intended. If you do not answer by the deadline, we will decide without your answer.";
 
 interface CaseLockRow extends Record<string, unknown> {
   id: string;

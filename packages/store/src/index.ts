@@ -40,7 +40,6 @@ export {
   answerClarification,
   type CaseAction,
   type CaseActionInput,
-  CLARIFICATION_TEMPLATE,
   type Clarification,
   type ClarificationCode,
   clarificationsOf,

@@ -7,6 +7,8 @@ export {
   type Delivery,
   decideSend,
   type Explanation,
+  type Judgement,
+  judgeInConversation,
   type PairState,
   POLICY_TEXT,
   policyForPair,
@@ -24,3 +26,4 @@ export {
   type SignalEvent,
   type SignalId,
 } from "./signals.js";
+export { CLARIFICATION_TEMPLATE } from "./texts.js";

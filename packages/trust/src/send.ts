@@ -1,5 +1,6 @@
 import {
   type Action,
+  createConversationScanner,
   type EnforcedRule,
   type Policy,
   type RuleId,
@@ -126,4 +127,36 @@ export function decideSend(scan: ScanResult, text: string): SendDecision {
       message: `We could not check this message automatically. ${OUTCOME.hold}`,
     });
   return { verdict: scan.verdict, delivery, shownText, explanations };
+}
+
+/** A message judged in its conversation: the policy the pair's state made, the engine's result, the decision. */
+export interface Judgement {
+  policy: Policy;
+  result: ScanResult;
+  decision: SendDecision;
+}
+
+/**
+ * Judges a message where it is sent: the base policy adapted to the pair
+ * (policyForPair), the conversation's recent messages through the
+ * conversation scanner first (so a detail split across messages is
+ * assembled), then the decision. The server's screening (live and shadow)
+ * and the browser's live reminder both judge this way, so they agree.
+ */
+export function judgeInConversation(
+  base: Policy,
+  pair: PairState,
+  message: { senderId: string; text: string; locale?: string },
+  recent: readonly { senderId: string; text: string }[],
+): Judgement {
+  const policy = policyForPair(base, pair);
+  // The sender's locale hints at how they write phone numbers (their region's formats first).
+  const scanner = createConversationScanner({
+    stage: pair.stage,
+    policy,
+    ...(message.locale === undefined ? {} : { locale: message.locale }),
+  });
+  for (const m of recent) scanner.push({ from: m.senderId, text: m.text });
+  const result = scanner.push({ from: message.senderId, text: message.text });
+  return { policy, result, decision: decideSend(result, message.text) };
 }

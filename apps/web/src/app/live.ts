@@ -1,5 +1,5 @@
-import { createConversationScanner, DEFAULT_POLICY } from "@leakguard/detect";
-import { type ContractState, decideSend, type Explanation, policyForPair, stageOf } from "@leakguard/trust";
+import { DEFAULT_POLICY } from "@leakguard/detect";
+import { type ContractState, type Explanation, judgeInConversation, stageOf } from "@leakguard/trust";
 
 /** What the browser knows of a pair: enough to judge a draft the way the server will. */
 export interface PairFacts {
@@ -23,14 +23,11 @@ export interface LiveVerdict {
  * send is the one that counts.
  */
 export function judgeDraft(senderId: string, text: string, pair: PairFacts, now: Date): LiveVerdict {
-  const stage = stageOf(pair.contracts);
-  const policy = policyForPair(DEFAULT_POLICY, {
-    stage,
+  const state = {
+    stage: stageOf(pair.contracts),
     inOffPlatformWindow: now.getTime() < Date.parse(pair.offPlatformWindowEndsAt),
     converted: pair.converted,
-  });
-  const scanner = createConversationScanner({ stage, policy });
-  for (const m of pair.recent) scanner.push({ from: m.senderId, text: m.text });
-  const decision = decideSend(scanner.push({ from: senderId, text }), text);
+  };
+  const { decision } = judgeInConversation(DEFAULT_POLICY, state, { senderId, text }, pair.recent);
   return { verdict: decision.verdict, explanations: decision.explanations, shownText: decision.shownText };
 }

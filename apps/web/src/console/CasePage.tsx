@@ -1,8 +1,10 @@
+import { CLARIFICATION_TEMPLATE } from "@leakguard/trust/texts";
 import { type FormEvent, useState } from "react";
 import { Alert } from "../shared/Alert.js";
 import { ApiError, type Client, newKey, type Session } from "../shared/api.js";
 import { Highlighted } from "../shared/Highlighted.js";
 import { useLoad } from "../shared/hooks.js";
+import { money } from "../shared/money.js";
 
 interface Finding {
   rule: string;
@@ -65,8 +67,6 @@ interface CaseDetail {
   money: { transferId: string; from: string; to: string; amount: string; currency: string; at: string }[];
 }
 
-const money = (minor: string, currency: string) => `${(Number(minor) / 100).toFixed(2)} ${currency}`;
-
 const KINDS = [
   ["clarify", "Seek clarification"],
   ["warn", "Warn"],
@@ -79,15 +79,12 @@ const KINDS = [
   ["dismiss", "Dismiss"],
 ] as const;
 
-const TEMPLATE =
-  "Our trust & safety team is reviewing recent activity on your account that may go against our policy on keeping work and payments on the platform. Please tell us, in your own words, what happened and what you intended. If you do not answer by the deadline, we will decide without your answer.";
-
 function ActionForm({ api, c, onDone }: { api: Client; c: CaseDetail; onDone: (note: string) => void }) {
   const [kind, setKind] = useState<string>("clarify");
   const [reason, setReason] = useState("");
   const [warningKind, setWarningKind] = useState("off_platform_payment");
   const [defaultOutcome, setDefaultOutcome] = useState("warn");
-  const [question, setQuestion] = useState(TEMPLATE);
+  const [question, setQuestion] = useState(CLARIFICATION_TEMPLATE);
   const [days, setDays] = useState(3);
   const held = c.messages.filter((m) => m.delivery === "held");
   const [messageId, setMessageId] = useState(held[0]?.id ?? "");
