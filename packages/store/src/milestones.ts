@@ -32,6 +32,7 @@ export type ActCode =
 
 interface MilestoneRow extends Record<string, unknown> {
   id: string;
+  contract_id: string;
   client_id: string;
   freelancer_id: string;
   currency: string;
@@ -92,8 +93,9 @@ export async function actOnMilestoneIn(
   idempotencyKey?: string,
   config: MarketplaceConfig = DEFAULT_CONFIG,
 ): Promise<Result<Milestone, ActCode>> {
-  const m = await lockMilestone(tx, milestoneId);
-  if (m === null) return err("milestone_not_found", `no milestone ${milestoneId}`);
+  const locked = await readMilestone(tx, milestoneId, true);
+  if (locked === null) return err("milestone_not_found", `no milestone ${milestoneId}`);
+  const { milestone: m, contractId } = locked;
   return oncePerKey(
     tx,
     idempotencyKey,
@@ -101,7 +103,7 @@ export async function actOnMilestoneIn(
     async (): Promise<Result<Milestone, ActCode>> => {
       const step = stepMilestone(m, action, now, config);
       if (!step.ok) return step;
-      const trust = await contractTrust(tx, await contractOfMilestone(tx, milestoneId));
+      const trust = await contractTrust(tx, contractId);
       const allowed = mayActGivenTrust(trust, {
         opensDispute: action.type === "dispute",
         startsWork: action.type === "fund" || action.type === "submit",
@@ -134,24 +136,17 @@ export async function dueMilestones(db: Queryable, now: Date, limit = 100): Prom
   ).rows.map((r) => r.id);
 }
 
-async function contractOfMilestone(tx: Queryable, milestoneId: string): Promise<string> {
-  const row = (
-    await tx.query<{ contract_id: string }>("SELECT contract_id FROM milestones WHERE id = $1", [milestoneId])
-  ).rows[0];
-  if (row === undefined) throw new Error(`milestone ${milestoneId} has no contract`);
-  return row.contract_id;
-}
-
 /** A milestone as it is now (read without a lock; its two sides never change). */
-export function getMilestone(db: Queryable, id: string): Promise<Milestone | null> {
-  return readMilestone(db, id, false);
+export async function getMilestone(db: Queryable, id: string): Promise<Milestone | null> {
+  return (await readMilestone(db, id, false))?.milestone ?? null;
 }
 
-function lockMilestone(tx: Queryable, id: string): Promise<Milestone | null> {
-  return readMilestone(tx, id, true);
-}
-
-async function readMilestone(tx: Queryable, id: string, lock: boolean): Promise<Milestone | null> {
+/** The milestone and its contract's id (for the contract's trust state), locked when `lock`. */
+async function readMilestone(
+  tx: Queryable,
+  id: string,
+  lock: boolean,
+): Promise<{ milestone: Milestone; contractId: string } | null> {
   const row = (
     await tx.query<MilestoneRow>(
       `SELECT m.*, c.client_id, c.freelancer_id, c.currency FROM milestones m JOIN contracts c ON c.id = m.contract_id
@@ -177,7 +172,7 @@ async function readMilestone(tx: Queryable, id: string, lock: boolean): Promise<
       openedAt: new Date(row.dispute_opened_at),
       ...(row.dispute_answered_at === null ? {} : { answeredAt: new Date(row.dispute_answered_at) }),
     };
-  return m;
+  return { milestone: m, contractId: row.contract_id };
 }
 
 async function writeMilestone(tx: Queryable, m: Milestone, config: MarketplaceConfig): Promise<void> {
