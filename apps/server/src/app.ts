@@ -27,6 +27,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
+import type { Logger } from "pino";
 import { z } from "zod";
 import { authenticate, type Caller } from "./auth.js";
 import { caseRoutes } from "./cases.js";
@@ -46,6 +47,7 @@ import {
 import { invoiceRoutes } from "./invoices.js";
 import { messageRoutes } from "./messages.js";
 import { milestoneRoutes } from "./milestones.js";
+import { fastifyLogging, Metrics, metricsRoute, observeRequests } from "./observability.js";
 import { policyRoutes } from "./policy.js";
 import { relationshipRoutes } from "./relationships.js";
 import { riskRoutes } from "./risk.js";
@@ -64,7 +66,12 @@ export interface AppOptions {
   marketplace?: MarketplaceConfig;
   /** The key of the handle hashes (LEAKGUARD_HANDLE_KEY); without it, one made once and kept in the database. */
   handleKey?: string;
-  logger?: boolean;
+  /** Off by default (tests); `true` for Fastify's own pino, or main.ts's pino instance (JSON lines, secrets redacted). */
+  logger?: boolean | Logger;
+  /** Where requests, verdicts and jobs are counted; a registry of this app's own when absent. */
+  metrics?: Metrics;
+  /** LEAKGUARD_METRICS_TOKEN: when set, `/metrics` needs `Authorization: Bearer <token>`. */
+  metricsToken?: string;
   /** The built console and demo marketplace (apps/web/dist by default). */
   webDir?: string;
   /** The engine's live policy; the default policy when absent. */
@@ -113,7 +120,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const now = options.now ?? (() => new Date());
   const handleKey =
     options.handleKey ?? (await instanceSecret(db, "handle_key", () => randomBytes(32).toString("hex")));
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 256 * 1024 });
+  const metrics = options.metrics ?? new Metrics();
+  const app = Fastify({
+    ...fastifyLogging(options.logger),
+    bodyLimit: 256 * 1024,
+  }) as unknown as FastifyInstance;
+  observeRequests(app, metrics);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -126,10 +138,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (status === 415) return fail(reply, "unsupported_media_type", "send JSON (application/json)");
     if (status >= 400 && status < 500) return fail(reply, "invalid_request", message);
     request.log.error(error);
+    // The request id lets the caller quote this failure, and lets us find its log lines.
     return fail(
       reply,
       "internal",
-      "something went wrong on our side; the request changed nothing it did not finish",
+      `something went wrong on our side; the request changed nothing it did not finish (request id ${request.id})`,
+      { requestId: request.id },
     );
   });
   app.setNotFoundHandler((request, reply) =>
@@ -156,6 +170,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get("/openapi.json", { schema: { hide: true } }, () => Promise.resolve(app.swagger()));
+  metricsRoute(app, { db, metrics, now, token: options.metricsToken });
   api.get(
     "/healthz",
     { schema: { security: [], response: { 200: z.object({ ok: z.literal(true) }) } } },
@@ -420,6 +435,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         config: options.marketplace ?? DEFAULT_CONFIG,
         handleKey,
         policy: options.policy ?? DEFAULT_POLICY,
+        metrics,
         ...(options.shadowPolicy === undefined ? {} : { shadowPolicy: options.shadowPolicy }),
       };
       milestoneRoutes(r, deps);

@@ -1,6 +1,10 @@
 import { DEFAULT_CONFIG, type MarketplaceConfig } from "@leakguard/domain";
 import { z } from "zod";
 
+/** pino's levels, and `silent`, as LEAKGUARD_LOG_LEVEL takes them. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /** The server's settings, parsed once from the environment, frozen and passed down. */
 export interface ServerConfig {
   readonly host: string;
@@ -26,6 +30,12 @@ export interface ServerConfig {
   readonly webhookPollMs: number;
   /** How long a sender holds a delivery it is sending; one that dies leaves it to expire, then it is sent again. */
   readonly webhookLeaseMs: number;
+  /** The lowest level written to the JSON log (pino's levels, or `silent`). */
+  readonly logLevel: LogLevel;
+  /** When set, `/metrics` answers only `Authorization: Bearer <token>`; unset, it is open (keep it on a private network). */
+  readonly metricsToken: string | undefined;
+  /** A worker's listener for /metrics, /healthz and /readyz (a worker serves no API); unset, none. */
+  readonly metricsPort: number | undefined;
 }
 
 const Whole = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -171,6 +181,20 @@ const Env = z.object({
     )
     .max(3_600_000)
     .default(60_000),
+  LEAKGUARD_LOG_LEVEL: z
+    .enum(LOG_LEVELS, `LEAKGUARD_LOG_LEVEL is one of ${LOG_LEVELS.join(", ")}`)
+    .default("info"),
+  LEAKGUARD_METRICS_TOKEN: z
+    .string()
+    .min(16, "LEAKGUARD_METRICS_TOKEN has at least 16 characters")
+    .regex(/^[\x21-\x7e]+$/, "LEAKGUARD_METRICS_TOKEN is visible ASCII (it travels in a header)")
+    .optional(),
+  LEAKGUARD_METRICS_PORT: z.coerce
+    .number("LEAKGUARD_METRICS_PORT is a port number")
+    .int()
+    .min(0)
+    .max(65_535)
+    .optional(),
 });
 
 export type ConfigResult = { ok: true; config: ServerConfig } | { ok: false; problems: string[] };
@@ -201,6 +225,9 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       shadowPolicyFile: e.LEAKGUARD_SHADOW_POLICY_FILE,
       webhookPollMs: e.LEAKGUARD_WEBHOOK_POLL_MS,
       webhookLeaseMs: e.LEAKGUARD_WEBHOOK_LEASE_MS,
+      logLevel: e.LEAKGUARD_LOG_LEVEL,
+      metricsToken: e.LEAKGUARD_METRICS_TOKEN,
+      metricsPort: e.LEAKGUARD_METRICS_PORT,
     }),
   };
 }

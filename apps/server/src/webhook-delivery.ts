@@ -1,5 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { claimDueDeliveries, type Db, type OutgoingDelivery, recordAttempt } from "@leakguard/store";
+import type { Logger } from "pino";
+import type { Metrics } from "./observability.js";
 
 /**
  * Sends due webhook deliveries: each signed with HMAC-SHA256 over
@@ -50,7 +52,15 @@ export interface DeliveryRun {
 export async function deliverDueWebhooks(
   db: Db,
   now: Date,
-  options: { leaseMs: number; timeoutMs?: number; limit?: number },
+  options: {
+    leaseMs: number;
+    timeoutMs?: number;
+    limit?: number;
+    /** Failed attempts are logged here, with what the receiver answered. */
+    log?: Pick<Logger, "warn">;
+    /** Delivery lag is observed here. */
+    metrics?: Metrics;
+  },
 ): Promise<DeliveryRun> {
   const due = await claimDueDeliveries(db, now, options.leaseMs, options.limit ?? 50);
   const run: DeliveryRun = { delivered: 0, retried: 0, failed: 0 };
@@ -58,18 +68,42 @@ export async function deliverDueWebhooks(
     due.map(async (d) => {
       const outcome = await send(d, now, options.timeoutMs ?? 10_000);
       // Times are the pass's clock plus what the send took, so an injected clock stays consistent.
-      const result = await recordAttempt(
-        db,
-        d.deliveryId,
-        outcome,
-        new Date(now.getTime() + outcome.durationMs),
-      );
-      if (result === "delivered") run.delivered++;
-      else if (result === "retry") run.retried++;
+      const at = new Date(now.getTime() + outcome.durationMs);
+      const result = await recordAttempt(db, d.deliveryId, outcome, at);
+      if (result === "delivered") {
+        run.delivered++;
+        options.metrics?.webhookLag.observe(Math.max(0, (at.getTime() - d.occurredAt.getTime()) / 1000));
+        return;
+      }
+      if (result === "retry") run.retried++;
       else run.failed++;
+      // The receiver's origin only: a URL's path or query may carry the receiver's own secret.
+      options.log?.warn(
+        {
+          deliveryId: d.deliveryId,
+          eventId: d.eventId,
+          eventType: d.type,
+          receiver: originOf(d.url),
+          attempt: d.attempts + 1,
+          statusCode: outcome.statusCode,
+          error: outcome.error,
+          willRetry: result === "retry",
+        },
+        result === "retry"
+          ? "webhook delivery failed; it will be retried"
+          : "webhook delivery failed for good",
+      );
     }),
   );
   return run;
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "(not a URL)";
+  }
 }
 
 async function send(

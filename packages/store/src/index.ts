@@ -135,6 +135,7 @@ export {
   statusChangesOf,
   type UserBalance,
 } from "./people.js";
+export { type QueueDepths, queueDepths } from "./queues.js";
 export {
   type SessionCode,
   sessionAccount,

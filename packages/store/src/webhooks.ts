@@ -227,6 +227,8 @@ export interface OutgoingDelivery {
   secret: string;
   body: string;
   attempts: number;
+  /** When the event happened: delivery lag is measured from here. */
+  occurredAt: Date;
 }
 
 /**
@@ -272,6 +274,7 @@ export async function claimDueDeliveries(
       url: r.url,
       secret: r.secret,
       attempts: r.attempts,
+      occurredAt: new Date(r.occurred_at),
       // The body is fixed by the event: every attempt sends the same bytes.
       body: JSON.stringify({
         id: r.event_id,
