@@ -22,6 +22,9 @@ describe("server configuration", () => {
         shadowPolicyFile: undefined,
         webhookPollMs: 1_000,
         webhookLeaseMs: 60_000,
+        logLevel: "info",
+        metricsToken: undefined,
+        metricsPort: undefined,
       },
     });
     if (parsed.ok) expect(Object.isFrozen(parsed.config)).toBe(true);

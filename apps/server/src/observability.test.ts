@@ -1,13 +1,18 @@
+import type { ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, migratedDb } from "../../../packages/store/src/engines.test-helper.js";
 import { buildApp } from "./app.js";
 import { sha256Hex } from "./auth.js";
 import { parseConfig } from "./config.js";
 import type { ErrorBody } from "./errors.js";
 import { buildOpsApp, createLogger, Metrics, requestIdOf } from "./observability.js";
+import { PROCESS_KEY, SERVER_MAIN, startServer } from "./server-process.test-helper.js";
 import { as, platform, TEST_KEY } from "./test-app.test-helper.js";
 import { deliverDueWebhooks } from "./webhook-delivery.js";
 
@@ -333,4 +338,69 @@ describe.each(engines)("logs and metrics, on $name", ({ open }) => {
       await open.close();
     }
   });
+});
+
+describe("the server process's log and a worker's metrics listener", () => {
+  const dirs: string[] = [];
+  const children: ChildProcess[] = [];
+  afterAll(() => {
+    for (const c of children) c.kill("SIGKILL");
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  const dataDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), "leakguard-obs-"));
+    dirs.push(dir);
+    return dir;
+  };
+  /** Resolves with the first stdout line, parsed, that `match` accepts. */
+  const lineOf = (child: ChildProcess, match: (line: Record<string, unknown>) => boolean) =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      let rest = "";
+      child.stdout?.on("data", (c: Buffer) => {
+        rest += c.toString();
+        const lines = rest.split("\n");
+        rest = lines.pop() ?? "";
+        for (const l of lines) {
+          const parsed = JSON.parse(l) as Record<string, unknown>;
+          if (match(parsed)) resolve(parsed);
+        }
+      });
+    });
+
+  it("writes JSON lines on stdout, each request's with its id", async () => {
+    expect(existsSync(SERVER_MAIN), `${SERVER_MAIN} is missing: run npm run build first`).toBe(true);
+    const server = await startServer({ LEAKGUARD_DATA_DIR: dataDir() });
+    children.push(server.child);
+    const logged = lineOf(server.child, (l) => l.reqId === "from-the-balancer-1");
+    const res = await fetch(`${server.url}/healthz`, { headers: { "x-request-id": "from-the-balancer-1" } });
+    expect(res.headers.get("x-request-id")).toBe("from-the-balancer-1");
+    expect(await logged).toMatchObject({
+      level: 30,
+      msg: "request completed",
+      route: "/healthz",
+      status: 200,
+    });
+  }, 120_000);
+
+  it("serves a worker's metrics on LEAKGUARD_METRICS_PORT, and no API", async () => {
+    const worker = await startServer(
+      { LEAKGUARD_DATA_DIR: dataDir(), LEAKGUARD_ROLE: "worker", LEAKGUARD_METRICS_PORT: "0" },
+      { ready: /worker metrics and health on (http:\/\/[^\s]+)/ },
+    );
+    children.push(worker.child);
+    expect((await fetch(`${worker.url}/readyz`)).status).toBe(200);
+    expect(
+      (await fetch(`${worker.url}/v1/cases`, { headers: { authorization: `Bearer ${PROCESS_KEY}` } })).status,
+    ).toBe(404);
+    // The clock runs once at start and the sender keeps polling: both are counted.
+    let text = "";
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && !/leakguard_job_runs_total\{job="webhooks"\} [1-9]/.test(text)) {
+      text = await (await fetch(`${worker.url}/metrics`)).text();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(sample(text, 'leakguard_job_runs_total{job="clock"}')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'leakguard_job_runs_total{job="webhooks"}')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'leakguard_queue_depth{queue="held_messages"}')).toBe(0);
+  }, 120_000);
 });
