@@ -68,7 +68,7 @@ export interface AppOptions {
   handleKey?: string;
   /** Off by default (tests); `true` for Fastify's own pino, or main.ts's pino instance (JSON lines, secrets redacted). */
   logger?: boolean | Logger;
-  /** Where requests, verdicts and jobs are counted; a registry of this app's own when absent. */
+  /** Where requests, verdicts and jobs are counted; a registry of this app's own (without process metrics) when absent. */
   metrics?: Metrics;
   /** LEAKGUARD_METRICS_TOKEN: when set, `/metrics` needs `Authorization: Bearer <token>`. */
   metricsToken?: string;
@@ -120,7 +120,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const now = options.now ?? (() => new Date());
   const handleKey =
     options.handleKey ?? (await instanceSecret(db, "handle_key", () => randomBytes(32).toString("hex")));
-  const metrics = options.metrics ?? new Metrics();
+  // The process's own metrics (CPU, memory, GC) come from main.ts's registry, not from every app built.
+  const metrics = options.metrics ?? new Metrics({ processMetrics: false });
   const app = Fastify({
     ...fastifyLogging(options.logger),
     bodyLimit: 256 * 1024,
