@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { type Account, hasScope } from "@leakguard/domain";
 import {
   getRelationship,
@@ -203,6 +203,10 @@ const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex
 
 export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
   const { db, now, config, handleKey, policy, shadowPolicy } = deps;
+  // A nudged text is bound to its token by a hash. Keyed, because a nudged text that is never sent is
+  // stored nowhere else, and an unkeyed SHA-256 of a short text (a phone number alone) is found by trying them all.
+  const keyedTextHash = (text: string): string =>
+    createHmac("sha256", handleKey).update(`nudge-text\n${text}`).digest("hex");
 
   r.post(
     "/messages",
@@ -249,7 +253,7 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
           tokenHash: sha256(confirmationToken),
           senderId: sender.id,
           recipientId,
-          textHash: sha256(text),
+          textHash: keyedTextHash(text),
           messageId: id,
           now: at,
         });
@@ -283,7 +287,7 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
           tokenHash: sha256(token),
           senderId: sender.id,
           recipientId,
-          textHash: sha256(text),
+          textHash: keyedTextHash(text),
           now: at,
           expiresAt,
         });

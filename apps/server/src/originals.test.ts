@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { DEFAULT_CONFIG } from "@leakguard/domain";
 import { runDueJobs } from "@leakguard/store";
 import type { FastifyInstance } from "fastify";
@@ -235,6 +236,42 @@ describe.each(engines)(
       expect((await heldList(as("agt_seen"))).find((m) => m.id === held.id)?.originalHidden).toBe(true);
       expect(await views()).toHaveLength(count);
       await grantOriginals(app, "agt_seen");
+    });
+
+    it("keeps handles in clear only in the message rows: every other table holds keyed hashes or nothing", async () => {
+      // A nudge: a text never sent is kept only as a keyed hash bound to its token (an unkeyed SHA-256 of a
+      // short text, a phone number alone, is found by trying every number).
+      await app.inject({
+        method: "POST",
+        url: "/v1/messages",
+        headers: as("fre_o"),
+        payload: { recipientId: "cli_o", text: "What's your WhatsApp? Easier to chat there." },
+      });
+      const nudges = (
+        await db().query<{ text_hash: string }>(
+          "SELECT text_hash FROM message_nudges WHERE sender_id = 'fre_o'",
+        )
+      ).rows;
+      expect(nudges).toHaveLength(1);
+      expect(nudges[0]?.text_hash).not.toBe(
+        createHash("sha256").update("What's your WhatsApp? Easier to chat there.").digest("hex"),
+      );
+      const tables = (
+        await db().query<{ table_name: string }>(
+          `SELECT table_name FROM information_schema.tables
+         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'messages'`,
+        )
+      ).rows.map((r) => r.table_name);
+      expect(tables).toEqual(
+        expect.arrayContaining(["audit_log", "signal_events", "handle_sightings", "case_actions"]),
+      );
+      for (const table of tables) {
+        const leaked = await db().query(
+          `SELECT 1 FROM "${table}" t WHERE strpos(lower(row_to_json(t)::text), lower($1)) > 0 LIMIT 1`,
+          [HANDLE],
+        );
+        expect([table, leaked.rows.length]).toEqual([table, 0]);
+      }
     });
 
     it("releasing a held message answers with the original only for a reviewer with the scope", async () => {
