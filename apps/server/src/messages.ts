@@ -110,14 +110,17 @@ export interface Reader {
  * The platform's key acting as nobody is the platform itself (server to
  * server, e.g. its own moderation tooling): it reads originals, and each view
  * is logged with a null actor and `via: platform_key`. Acting as an account,
- * the key has that account's reach, grants included.
+ * the key has that account's reach, grants included; an account that is not
+ * active reads no original.
  */
 export async function readerOf(db: Queryable, caller: Caller): Promise<Reader> {
   const acting = caller.actingAs;
   const via = caller.kind === "session" ? "session" : "platform_key";
   if (acting === null) return { acting, via, staff: true, originals: true };
   const staff = hasScope(acting, "review_messages");
-  return { acting, via, staff, originals: staff && (await hasGrant(db, acting.id, "read_originals")) };
+  // A restricted agent or admin still reads, as their role allows, but no original: the grant waits on their status.
+  const originals = staff && acting.status === "active" && (await hasGrant(db, acting.id, "read_originals"));
+  return { acting, via, staff, originals };
 }
 
 /**

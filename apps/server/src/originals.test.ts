@@ -224,6 +224,20 @@ describe.each(engines)(
         change: { endpoint: "GET /v1/messages/held", via: "platform_key" },
       });
 
+      // Restricted, a holder of the scope reads like one without it.
+      const restrict = (status: string) =>
+        app.inject({
+          method: "POST",
+          url: "/v1/accounts/agt_seen/status",
+          headers: as("adm_o"),
+          payload: { status, reason: "under review" },
+        });
+      expect((await restrict("restricted")).statusCode).toBe(200);
+      const whileRestricted = (await views()).length;
+      expect((await heldList(as("agt_seen"))).find((m) => m.id === held.id)?.originalHidden).toBe(true);
+      expect(await views()).toHaveLength(whileRestricted);
+      expect((await restrict("active")).statusCode).toBe(200);
+
       // Revoked, the scope is gone at once.
       const revoke = await app.inject({
         method: "POST",
