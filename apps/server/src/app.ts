@@ -49,6 +49,7 @@ import { milestoneRoutes } from "./milestones.js";
 import { policyRoutes } from "./policy.js";
 import { relationshipRoutes } from "./relationships.js";
 import { riskRoutes } from "./risk.js";
+import { scopeRoutes } from "./scopes.js";
 import { shadowRoutes } from "./shadow.js";
 import { SignInLimit } from "./sign-in-limit.js";
 import { statsRoutes } from "./stats.js";
@@ -435,6 +436,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       contractRoutes(r, deps);
       statsRoutes(r, deps);
       policyRoutes(r, deps);
+      scopeRoutes(r, deps);
       done();
     },
     { prefix: "/v1" },

@@ -34,6 +34,8 @@ const MinorUnits = z
   .union([z.string().regex(/^[0-9]{1,18}$/, "a string of digits"), Whole(0, Number.MAX_SAFE_INTEGER)])
   .transform((v) => BigInt(v));
 
+const RETENTION_DAYS = "a whole number of days from 1 to 36500, or null to keep originals forever";
+
 /** Overrides of the marketplace configuration: any subset, every field checked, unknown fields refused. */
 const MarketplaceOverrides = z
   .object({
@@ -79,6 +81,18 @@ const MarketplaceOverrides = z
         sameKindWarningsToSuspend: Whole(1, 100),
         anyWarningsToSuspend: Whole(1, 100),
         clarificationDays: Whole(1, 90),
+      })
+      .partial()
+      .strict(),
+    retention: z
+      .object({
+        // Zero would erase what agents are still reviewing; "forever" is said with null.
+        originalDays: z
+          .number({ error: RETENTION_DAYS })
+          .int({ error: RETENTION_DAYS })
+          .min(1, { error: RETENTION_DAYS })
+          .max(36_500, { error: RETENTION_DAYS })
+          .nullable(),
       })
       .partial()
       .strict(),
@@ -136,6 +150,10 @@ function marketplaceFrom(
       hourly: Object.freeze(overlay(d.hourly, o.hourly)),
       relationship: Object.freeze(relationship),
       trust: Object.freeze(overlay(d.trust, o.trust)),
+      retention: Object.freeze({
+        originalDays:
+          o.retention?.originalDays === undefined ? d.retention.originalDays : o.retention.originalDays,
+      }),
     }),
   };
 }

@@ -6,6 +6,7 @@ import type {
   ClarificationCode,
   EndContractCode,
   EnforcementCode,
+  GrantCode,
   HourlyCode,
   InvoiceActCode,
   PeopleCode,
@@ -46,6 +47,7 @@ export type ApiCode =
   | ClarificationCode
   | AppealCode
   | WebhookCode
+  | GrantCode
   | ConversionFeeCode;
 
 /**
@@ -83,6 +85,8 @@ export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
   status_unchanged: 409,
   own_status: 403,
   reason_required: 422,
+  scope_not_for_role: 422,
+  own_scopes: 403,
   // sessions
   invalid_password: 422,
   wrong_credentials: 401,

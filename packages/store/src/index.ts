@@ -120,6 +120,21 @@ export {
   getMilestone,
 } from "./milestones.js";
 export {
+  type ErasureReport,
+  eraseOriginals,
+  GRANTABLE_SCOPES,
+  type Grant,
+  type GrantableScope,
+  type GrantCode,
+  grantsOf,
+  hasGrant,
+  type OriginalsViewed,
+  recordOriginalsViewed,
+  redactDetails,
+  scanWithoutValues,
+  setGrant,
+} from "./originals.js";
+export {
   balancesOf,
   changeAccountStatus,
   conversionFeeFor,
