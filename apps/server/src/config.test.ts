@@ -22,6 +22,8 @@ describe("server configuration", () => {
         shadowPolicyFile: undefined,
         webhookPollMs: 1_000,
         webhookLeaseMs: 60_000,
+        production: false,
+        secureCookies: false,
       },
     });
     if (parsed.ok) expect(Object.isFrozen(parsed.config)).toBe(true);

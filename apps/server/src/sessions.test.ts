@@ -114,7 +114,7 @@ describe.each(engines)("sessions on $name", ({ open }) => {
     expect((await app.inject({ url: "/v1/accounts/cli_short", headers: platform })).statusCode).toBe(404);
     const stored = await db().query<{ password_hash: string }>("SELECT password_hash FROM credentials");
     for (const row of stored.rows) {
-      expect(row.password_hash).toMatch(/^scrypt\$/);
+      expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
       expect(row.password_hash).not.toContain("pw-of");
     }
     const tokens = await db().query<{ token_hash: string }>("SELECT token_hash FROM sessions");
