@@ -6,7 +6,9 @@ import type { FastifyInstance } from "fastify";
  * (apps/web/dist) load only their own hashed scripts and stylesheets, with no
  * inline script, so 'self' is all they need; React sets styles through the
  * DOM (not inline markup), which CSP does not block. The Swagger UI at /docs
- * loads its files from /docs/static and its icons as data: images.
+ * loads its files from /docs/static and its icons as data: images; it also
+ * sets one inline style, so /docs alone allows 'unsafe-inline' styles (never
+ * scripts): a style cannot run code, and those pages hold no secrets.
  * frame-ancestors 'none': no site may frame a page of ours (clickjacking).
  */
 export function contentSecurityPolicy(secure: boolean): Record<string, string[]> {
@@ -37,6 +39,16 @@ const HSTS = "max-age=31536000; includeSubDomains";
  * over plain http it would be ignored, or pin localhost to https.
  */
 export async function securityHeaders(app: FastifyInstance, secure: boolean): Promise<void> {
+  // Before helmet is registered, so its own onRoute hook sees the setting (it must precede the /docs routes too).
+  app.addHook("onRoute", (route) => {
+    if (route.url === "/docs" || route.url.startsWith("/docs/"))
+      route.helmet = {
+        contentSecurityPolicy: {
+          useDefaults: false,
+          directives: { ...contentSecurityPolicy(secure), "style-src": ["'self'", "'unsafe-inline'"] },
+        },
+      };
+  });
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy(secure) },
     frameguard: { action: "deny" },

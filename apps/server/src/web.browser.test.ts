@@ -143,4 +143,8 @@ describe.skipIf(!browserTests)("the console and the demo marketplace in Chromium
     await shot(agent, "console-queue");
     await agent.close();
   });
+
+  it("ran under the Content-Security-Policy with nothing blocked", () => {
+    expect(demo.cspViolations).toEqual([]);
+  });
 });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { err, ok, type Result } from "@leakguard/domain";
-import { type Algorithm, hash as argon2Hash, verify as argon2Verify, parseOptions } from "@node-rs/argon2";
+import { hash as argon2Hash, verify as argon2Verify, parseOptions } from "@node-rs/argon2";
 import type { Queryable } from "./db.js";
 
 export type SessionCode = "invalid_password" | "wrong_credentials";
@@ -13,7 +13,7 @@ export type SessionCode = "invalid_password" | "wrong_credentials";
  * A stored hash made with weaker settings is remade at the next sign-in.
  */
 export const ARGON2ID = Object.freeze({
-  algorithm: 2 as Algorithm.Argon2id,
+  algorithm: 2, // Algorithm.Argon2id (a const enum, which isolated modules cannot import)
   memoryCost: 19_456,
   timeCost: 2,
   parallelism: 1,
@@ -53,7 +53,7 @@ export async function checkPassword(
     }
     const p = parseOptions(stored);
     const weaker =
-      p.algorithm !== ARGON2ID.algorithm ||
+      Number(p.algorithm) !== ARGON2ID.algorithm ||
       p.memoryCost < ARGON2ID.memoryCost ||
       p.timeCost < ARGON2ID.timeCost;
     return { matches, rehash: matches && weaker };
