@@ -205,8 +205,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       r.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
         const auth = await authenticate(db, request, options.apiKeyHashes, now());
         if (!auth.ok) {
-          // A browser holding an ended session's cookie is told to forget it.
-          if (auth.code === "unauthenticated" && request.cookies[SESSION_COOKIE] !== undefined)
+          // A browser holding an ended session's cookie (and no bearer header, which wins) is told to forget it.
+          if (
+            auth.code === "unauthenticated" &&
+            request.cookies[SESSION_COOKIE] !== undefined &&
+            request.headers.authorization === undefined
+          )
             clearSessionCookie(request, reply, secureCookies);
           return fail(reply, auth.code, auth.message);
         }

@@ -168,6 +168,7 @@ describe.each(engines)("sessions on $name", ({ open }) => {
       ]),
     );
     expect(cookie.attributes).not.toContain("Secure");
+    expect(res.headers["cache-control"]).toBe("no-store");
     expect(body.csrfToken).toMatch(/^[A-Za-z0-9_-]{32}$/);
     // The session row keeps only hashes of the token and of the CSRF token.
     const row = await db().query<{ csrf_hash: string }>(

@@ -75,6 +75,8 @@ export function signInRoutes(api: ZodApp, options: SessionOptions): void {
         ...cookieOptions(request, options.secureCookies),
         expires: expiresAt,
       });
+      // Secrets in the body: no cache, shared or private, may keep this answer.
+      void reply.header("cache-control", "no-store");
       return reply.code(201).send({ token, csrfToken, expiresAt: expiresAt.toISOString() });
     },
   );

@@ -7,8 +7,9 @@ export type SessionCode = "invalid_password" | "wrong_credentials";
 
 /**
  * Argon2id with OWASP's first recommended setting (m = 19 MiB, t = 2, p = 1):
- * memory-hard against GPU guessing, and about 20-30 ms a hash on one core
- * here, so a burst of sign-ins does not starve the server. The binding ships
+ * memory-hard against GPU guessing, and on this machine no slower than the
+ * scrypt (N = 2^14, r = 8) it replaces, so a burst of sign-ins costs what it
+ * did. It runs on libuv's thread pool, off the event loop. The binding ships
  * prebuilt (N-API, per platform as an optional dependency): no build script.
  * A stored hash made with weaker settings is remade at the next sign-in.
  */
