@@ -26,6 +26,13 @@ export interface ServerConfig {
   readonly webhookPollMs: number;
   /** How long a sender holds a delivery it is sending; one that dies leaves it to expire, then it is sent again. */
   readonly webhookLeaseMs: number;
+  /**
+   * Production (NODE_ENV=production, or LEAKGUARD_ROLE api or worker: parts of a deployment): secrets
+   * come only from the environment, and the session cookie is Secure by default.
+   */
+  readonly production: boolean;
+  /** Mark the session cookie Secure and send HSTS even on plain-http requests (TLS ends at a proxy). */
+  readonly secureCookies: boolean;
 }
 
 const Whole = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -189,6 +196,8 @@ const Env = z.object({
     )
     .max(3_600_000)
     .default(60_000),
+  LEAKGUARD_SECURE_COOKIES: z.enum(["0", "1"], "LEAKGUARD_SECURE_COOKIES is 0 or 1").optional(),
+  NODE_ENV: z.string().optional(),
 });
 
 export type ConfigResult = { ok: true; config: ServerConfig } | { ok: false; problems: string[] };
@@ -203,6 +212,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
   if (!marketplace.ok) problems.push(...marketplace.problems);
   if (!parsed.success || !marketplace.ok) return { ok: false, problems };
   const e = parsed.data;
+  const production = e.NODE_ENV === "production" || e.LEAKGUARD_ROLE !== "all";
   return {
     ok: true,
     config: Object.freeze({
@@ -219,6 +229,33 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       shadowPolicyFile: e.LEAKGUARD_SHADOW_POLICY_FILE,
       webhookPollMs: e.LEAKGUARD_WEBHOOK_POLL_MS,
       webhookLeaseMs: e.LEAKGUARD_WEBHOOK_LEASE_MS,
+      production,
+      secureCookies:
+        e.LEAKGUARD_SECURE_COOKIES === undefined
+          ? e.NODE_ENV === "production"
+          : e.LEAKGUARD_SECURE_COOKIES === "1",
     }),
   };
+}
+
+/**
+ * What a production process (NODE_ENV=production, or LEAKGUARD_ROLE api or
+ * worker) lacks to start: there no secret is made up for the run or kept in
+ * the database, so a missing one stops the start, by name. A worker serves no
+ * HTTP, so it needs no API keys. (Checked by the server's start, not by
+ * parseConfig, so `leakguard migrate` needs no secrets.)
+ */
+export function missingSecrets(config: ServerConfig): string[] {
+  if (!config.production) return [];
+  const why = `required in production (${config.role === "all" ? "NODE_ENV=production" : `LEAKGUARD_ROLE=${config.role}`})`;
+  const problems: string[] = [];
+  if (config.handleKey === undefined)
+    problems.push(
+      `LEAKGUARD_HANDLE_KEY: ${why}: set it to 32+ random characters (e.g. \`openssl rand -hex 32\`), the same on every process`,
+    );
+  if (config.apiKeyHashes.length === 0 && config.role !== "worker")
+    problems.push(
+      `LEAKGUARD_API_KEY_HASHES: ${why}: set it to the SHA-256 hex of your platform key(s), comma-separated (e.g. \`printf %s "$KEY" | sha256sum\`)`,
+    );
+  return problems;
 }

@@ -1,6 +1,7 @@
 import type { ConversionFeeCode, StatusChangeCode } from "@leakguard/domain";
 import type {
   ActCode,
+  ApiKeyCode,
   AppealCode,
   CaseCode,
   ClarificationCode,
@@ -28,7 +29,8 @@ export type EdgeCode =
   | "too_many_attempts"
   | "internal"
   | "confirmation_invalid"
-  | "account_suspended";
+  | "account_suspended"
+  | "csrf_token_invalid";
 
 export type ApiCode =
   | EdgeCode
@@ -48,7 +50,8 @@ export type ApiCode =
   | AppealCode
   | WebhookCode
   | GrantCode
-  | ConversionFeeCode;
+  | ConversionFeeCode
+  | ApiKeyCode;
 
 /**
  * The one table from result codes to HTTP statuses. It is a total record over
@@ -90,6 +93,10 @@ export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
   // sessions
   invalid_password: 422,
   wrong_credentials: 401,
+  csrf_token_invalid: 403,
+  // API keys
+  api_key_not_found: 404,
+  invalid_api_key_name: 422,
   // milestones
   not_allowed_for_actor: 403,
   milestone_not_found: 404,

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { migrate, runDueJobs } from "@leakguard/store";
 import { buildApp } from "./app.js";
 import { sha256Hex } from "./auth.js";
-import { parseConfig } from "./config.js";
+import { missingSecrets, parseConfig } from "./config.js";
 import { databaseLabel, openConfiguredDb } from "./database.js";
 import { type PolicyFile, readPolicyFile } from "./policy-file.js";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from "./seed.js";
@@ -13,6 +13,11 @@ import { deliverDueWebhooks } from "./webhook-delivery.js";
 const parsed = parseConfig(process.env);
 if (!parsed.ok) {
   console.error(`leakguard server: bad configuration\n  ${parsed.problems.join("\n  ")}`);
+  process.exit(2);
+}
+const missing = missingSecrets(parsed.config);
+if (missing.length > 0) {
+  console.error(`leakguard server: missing secrets\n  ${missing.join("\n  ")}`);
   process.exit(2);
 }
 // The policy files are read once at start: a bad one stops the server with its file, line and field.
@@ -41,8 +46,9 @@ const config = {
 
 let apiKeyHashes = config.apiKeyHashes;
 let devKey: string | undefined;
-if (apiKeyHashes.length === 0) {
-  // No key configured: one for this run only, printed below, so a first start needs no setup.
+if (apiKeyHashes.length === 0 && !config.production) {
+  // No key configured: one for this run only, printed below, so a first start needs no setup
+  // (never in production: missingSecrets above stopped the start).
   devKey = `lg_dev_${randomBytes(18).toString("base64url")}`;
   apiKeyHashes = [sha256Hex(devKey)];
 }
@@ -63,6 +69,7 @@ const app = await buildApp({
   ...(livePolicy === undefined ? {} : { policy: livePolicy.policy }),
   ...(shadowPolicy === undefined ? {} : { shadowPolicy: shadowPolicy.policy }),
   ...(config.handleKey === undefined ? {} : { handleKey: config.handleKey }),
+  secureCookies: config.secureCookies,
 });
 const url = serves ? await app.listen({ host: config.host, port: config.port }) : "";
 

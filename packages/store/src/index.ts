@@ -9,6 +9,16 @@ export {
   recordNewAccountContactBurst,
   recordSilencesAfterContactExchange,
 } from "./activity-signals.js";
+export {
+  API_KEY_PREFIX,
+  type ApiKey,
+  type ApiKeyCode,
+  activeApiKey,
+  createApiKey,
+  LAST_USED_RESOLUTION_MS,
+  listApiKeys,
+  revokeApiKey,
+} from "./api-keys.js";
 export { type AuditEntry, type AuditEvent, type AuditRecord, audit, auditLogOf } from "./audit.js";
 export {
   CASE_RISK_THRESHOLD,
@@ -151,9 +161,17 @@ export {
   type UserBalance,
 } from "./people.js";
 export {
+  ARGON2ID,
+  checkPassword,
+  hashPassword,
+  type LiveSession,
+  liveSession,
+  type NewSession,
   type SessionCode,
+  scryptHash,
   sessionAccount,
   setPassword,
+  sha256Hex,
   signIn,
   signOut,
 } from "./sessions.js";
