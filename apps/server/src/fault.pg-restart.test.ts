@@ -56,8 +56,9 @@ interface Seen {
 describe.skipIf(!runnable)(
   "PostgreSQL restarted under load (needs DATABASE_URL, root and PostgreSQL 15's binaries; skipped otherwise)",
   () => {
-    const dir = mkdtempSync(join(tmpdir(), "leakguard-pg-restart-"));
-    const data = join(dir, "data");
+    // Made in beforeAll: a skipped suite leaves no directory behind.
+    let dir = "";
+    let data = "";
     let port = 0;
     let dbUrl = "";
     let db: Db | undefined;
@@ -92,6 +93,8 @@ describe.skipIf(!runnable)(
 
     beforeAll(async () => {
       expect(existsSync(SERVER_MAIN), `${SERVER_MAIN} is missing: run npx tsc -b first`).toBe(true);
+      dir = mkdtempSync(join(tmpdir(), "leakguard-pg-restart-"));
+      data = join(dir, "data");
       const uid = Number((await run("id", ["-u", "postgres"])).stdout.trim());
       chownSync(dir, uid, Number((await run("id", ["-g", "postgres"])).stdout.trim()));
       await asPostgres("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"]);
@@ -111,6 +114,7 @@ describe.skipIf(!runnable)(
       for (const c of children) c.kill("SIGKILL");
       await db?.close().catch(() => undefined);
       await new Promise((resolve) => receiver.close(resolve));
+      if (dir === "") return;
       await pgStop("immediate").catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     }, 120_000);
