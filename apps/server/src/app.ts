@@ -31,6 +31,11 @@ import { apiKeyRoutes } from "./api-keys.js";
 import { authenticate, type Caller, SESSION_COOKIE } from "./auth.js";
 import { caseRoutes } from "./cases.js";
 import { contractRoutes } from "./contracts.js";
+import {
+  DATABASE_RETRY_AFTER_S,
+  DATABASE_UNAVAILABLE_MESSAGE,
+  isDatabaseUnavailable,
+} from "./database-errors.js";
 import { enforcementRoutes } from "./enforcement.js";
 import { hourlyRoutes } from "./hourly.js";
 import {
@@ -129,6 +134,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (status === 413) return fail(reply, "payload_too_large", "the body is larger than 256 KiB");
     if (status === 415) return fail(reply, "unsupported_media_type", "send JSON (application/json)");
     if (status >= 400 && status < 500) return fail(reply, "invalid_request", message);
+    if (isDatabaseUnavailable(error)) {
+      void reply.header("retry-after", String(DATABASE_RETRY_AFTER_S));
+      return fail(reply, "database_unavailable", DATABASE_UNAVAILABLE_MESSAGE);
+    }
     request.log.error(error);
     return fail(
       reply,

@@ -20,6 +20,7 @@ describe("server configuration", () => {
         role: "all",
         policyFile: undefined,
         shadowPolicyFile: undefined,
+        clockMs: 60_000,
         webhookPollMs: 1_000,
         webhookLeaseMs: 60_000,
         production: false,
@@ -158,5 +159,17 @@ describe("trust and webhook settings", () => {
     expect(secure({ NODE_ENV: "production", LEAKGUARD_SECURE_COOKIES: "0" })).toBe(false);
     expect(secure({ LEAKGUARD_SECURE_COOKIES: "1" })).toBe(true);
     expect(parseConfig({ LEAKGUARD_SECURE_COOKIES: "yes" }).ok).toBe(false);
+  });
+});
+
+describe("the clock's interval", () => {
+  it("reads LEAKGUARD_CLOCK_MS, and refuses what is not a sensible number of milliseconds", () => {
+    const parsed = parseConfig({ LEAKGUARD_CLOCK_MS: "500" });
+    expect(parsed.ok && parsed.config.clockMs).toBe(500);
+    for (const bad of ["fast", "10", "1.5", "100000000000"]) {
+      const r = parseConfig({ LEAKGUARD_CLOCK_MS: bad });
+      expect(r.ok, bad).toBe(false);
+      expect(r.ok ? "" : r.problems.join("\n")).toMatch(/LEAKGUARD_CLOCK_MS/);
+    }
   });
 });

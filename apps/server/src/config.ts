@@ -22,6 +22,8 @@ export interface ServerConfig {
   readonly shadowPolicyFile: string | undefined;
   /** What this process does: serve the API (`api`), run the clock's jobs and send webhooks (`worker`), or both (`all`). */
   readonly role: "api" | "worker" | "all";
+  /** How often a worker runs the clock's jobs (auto-release, invoices, deadlines, signals). */
+  readonly clockMs: number;
   /** How often the webhook sender looks for due deliveries. */
   readonly webhookPollMs: number;
   /** How long a sender holds a delivery it is sending; one that dies leaves it to expire, then it is sent again. */
@@ -186,6 +188,12 @@ const Env = z.object({
   LEAKGUARD_ROLE: z.enum(["api", "worker", "all"], "LEAKGUARD_ROLE is api, worker or all").default("all"),
   LEAKGUARD_POLICY_FILE: z.string().min(1).optional(),
   LEAKGUARD_SHADOW_POLICY_FILE: z.string().min(1).optional(),
+  LEAKGUARD_CLOCK_MS: z.coerce
+    .number("LEAKGUARD_CLOCK_MS is a number of milliseconds")
+    .int("LEAKGUARD_CLOCK_MS is a whole number of milliseconds")
+    .min(100, "LEAKGUARD_CLOCK_MS is at least 100 (the clock's jobs read every due row each run)")
+    .max(86_400_000, "LEAKGUARD_CLOCK_MS is at most 86400000 (a day)")
+    .default(60_000),
   LEAKGUARD_WEBHOOK_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(1_000),
   LEAKGUARD_WEBHOOK_LEASE_MS: z.coerce
     .number()
@@ -227,6 +235,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       role: e.LEAKGUARD_ROLE,
       policyFile: e.LEAKGUARD_POLICY_FILE,
       shadowPolicyFile: e.LEAKGUARD_SHADOW_POLICY_FILE,
+      clockMs: e.LEAKGUARD_CLOCK_MS,
       webhookPollMs: e.LEAKGUARD_WEBHOOK_POLL_MS,
       webhookLeaseMs: e.LEAKGUARD_WEBHOOK_LEASE_MS,
       production,

@@ -28,6 +28,7 @@ export type EdgeCode =
   | "unsupported_media_type"
   | "too_many_attempts"
   | "internal"
+  | "database_unavailable"
   | "confirmation_invalid"
   | "account_suspended"
   | "csrf_token_invalid";
@@ -67,6 +68,7 @@ export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
   unsupported_media_type: 415,
   too_many_attempts: 429,
   internal: 500,
+  database_unavailable: 503,
   // accounts and pairs
   invalid_role: 422,
   invalid_country: 422,

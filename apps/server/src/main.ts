@@ -99,17 +99,27 @@ if (devKey !== undefined && serves)
   );
 
 // The clock's jobs (auto-release, dispute defaults, weekly invoices and their settlement, pending to
-// available) run every minute; each is safe to run twice, so a restart or a second server does no harm.
+// available) run every LEAKGUARD_CLOCK_MS (a minute); each is safe to run twice, so a restart or a
+// second worker does no harm. One run at a time: a slow run is never overtaken by the next.
+let ticking = false;
 const runClock = async () => {
+  if (ticking) return;
+  ticking = true;
   try {
     const report = await runDueJobs(db, new Date(), config.marketplace);
     for (const e of report.errors) console.error(`clock: ${e.job}: ${e.message}`);
+    if (report.milestones > 0 || report.skipped > 0)
+      console.log(
+        `clock: milestones changed ${report.milestones}, left to others or later ${report.skipped}`,
+      );
   } catch (error) {
-    console.error("clock run failed; retrying in a minute:", error);
+    console.error("clock: the run failed; the next one retries:", error);
+  } finally {
+    ticking = false;
   }
 };
 if (works) await runClock();
-const clock = works ? setInterval(() => void runClock(), 60_000) : undefined;
+const clock = works ? setInterval(() => void runClock(), config.clockMs) : undefined;
 
 // Webhooks leave from the outbox as soon as they are due; one pass at a time, so a slow receiver
 // never has two passes sending the same deliveries (the lease guards other processes).
