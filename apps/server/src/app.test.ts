@@ -318,9 +318,10 @@ describe.each(engines)("HTTP API on $name", ({ open }) => {
 });
 
 describe("the error table", () => {
-  it("gives every code a 4xx status except the server's own failure", () => {
+  it("gives every code a 4xx status except the server's own failure and its database's absence", () => {
     for (const [code, status] of Object.entries(STATUS_OF))
       if (code === "internal") expect(status).toBe(500);
+      else if (code === "database_unavailable") expect(status).toBe(503);
       else expect(status >= 400 && status < 500, code).toBe(true);
   });
 });

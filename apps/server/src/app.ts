@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import fastifyCookie from "@fastify/cookie";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import { DEFAULT_POLICY, type Policy } from "@leakguard/detect";
@@ -15,8 +16,6 @@ import {
   getAccount,
   instanceSecret,
   setPassword,
-  signIn,
-  signOut,
   statusChangesOf,
 } from "@leakguard/store";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
@@ -29,9 +28,15 @@ import {
 } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { authenticate, type Caller } from "./auth.js";
+import { apiKeyRoutes } from "./api-keys.js";
+import { authenticate, type Caller, SESSION_COOKIE } from "./auth.js";
 import { caseRoutes } from "./cases.js";
 import { contractRoutes } from "./contracts.js";
+import {
+  DATABASE_RETRY_AFTER_S,
+  DATABASE_UNAVAILABLE_MESSAGE,
+  isDatabaseUnavailable,
+} from "./database-errors.js";
 import { enforcementRoutes } from "./enforcement.js";
 import { hourlyRoutes } from "./hourly.js";
 import {
@@ -51,8 +56,10 @@ import { fastifyLogging, Metrics, metricsRoute, observeRequests } from "./observ
 import { policyRoutes } from "./policy.js";
 import { relationshipRoutes } from "./relationships.js";
 import { riskRoutes } from "./risk.js";
+import { scopeRoutes } from "./scopes.js";
+import { securityHeaders } from "./security-headers.js";
+import { clearSessionCookie, signInRoutes, signOutRoutes } from "./sessions.js";
 import { shadowRoutes } from "./shadow.js";
-import { SignInLimit } from "./sign-in-limit.js";
 import { statsRoutes } from "./stats.js";
 import { DEFAULT_WEB_DIR, serveWeb } from "./web.js";
 import { webhookRoutes } from "./webhooks.js";
@@ -78,6 +85,8 @@ export interface AppOptions {
   policy?: Policy;
   /** A candidate policy to run in shadow on every message. */
   shadowPolicy?: Policy;
+  /** Mark the session cookie Secure and send HSTS on plain-http requests too (TLS ends at a proxy). */
+  secureCookies?: boolean;
 }
 
 const AccountSchema = z.object({
@@ -138,6 +147,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (status === 413) return fail(reply, "payload_too_large", "the body is larger than 256 KiB");
     if (status === 415) return fail(reply, "unsupported_media_type", "send JSON (application/json)");
     if (status >= 400 && status < 500) return fail(reply, "invalid_request", message);
+    if (isDatabaseUnavailable(error)) {
+      void reply.header("retry-after", String(DATABASE_RETRY_AFTER_S));
+      return fail(reply, "database_unavailable", DATABASE_UNAVAILABLE_MESSAGE);
+    }
     request.log.error(error);
     // The request id lets the caller quote this failure, and lets us find its log lines.
     return fail(
@@ -150,6 +163,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) =>
     fail(reply, "not_found", `no route ${request.method} ${request.url.split("?")[0]}`),
   );
+  const secureCookies = options.secureCookies ?? false;
+  await securityHeaders(app, secureCookies);
+  await app.register(fastifyCookie);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -206,46 +222,24 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await serveWeb(api, options.webDir ?? DEFAULT_WEB_DIR);
 
-  const signInLimit = new SignInLimit();
-  api.post(
-    "/v1/sessions",
-    {
-      schema: {
-        summary: "Sign a person in: a session token for `Authorization: Bearer`",
-        security: [],
-        body: z.object({ accountId: Id, password: z.string().max(200) }),
-        response: { 201: z.object({ token: z.string(), expiresAt: z.string() }), ...errors },
-      },
-    },
-    async (request, reply) => {
-      const at = now();
-      const waitMs = signInLimit.retryAfterMs(request.body.accountId, at);
-      if (waitMs > 0) {
-        void reply.header("retry-after", String(Math.ceil(waitMs / 1000)));
-        return fail(
-          reply,
-          "too_many_attempts",
-          `too many failed sign-ins; try again in ${Math.ceil(waitMs / 60_000)} min`,
-        );
-      }
-      const session = await signIn(db, request.body.accountId, request.body.password, at);
-      if (!session.ok) {
-        signInLimit.fail(request.body.accountId, at);
-        return fail(reply, session.code, session.message);
-      }
-      signInLimit.succeed(request.body.accountId);
-      return reply
-        .code(201)
-        .send({ token: session.value.token, expiresAt: session.value.expiresAt.toISOString() });
-    },
-  );
+  const sessions = { db, now, secureCookies };
+  signInRoutes(api, sessions);
 
   await app.register(
     (v1, _options, done) => {
       const r = v1.withTypeProvider<ZodTypeProvider>();
       r.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
-        const auth = await authenticate(db, request.headers, options.apiKeyHashes, now());
-        if (!auth.ok) return fail(reply, auth.code, auth.message);
+        const auth = await authenticate(db, request, options.apiKeyHashes, now());
+        if (!auth.ok) {
+          // A browser holding an ended session's cookie (and no bearer header, which wins) is told to forget it.
+          if (
+            auth.code === "unauthenticated" &&
+            request.cookies[SESSION_COOKIE] !== undefined &&
+            request.headers.authorization === undefined
+          )
+            clearSessionCookie(request, reply, secureCookies);
+          return fail(reply, auth.code, auth.message);
+        }
         request.caller = auth.caller;
         // A suspended or removed account reaches only its own notices, its appeals and its questions;
         // a restricted user may not message (the store refuses), a restricted agent or admin may not act.
@@ -414,22 +408,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         },
       );
 
-      r.delete(
-        "/sessions/current",
-        {
-          schema: {
-            summary: "Sign out: end the session used for this call",
-            response: { 204: z.null(), ...errors },
-          },
-        },
-        async (request, reply) => {
-          if (request.caller.kind !== "session")
-            return fail(reply, "invalid_request", "sign out with the session token, not an API key");
-          const token = (request.headers.authorization ?? "").slice("Bearer ".length).trim();
-          await signOut(db, token);
-          return reply.code(204).send(null);
-        },
-      );
+      signOutRoutes(r, sessions);
       const deps: RouteDeps = {
         db,
         now,
@@ -452,6 +431,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       contractRoutes(r, deps);
       statsRoutes(r, deps);
       policyRoutes(r, deps);
+      scopeRoutes(r, deps);
+      apiKeyRoutes(r, deps);
       done();
     },
     { prefix: "/v1" },

@@ -39,6 +39,8 @@ export function launchChromium(): Promise<Browser> {
 export interface DemoHarness {
   base: string;
   browser: Browser;
+  /** What the pages' Content-Security-Policy blocked, as Chromium reported it (should stay empty). */
+  cspViolations: string[];
   close: () => Promise<void>;
 }
 
@@ -52,9 +54,20 @@ export async function startDemo(): Promise<DemoHarness> {
   const app = await buildApp({ db, apiKeyHashes: [] });
   const base = await app.listen({ host: "127.0.0.1", port: 0 });
   const browser = await launchChromium();
+  // Every page opened through the harness reports what the CSP blocked, so a test can show it blocked nothing.
+  const cspViolations: string[] = [];
+  const newPage = browser.newPage.bind(browser);
+  browser.newPage = async (options) => {
+    const page = await newPage(options);
+    page.on("console", (m) => {
+      if (m.text().includes("Content Security Policy")) cspViolations.push(`${page.url()}: ${m.text()}`);
+    });
+    return page;
+  };
   return {
     base,
     browser,
+    cspViolations,
     close: async () => {
       await browser.close();
       await app.close();

@@ -30,7 +30,7 @@ import {
   clarificationJson,
 } from "./enforcement.js";
 import { agentActing, errors, fail, Id, type RouteDeps, type ZodApp } from "./http.js";
-import { fullView, MessageSchema } from "./messages.js";
+import { endpointOf, MessageSchema, presentMessages, readerOf } from "./messages.js";
 import { LinkedAccountSchema, RiskSchema } from "./risk.js";
 
 /** Milestone states whose money sits in escrow. */
@@ -214,7 +214,14 @@ export function caseRoutes(r: ZodApp, deps: RouteDeps): void {
           ...(s.messageId === undefined ? {} : { messageId: s.messageId }),
         })),
         linked,
-        messages: flagged.map(fullView),
+        messages: await presentMessages(
+          db,
+          await readerOf(db, request.caller),
+          flagged,
+          endpointOf(request),
+          at,
+          c.id,
+        ),
         contracts: await Promise.all(
           contracts.map(async (k) => {
             const trust = await contractTrust(db, k.id);

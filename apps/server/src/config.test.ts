@@ -1,7 +1,7 @@
 import { DEFAULT_CONFIG } from "@leakguard/domain";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "./auth.js";
-import { parseConfig } from "./config.js";
+import { missingSecrets, parseConfig, type ServerConfig } from "./config.js";
 
 describe("server configuration", () => {
   it("has defaults that need nothing installed", () => {
@@ -20,11 +20,14 @@ describe("server configuration", () => {
         role: "all",
         policyFile: undefined,
         shadowPolicyFile: undefined,
+        clockMs: 60_000,
         webhookPollMs: 1_000,
         webhookLeaseMs: 60_000,
         logLevel: "info",
         metricsToken: undefined,
         metricsPort: undefined,
+        production: false,
+        secureCookies: false,
       },
     });
     if (parsed.ok) expect(Object.isFrozen(parsed.config)).toBe(true);
@@ -125,5 +128,51 @@ describe("trust and webhook settings", () => {
     expect(problems).toMatch(/warningExpiryDays/);
     expect(problems).toMatch(/ladder/);
     expect(problems).toMatch(/LEAKGUARD_WEBHOOK_LEASE_MS/);
+  });
+
+  it("marks production (NODE_ENV=production, or an api or worker role) and names the secrets it lacks", () => {
+    const config = (env: Record<string, string>): ServerConfig => {
+      const parsed = parseConfig(env);
+      if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+      return parsed.config;
+    };
+    expect(missingSecrets(config({}))).toEqual([]);
+    const api = missingSecrets(config({ LEAKGUARD_ROLE: "api" }));
+    expect(api).toHaveLength(2);
+    expect(api[0]).toMatch(/^LEAKGUARD_HANDLE_KEY: required in production \(LEAKGUARD_ROLE=api\)/);
+    expect(api[1]).toMatch(/^LEAKGUARD_API_KEY_HASHES: required in production/);
+    // A worker serves no HTTP: it needs the handle key, not API keys.
+    expect(missingSecrets(config({ LEAKGUARD_ROLE: "worker" }))).toEqual([
+      expect.stringMatching(/^LEAKGUARD_HANDLE_KEY/),
+    ]);
+    const both = { LEAKGUARD_HANDLE_KEY: "h".repeat(32), LEAKGUARD_API_KEY_HASHES: sha256Hex("k") };
+    expect(missingSecrets(config({ NODE_ENV: "production", ...both }))).toEqual([]);
+    expect(missingSecrets(config({ NODE_ENV: "production", LEAKGUARD_HANDLE_KEY: "h".repeat(32) }))).toEqual([
+      expect.stringMatching(/^LEAKGUARD_API_KEY_HASHES: required in production \(NODE_ENV=production\)/),
+    ]);
+  });
+
+  it("marks the session cookie Secure in production unless told otherwise, and when told to", () => {
+    const secure = (env: Record<string, string>) => {
+      const parsed = parseConfig(env);
+      return parsed.ok && parsed.config.secureCookies;
+    };
+    expect(secure({})).toBe(false);
+    expect(secure({ NODE_ENV: "production" })).toBe(true);
+    expect(secure({ NODE_ENV: "production", LEAKGUARD_SECURE_COOKIES: "0" })).toBe(false);
+    expect(secure({ LEAKGUARD_SECURE_COOKIES: "1" })).toBe(true);
+    expect(parseConfig({ LEAKGUARD_SECURE_COOKIES: "yes" }).ok).toBe(false);
+  });
+});
+
+describe("the clock's interval", () => {
+  it("reads LEAKGUARD_CLOCK_MS, and refuses what is not a sensible number of milliseconds", () => {
+    const parsed = parseConfig({ LEAKGUARD_CLOCK_MS: "500" });
+    expect(parsed.ok && parsed.config.clockMs).toBe(500);
+    for (const bad of ["fast", "10", "1.5", "100000000000"]) {
+      const r = parseConfig({ LEAKGUARD_CLOCK_MS: bad });
+      expect(r.ok, bad).toBe(false);
+      expect(r.ok ? "" : r.problems.join("\n")).toMatch(/LEAKGUARD_CLOCK_MS/);
+    }
   });
 });

@@ -26,6 +26,8 @@ export interface ServerConfig {
   readonly shadowPolicyFile: string | undefined;
   /** What this process does: serve the API (`api`), run the clock's jobs and send webhooks (`worker`), or both (`all`). */
   readonly role: "api" | "worker" | "all";
+  /** How often a worker runs the clock's jobs (auto-release, invoices, deadlines, signals). */
+  readonly clockMs: number;
   /** How often the webhook sender looks for due deliveries. */
   readonly webhookPollMs: number;
   /** How long a sender holds a delivery it is sending; one that dies leaves it to expire, then it is sent again. */
@@ -36,6 +38,13 @@ export interface ServerConfig {
   readonly metricsToken: string | undefined;
   /** A worker's listener for /metrics, /healthz and /readyz (a worker serves no API); unset, none. */
   readonly metricsPort: number | undefined;
+  /**
+   * Production (NODE_ENV=production, or LEAKGUARD_ROLE api or worker: parts of a deployment): secrets
+   * come only from the environment, and the session cookie is Secure by default.
+   */
+  readonly production: boolean;
+  /** Mark the session cookie Secure and send HSTS even on plain-http requests (TLS ends at a proxy). */
+  readonly secureCookies: boolean;
 }
 
 const Whole = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -43,6 +52,8 @@ const Whole = (min: number, max: number) => z.number().int().min(min).max(max);
 const MinorUnits = z
   .union([z.string().regex(/^[0-9]{1,18}$/, "a string of digits"), Whole(0, Number.MAX_SAFE_INTEGER)])
   .transform((v) => BigInt(v));
+
+const RETENTION_DAYS = "a whole number of days from 1 to 36500, or null to keep originals forever";
 
 /** Overrides of the marketplace configuration: any subset, every field checked, unknown fields refused. */
 const MarketplaceOverrides = z
@@ -89,6 +100,18 @@ const MarketplaceOverrides = z
         sameKindWarningsToSuspend: Whole(1, 100),
         anyWarningsToSuspend: Whole(1, 100),
         clarificationDays: Whole(1, 90),
+      })
+      .partial()
+      .strict(),
+    retention: z
+      .object({
+        // Zero would erase what agents are still reviewing; "forever" is said with null.
+        originalDays: z
+          .number({ error: RETENTION_DAYS })
+          .int({ error: RETENTION_DAYS })
+          .min(1, { error: RETENTION_DAYS })
+          .max(36_500, { error: RETENTION_DAYS })
+          .nullable(),
       })
       .partial()
       .strict(),
@@ -146,6 +169,10 @@ function marketplaceFrom(
       hourly: Object.freeze(overlay(d.hourly, o.hourly)),
       relationship: Object.freeze(relationship),
       trust: Object.freeze(overlay(d.trust, o.trust)),
+      retention: Object.freeze({
+        originalDays:
+          o.retention?.originalDays === undefined ? d.retention.originalDays : o.retention.originalDays,
+      }),
     }),
   };
 }
@@ -171,6 +198,12 @@ const Env = z.object({
   LEAKGUARD_ROLE: z.enum(["api", "worker", "all"], "LEAKGUARD_ROLE is api, worker or all").default("all"),
   LEAKGUARD_POLICY_FILE: z.string().min(1).optional(),
   LEAKGUARD_SHADOW_POLICY_FILE: z.string().min(1).optional(),
+  LEAKGUARD_CLOCK_MS: z.coerce
+    .number("LEAKGUARD_CLOCK_MS is a number of milliseconds")
+    .int("LEAKGUARD_CLOCK_MS is a whole number of milliseconds")
+    .min(100, "LEAKGUARD_CLOCK_MS is at least 100 (the clock's jobs read every due row each run)")
+    .max(86_400_000, "LEAKGUARD_CLOCK_MS is at most 86400000 (a day)")
+    .default(60_000),
   LEAKGUARD_WEBHOOK_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(1_000),
   LEAKGUARD_WEBHOOK_LEASE_MS: z.coerce
     .number()
@@ -195,6 +228,8 @@ const Env = z.object({
     .min(0)
     .max(65_535)
     .optional(),
+  LEAKGUARD_SECURE_COOKIES: z.enum(["0", "1"], "LEAKGUARD_SECURE_COOKIES is 0 or 1").optional(),
+  NODE_ENV: z.string().optional(),
 });
 
 export type ConfigResult = { ok: true; config: ServerConfig } | { ok: false; problems: string[] };
@@ -209,6 +244,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
   if (!marketplace.ok) problems.push(...marketplace.problems);
   if (!parsed.success || !marketplace.ok) return { ok: false, problems };
   const e = parsed.data;
+  const production = e.NODE_ENV === "production" || e.LEAKGUARD_ROLE !== "all";
   return {
     ok: true,
     config: Object.freeze({
@@ -223,11 +259,39 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       role: e.LEAKGUARD_ROLE,
       policyFile: e.LEAKGUARD_POLICY_FILE,
       shadowPolicyFile: e.LEAKGUARD_SHADOW_POLICY_FILE,
+      clockMs: e.LEAKGUARD_CLOCK_MS,
       webhookPollMs: e.LEAKGUARD_WEBHOOK_POLL_MS,
       webhookLeaseMs: e.LEAKGUARD_WEBHOOK_LEASE_MS,
       logLevel: e.LEAKGUARD_LOG_LEVEL,
       metricsToken: e.LEAKGUARD_METRICS_TOKEN,
       metricsPort: e.LEAKGUARD_METRICS_PORT,
+      production,
+      secureCookies:
+        e.LEAKGUARD_SECURE_COOKIES === undefined
+          ? e.NODE_ENV === "production"
+          : e.LEAKGUARD_SECURE_COOKIES === "1",
     }),
   };
+}
+
+/**
+ * What a production process (NODE_ENV=production, or LEAKGUARD_ROLE api or
+ * worker) lacks to start: there no secret is made up for the run or kept in
+ * the database, so a missing one stops the start, by name. A worker serves no
+ * HTTP, so it needs no API keys. (Checked by the server's start, not by
+ * parseConfig, so `leakguard migrate` needs no secrets.)
+ */
+export function missingSecrets(config: ServerConfig): string[] {
+  if (!config.production) return [];
+  const why = `required in production (${config.role === "all" ? "NODE_ENV=production" : `LEAKGUARD_ROLE=${config.role}`})`;
+  const problems: string[] = [];
+  if (config.handleKey === undefined)
+    problems.push(
+      `LEAKGUARD_HANDLE_KEY: ${why}: set it to 32+ random characters (e.g. \`openssl rand -hex 32\`), the same on every process`,
+    );
+  if (config.apiKeyHashes.length === 0 && config.role !== "worker")
+    problems.push(
+      `LEAKGUARD_API_KEY_HASHES: ${why}: set it to the SHA-256 hex of your platform key(s), comma-separated (e.g. \`printf %s "$KEY" | sha256sum\`)`,
+    );
+  return problems;
 }

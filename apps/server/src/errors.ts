@@ -1,11 +1,13 @@
 import type { ConversionFeeCode, StatusChangeCode } from "@leakguard/domain";
 import type {
   ActCode,
+  ApiKeyCode,
   AppealCode,
   CaseCode,
   ClarificationCode,
   EndContractCode,
   EnforcementCode,
+  GrantCode,
   HourlyCode,
   InvoiceActCode,
   PeopleCode,
@@ -26,8 +28,10 @@ export type EdgeCode =
   | "unsupported_media_type"
   | "too_many_attempts"
   | "internal"
+  | "database_unavailable"
   | "confirmation_invalid"
-  | "account_suspended";
+  | "account_suspended"
+  | "csrf_token_invalid";
 
 export type ApiCode =
   | EdgeCode
@@ -46,7 +50,9 @@ export type ApiCode =
   | ClarificationCode
   | AppealCode
   | WebhookCode
-  | ConversionFeeCode;
+  | GrantCode
+  | ConversionFeeCode
+  | ApiKeyCode;
 
 /**
  * The one table from result codes to HTTP statuses. It is a total record over
@@ -62,6 +68,7 @@ export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
   unsupported_media_type: 415,
   too_many_attempts: 429,
   internal: 500,
+  database_unavailable: 503,
   // accounts and pairs
   invalid_role: 422,
   invalid_country: 422,
@@ -83,9 +90,15 @@ export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
   status_unchanged: 409,
   own_status: 403,
   reason_required: 422,
+  scope_not_for_role: 422,
+  own_scopes: 403,
   // sessions
   invalid_password: 422,
   wrong_credentials: 401,
+  csrf_token_invalid: 403,
+  // API keys
+  api_key_not_found: 404,
+  invalid_api_key_name: 422,
   // milestones
   not_allowed_for_actor: 403,
   milestone_not_found: 404,

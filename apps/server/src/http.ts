@@ -46,6 +46,8 @@ export const errors = {
   409: ErrorSchema,
   422: ErrorSchema,
   429: ErrorSchema,
+  // Any route, while the database is unreachable (database_unavailable, with Retry-After).
+  503: ErrorSchema,
 };
 
 export function fail(reply: FastifyReply, code: ApiCode, message: string, details?: unknown) {

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { migrate, runDueJobs } from "@leakguard/store";
 import { buildApp } from "./app.js";
 import { sha256Hex } from "./auth.js";
-import { parseConfig } from "./config.js";
+import { missingSecrets, parseConfig } from "./config.js";
 import { databaseLabel, openConfiguredDb } from "./database.js";
 import { buildOpsApp, createLogger, Metrics } from "./observability.js";
 import { type PolicyFile, readPolicyFile } from "./policy-file.js";
@@ -15,6 +15,11 @@ const parsed = parseConfig(process.env);
 if (!parsed.ok) {
   // Before a logger exists (its level is one of the settings): plain text for the person starting it.
   console.error(`leakguard server: bad configuration\n  ${parsed.problems.join("\n  ")}`);
+  process.exit(2);
+}
+const missing = missingSecrets(parsed.config);
+if (missing.length > 0) {
+  console.error(`leakguard server: missing secrets\n  ${missing.join("\n  ")}`);
   process.exit(2);
 }
 // JSON lines on stdout, one object per event; requests carry their id as `reqId`.
@@ -48,8 +53,9 @@ const config = {
 
 let apiKeyHashes = config.apiKeyHashes;
 let devKey: string | undefined;
-if (apiKeyHashes.length === 0) {
-  // No key configured: one for this run only, printed below, so a first start needs no setup.
+if (apiKeyHashes.length === 0 && !config.production) {
+  // No key configured: one for this run only, printed below, so a first start needs no setup
+  // (never in production: missingSecrets above stopped the start).
   devKey = `lg_dev_${randomBytes(18).toString("base64url")}`;
   apiKeyHashes = [sha256Hex(devKey)];
 }
@@ -73,6 +79,7 @@ const app = await buildApp({
   ...(livePolicy === undefined ? {} : { policy: livePolicy.policy }),
   ...(shadowPolicy === undefined ? {} : { shadowPolicy: shadowPolicy.policy }),
   ...(config.handleKey === undefined ? {} : { handleKey: config.handleKey }),
+  secureCookies: config.secureCookies,
 });
 const url = serves ? await app.listen({ host: config.host, port: config.port }) : "";
 // A worker serves no API; given a port, it serves its metrics and health there, so its job failures
@@ -123,22 +130,33 @@ if (devKey !== undefined && serves)
   );
 
 // The clock's jobs (auto-release, dispute defaults, weekly invoices and their settlement, pending to
-// available) run every minute; each is safe to run twice, so a restart or a second server does no harm.
+// available) run every LEAKGUARD_CLOCK_MS (a minute); each is safe to run twice, so a restart or a
+// second worker does no harm. One run at a time: a slow run is never overtaken by the next.
+let ticking = false;
 const runClock = async () => {
+  if (ticking) return;
+  ticking = true;
   metrics.jobRuns.inc({ job: "clock" });
   try {
     const report = await runDueJobs(db, new Date(), config.marketplace);
     for (const e of report.errors) {
       metrics.jobFailures.inc({ job: e.job });
-      log.error({ job: e.job, error: e.message }, `clock: ${e.job} failed; the next run retries`);
+      log.error({ job: e.job, error: e.message }, `clock: ${e.job}: ${e.message}`);
     }
+    if (report.milestones > 0 || report.skipped > 0)
+      log.info(
+        { job: "clock", milestonesChanged: report.milestones, milestonesSkipped: report.skipped },
+        `clock: milestones changed ${report.milestones}, left to others or later ${report.skipped}`,
+      );
   } catch (error) {
     metrics.jobFailures.inc({ job: "clock" });
-    log.error({ job: "clock", err: error }, "clock run failed; retrying in a minute");
+    log.error({ job: "clock", err: error }, "clock: the run failed; the next one retries");
+  } finally {
+    ticking = false;
   }
 };
 if (works) await runClock();
-const clock = works ? setInterval(() => void runClock(), 60_000) : undefined;
+const clock = works ? setInterval(() => void runClock(), config.clockMs) : undefined;
 
 // Webhooks leave from the outbox as soon as they are due; one pass at a time, so a slow receiver
 // never has two passes sending the same deliveries (the lease guards other processes).

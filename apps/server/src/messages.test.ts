@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { beforeAll, describe, expect, it } from "vitest";
 import { engines, migratedDb } from "../../../packages/store/src/engines.test-helper.js";
 import type { ErrorBody } from "./errors.js";
-import { as, testApp } from "./test-app.test-helper.js";
+import { as, grantOriginals, testApp } from "./test-app.test-helper.js";
 
 interface MessageBody {
   id: string;
@@ -29,6 +29,7 @@ describe.each(engines)("messages are screened before delivery, on $name", ({ ope
       ["fre_u", "freelancer"],
       ["agt_s", "agent"],
     ]);
+    await grantOriginals(app, "agt_s");
   });
 
   const send = (from: string, to: string, text: string, extra: object = {}) =>

@@ -1,20 +1,26 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { type Account, hasScope } from "@leakguard/domain";
 import {
   getRelationship,
+  hasGrant,
   heldMessages,
   messageById,
   messageContextFor,
   messagesOf,
+  type Queryable,
   recordNudge,
+  recordOriginalsViewed,
+  redactDetails,
   reportMessage,
   reportsList,
   reviewHeldMessage,
   type StoredMessage,
+  scanWithoutValues,
   sendMessage,
   useNudge,
 } from "@leakguard/store";
 import { z } from "zod";
+import type { Caller } from "./auth.js";
 import {
   actorFor,
   callerHas,
@@ -41,7 +47,7 @@ export const MessageSchema = z.object({
   text: z
     .string()
     .describe(
-      "what this caller may read: the original for its sender and agents, what was delivered for the recipient",
+      "what this caller may read: the original for its sender and for staff holding read_originals; for other staff the text with each detail the engine found replaced (`originalHidden`); what was delivered for the recipient; once erased, what was shown",
     ),
   verdict: z.enum(["allow", "nudge", "mask", "hold"]),
   delivery: z
@@ -49,6 +55,16 @@ export const MessageSchema = z.object({
     .describe("held: under review, not delivered; rejected: an agent refused it"),
   sentAt: z.string().describe("ISO 8601, UTC"),
   shownText: z.string().optional().describe("for the sender and agents: what the recipient is shown"),
+  originalHidden: z
+    .literal(true)
+    .optional()
+    .describe(
+      "staff without read_originals: an original with details exists and `text` hides them (an admin grants the scope)",
+    ),
+  erasedAt: z
+    .string()
+    .optional()
+    .describe("retention erased the original then: nobody can read it; verdict, rules and spans stay"),
   explanations: z
     .array(ExplanationSchema)
     .optional()
@@ -60,7 +76,10 @@ export const MessageSchema = z.object({
         kind: z.string(),
         start: z.number(),
         end: z.number(),
-        value: z.string(),
+        value: z
+          .string()
+          .optional()
+          .describe("a detail's value only for staff holding read_originals, and only until erased"),
         confidence: z.number(),
         assembled: z
           .boolean()
@@ -77,41 +96,121 @@ export const MessageSchema = z.object({
 type MessageView = z.infer<typeof MessageSchema>;
 
 /**
- * One message as `viewer` may see it: agents see everything; the sender sees
- * their original and why it was treated so; the recipient sees only what was
- * delivered to them, as shown (masked where details were masked).
+ * Who reads messages and how: a party to the pair (their own originals, what
+ * was delivered to them) or staff (agents, admins, the platform's key acting
+ * as nobody), who read originals only with the `read_originals` grant.
  */
-function viewOf(m: StoredMessage, viewer: Pick<Account, "id" | "role"> | null): MessageView | null {
-  const full = fullView(m);
-  if (viewer === null || hasScope(viewer, "review_messages")) return full;
-  const { findings: _agentsOnly, ...own } = full;
-  if (viewer.id === m.senderId) return own;
-  if (m.delivery !== "delivered") return null;
-  const { shownText: _same, explanations: _sendersOnly, ...delivered } = own;
-  return { ...delivered, text: m.shownText };
+export interface Reader {
+  acting: Account | null;
+  via: "session" | "platform_key";
+  staff: boolean;
+  originals: boolean;
 }
 
-/** Everything about a message, for agents: the original, what was shown, why, and the findings. */
-export function fullView(m: StoredMessage): MessageView {
-  const record = m.scan as Partial<ScreeningRecord> | undefined;
+/**
+ * The platform's key acting as nobody is the platform itself (server to
+ * server, e.g. its own moderation tooling): it reads originals, and each view
+ * is logged with a null actor and `via: platform_key`. Acting as an account,
+ * the key has that account's reach, grants included; an account that is not
+ * active reads no original.
+ */
+export async function readerOf(db: Queryable, caller: Caller): Promise<Reader> {
+  const acting = caller.actingAs;
+  const via = caller.kind === "session" ? "session" : "platform_key";
+  if (acting === null) return { acting, via, staff: true, originals: true };
+  const staff = hasScope(acting, "review_messages");
+  // A restricted agent or admin still reads, as their role allows, but no original: the grant waits on their status.
+  const originals = staff && acting.status === "active" && (await hasGrant(db, acting.id, "read_originals"));
+  return { acting, via, staff, originals };
+}
+
+/**
+ * One message as `reader` may see it: staff see everything, originals only
+ * with the grant; the sender sees their original and why it was treated so;
+ * the recipient sees only what was delivered to them, as shown (masked where
+ * details were masked). `revealed`: the view shows details a masked view hides.
+ */
+function viewOf(m: StoredMessage, reader: Reader): { view: MessageView; revealed: boolean } | null {
+  if (reader.staff) return staffView(m, reader.originals);
+  const erased = m.erasedAt === undefined ? {} : { erasedAt: m.erasedAt.toISOString() };
+  const { findings: _agentsOnly, ...own } = staffView(m, true).view;
+  if (reader.acting?.id === m.senderId) return { view: { ...own, ...erased }, revealed: false };
+  if (m.delivery !== "delivered") return null;
+  const { shownText: _same, explanations: _sendersOnly, ...delivered } = own;
+  return { view: { ...delivered, text: m.shownText, ...erased }, revealed: false };
+}
+
+/** Everything about a message, for staff: the original (with the grant) or the text with details hidden, what was shown, why, the findings. */
+export function staffView(m: StoredMessage, originals: boolean): { view: MessageView; revealed: boolean } {
+  const erasedAt = m.erasedAt;
+  const redacted = erasedAt !== undefined ? m.text : redactDetails(m.text, m.scan);
+  const hides = redacted !== m.text;
+  const show = originals || !hides;
+  const record = (show ? m.scan : scanWithoutValues(m.scan)) as Partial<ScreeningRecord> | undefined;
   return {
-    id: m.id,
-    relationshipId: m.relationshipId,
-    senderId: m.senderId,
-    verdict: m.verdict,
-    delivery: m.delivery,
-    sentAt: m.sentAt.toISOString(),
-    text: m.text,
-    shownText: m.shownText,
-    explanations: record?.explanations ?? [],
-    findings: record?.findings ?? [],
+    view: {
+      id: m.id,
+      relationshipId: m.relationshipId,
+      senderId: m.senderId,
+      verdict: m.verdict,
+      delivery: m.delivery,
+      sentAt: m.sentAt.toISOString(),
+      text: show ? m.text : redacted,
+      // A held or nudged message is shown as typed: the masked view hides its details there too.
+      shownText: show || m.shownText !== m.text ? m.shownText : redacted,
+      ...(show ? {} : { originalHidden: true as const }),
+      ...(erasedAt === undefined ? {} : { erasedAt: erasedAt.toISOString() }),
+      explanations: record?.explanations ?? [],
+      findings: record?.findings ?? [],
+    },
+    revealed: show && hides,
   };
 }
+
+/**
+ * Views of `messages` for `reader`, and, when any shows an original, one
+ * `original.viewed` audit row (who, which messages, which endpoint) written
+ * before the response leaves.
+ */
+export async function presentMessages(
+  db: Queryable,
+  reader: Reader,
+  messages: readonly StoredMessage[],
+  endpoint: string,
+  at: Date,
+  caseId?: string,
+): Promise<MessageView[]> {
+  const views: MessageView[] = [];
+  const revealed: { id: string; senderId: string }[] = [];
+  for (const m of messages) {
+    const v = viewOf(m, reader);
+    if (v === null) continue;
+    views.push(v.view);
+    if (v.revealed) revealed.push({ id: m.id, senderId: m.senderId });
+  }
+  await recordOriginalsViewed(db, {
+    at,
+    viewerId: reader.acting?.id ?? null,
+    via: reader.via,
+    endpoint,
+    messages: revealed,
+    ...(caseId === undefined ? {} : { caseId }),
+  });
+  return views;
+}
+
+/** The route of a request as logged with a view of originals ("GET /v1/messages/held"). */
+export const endpointOf = (request: { method: string; routeOptions: { url?: string | undefined } }): string =>
+  `${request.method} ${request.routeOptions.url ?? ""}`;
 
 const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex");
 
 export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
   const { db, now, config, handleKey, policy, shadowPolicy, metrics } = deps;
+  // A nudged text is bound to its token by a hash. Keyed, because a nudged text that is never sent is
+  // stored nowhere else, and an unkeyed SHA-256 of a short text (a phone number alone) is found by trying them all.
+  const keyedTextHash = (text: string): string =>
+    createHmac("sha256", handleKey).update(`nudge-text\n${text}`).digest("hex");
 
   r.post(
     "/messages",
@@ -158,7 +257,7 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
           tokenHash: sha256(confirmationToken),
           senderId: sender.id,
           recipientId,
-          textHash: sha256(text),
+          textHash: keyedTextHash(text),
           messageId: id,
           now: at,
         });
@@ -200,7 +299,7 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
           tokenHash: sha256(token),
           senderId: sender.id,
           recipientId,
-          textHash: sha256(text),
+          textHash: keyedTextHash(text),
           now: at,
           expiresAt,
         });
@@ -213,8 +312,14 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
           expiresAt: expiresAt.toISOString(),
         });
       }
-      const view = viewOf(sent.value.message, sender);
-      if (view === null) throw new Error("a sender always sees their own message");
+      const [view] = await presentMessages(
+        db,
+        await readerOf(db, request.caller),
+        [sent.value.message],
+        endpointOf(request),
+        at,
+      );
+      if (view === undefined) throw new Error("a sender always sees their own message");
       return reply.code(201).send(view);
     },
   );
@@ -274,9 +379,13 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
         return fail(reply, "not_found", `no relationship ${request.params.id} you can see`);
       const messages = await messagesOf(db, request.params.id);
       return {
-        messages: messages
-          .map((m) => viewOf(m, request.caller.actingAs))
-          .filter((m): m is MessageView => m !== null),
+        messages: await presentMessages(
+          db,
+          await readerOf(db, request.caller),
+          messages,
+          endpointOf(request),
+          now(),
+        ),
       };
     },
   );
@@ -292,7 +401,15 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
     async (request, reply) => {
       if (!callerHas(request.caller.actingAs, "review_messages"))
         return fail(reply, "forbidden", "held messages are for agents and admins");
-      return { messages: (await heldMessages(db)).map(fullView) };
+      return {
+        messages: await presentMessages(
+          db,
+          await readerOf(db, request.caller),
+          await heldMessages(db),
+          endpointOf(request),
+          now(),
+        ),
+      };
     },
   );
 
@@ -436,7 +553,15 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
         now(),
       );
       if (!reviewed.ok) return fail(reply, reviewed.code, reviewed.message);
-      return fullView(reviewed.value);
+      const [view] = await presentMessages(
+        db,
+        await readerOf(db, request.caller),
+        [reviewed.value],
+        endpointOf(request),
+        now(),
+      );
+      if (view === undefined) throw new Error("staff see every message");
+      return view;
     },
   );
 }

@@ -8,6 +8,7 @@ import {
   getAccount,
   logSegment,
   sendMessage,
+  setGrant,
   setPassword,
 } from "@leakguard/store";
 import { screening } from "./screening.js";
@@ -44,6 +45,19 @@ export async function seedDemo(db: Db, now: Date): Promise<boolean> {
     if (!made.ok) throw new Error(`demo account ${id}: ${made.message}`);
     await setPassword(db, id, DEMO_PASSWORD);
   }
+  // The demo agent reads originals (each view logged); the demo admin does not, so both views can be seen.
+  const granted = await setGrant(
+    db,
+    {
+      accountId: "agt_tess",
+      scope: "read_originals",
+      grant: true,
+      reason: "demo: the agent reviews originals",
+      byId: null,
+    },
+    now,
+  );
+  if (!granted.ok) throw new Error(`demo grant: ${granted.message}`);
 
   // A conversation, the last message a red flag the trust side will catch.
   const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);

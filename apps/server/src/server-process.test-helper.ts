@@ -6,6 +6,7 @@ import { join } from "node:path";
 export const SERVER_MAIN = join(import.meta.dirname, "..", "dist", "main.js");
 export const CLI_MAIN = join(import.meta.dirname, "..", "..", "cli", "dist", "main.js");
 export const PROCESS_KEY = "lg_process_test_key";
+export const PROCESS_HANDLE_KEY = "process-test-handle-key-of-32-chars-or-more";
 
 /**
  * Starts a real server process (the server's main, or the CLI with `args`)
@@ -24,6 +25,8 @@ export function startServer(
       PORT: "0",
       LEAKGUARD_DEMO: "0",
       LEAKGUARD_API_KEY_HASHES: createHash("sha256").update(PROCESS_KEY).digest("hex"),
+      // api and worker processes are production: they start only with the secrets set.
+      LEAKGUARD_HANDLE_KEY: PROCESS_HANDLE_KEY,
       LEAKGUARD_WEBHOOK_POLL_MS: "100",
       LEAKGUARD_WEBHOOK_LEASE_MS: "1000",
       ...env,

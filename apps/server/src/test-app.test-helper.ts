@@ -39,3 +39,14 @@ export async function testApp(
   }
   return app;
 }
+
+/** Grants a staff account `read_originals` through the API (the platform's key), as fixtures that read originals need. */
+export async function grantOriginals(app: FastifyInstance, id: string): Promise<void> {
+  const res = await app.inject({
+    method: "POST",
+    url: `/v1/accounts/${id}/scopes`,
+    headers: platform,
+    payload: { scope: "read_originals", action: "grant", reason: "test fixture: reads originals" },
+  });
+  expect(res.statusCode).toBe(200);
+}

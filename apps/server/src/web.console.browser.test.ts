@@ -87,4 +87,32 @@ describe.skipIf(!browserTests)("the console's dashboard and policy page in Chrom
     await shot(page, "console-queue-filters");
     await page.close();
   });
+
+  it("keeps the session in an HttpOnly cookie the page's scripts cannot read; signing out clears it", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page);
+    const cookie = (await page.context().cookies()).find((c) => c.name === "lg_session");
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/", secure: false });
+    expect(await page.evaluate("document.cookie")).not.toContain("lg_session");
+    const stored = String(await page.evaluate("sessionStorage.getItem('leakguard.console.session')"));
+    expect(stored).not.toContain(cookie?.value ?? "lgs_");
+    expect(stored).not.toContain("lgs_");
+    const kept = JSON.parse(stored) as { accountId: string; csrfToken: string };
+    expect(kept.accountId).toBe("agt_tess");
+    expect(kept.csrfToken).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    // A write by cookie without the CSRF token is refused, as another site's forged request would be.
+    const forged = await page.request.post(`${base}/v1/messages`, {
+      data: { recipientId: "cli_ana", text: "hi" },
+    });
+    expect(forged.status()).toBe(403);
+    expect(((await forged.json()) as { error: { code: string } }).error.code).toBe("csrf_token_invalid");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    expect((await page.context().cookies()).find((c) => c.name === "lg_session")).toBeUndefined();
+    await page.close();
+  });
+
+  it("ran under the Content-Security-Policy with nothing blocked", () => {
+    expect(demo.cspViolations).toEqual([]);
+  });
 });

@@ -55,6 +55,14 @@ export interface MarketplaceConfig {
     /** Red-flag signals' weights and half-lives where a policy file changes them (the catalogue's elsewhere). */
     signals?: SignalTuning;
   };
+  retention: {
+    /**
+     * Message originals (the text as typed, details included) are erased this many days after they
+     * were sent; verdicts, rules, spans, what was shown and the keyed handle hashes stay. null keeps
+     * them forever.
+     */
+    originalDays: number | null;
+  };
 }
 
 /** Per signal id, a weight (points) and a half-life (days) replacing the catalogue's. */
@@ -82,4 +90,5 @@ export const DEFAULT_CONFIG: MarketplaceConfig = Object.freeze({
     anyWarningsToSuspend: 3,
     clarificationDays: 3,
   }),
+  retention: Object.freeze({ originalDays: 365 }),
 });

@@ -23,7 +23,11 @@ export type AuditEvent =
   | "account.status_changed"
   | "contract.protection_voided"
   | "contract.protection_restored"
-  | "contract.ended";
+  | "contract.ended"
+  | "original.viewed"
+  | "account.scope_granted"
+  | "account.scope_revoked"
+  | "message.originals_erased";
 
 export interface AuditEntry {
   at: Date;

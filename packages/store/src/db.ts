@@ -58,9 +58,14 @@ function openPostgres(options: { url: string; schema?: string; maxConnections?: 
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.maxConnections ?? 10,
+    // A database that does not answer fails a request in seconds (503) instead of leaving it hanging.
+    connectionTimeoutMillis: 5_000,
     // Every connection starts in the schema (tests run in a schema of their own).
     ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
   });
+  // A connection lost while idle (the server restarted, a network cut) is dropped by the pool and the
+  // next query opens a new one; unheard, the error event would end the process.
+  pool.on("error", () => undefined);
   const asQueryable = (c: pg.Pool | pg.PoolClient): Queryable => ({
     query: async <R extends Record<string, unknown>>(sql: string, params: unknown[] = []) => ({
       rows: (await c.query<R>(sql, params)).rows,
@@ -74,6 +79,10 @@ function openPostgres(options: { url: string; schema?: string; maxConnections?: 
     ...asQueryable(pool),
     transaction: async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
       const client = await pool.connect();
+      // Lost between two of the transaction's statements, the connection fails the next one (which
+      // rolls back) rather than raising an event nobody hears.
+      const lost = () => undefined;
+      client.on("error", lost);
       try {
         await client.query("BEGIN");
         const out = await fn(asQueryable(client));
@@ -83,6 +92,7 @@ function openPostgres(options: { url: string; schema?: string; maxConnections?: 
         await client.query("ROLLBACK").catch(() => undefined);
         throw e;
       } finally {
+        client.removeListener("error", lost);
         client.release();
       }
     },

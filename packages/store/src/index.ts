@@ -9,6 +9,16 @@ export {
   recordNewAccountContactBurst,
   recordSilencesAfterContactExchange,
 } from "./activity-signals.js";
+export {
+  API_KEY_PREFIX,
+  type ApiKey,
+  type ApiKeyCode,
+  activeApiKey,
+  createApiKey,
+  LAST_USED_RESOLUTION_MS,
+  listApiKeys,
+  revokeApiKey,
+} from "./api-keys.js";
 export { type AuditEntry, type AuditEvent, type AuditRecord, audit, auditLogOf } from "./audit.js";
 export {
   CASE_RISK_THRESHOLD,
@@ -120,6 +130,21 @@ export {
   getMilestone,
 } from "./milestones.js";
 export {
+  type ErasureReport,
+  eraseOriginals,
+  GRANTABLE_SCOPES,
+  type Grant,
+  type GrantableScope,
+  type GrantCode,
+  grantsOf,
+  hasGrant,
+  type OriginalsViewed,
+  recordOriginalsViewed,
+  redactDetails,
+  scanWithoutValues,
+  setGrant,
+} from "./originals.js";
+export {
   balancesOf,
   changeAccountStatus,
   conversionFeeFor,
@@ -137,9 +162,17 @@ export {
 } from "./people.js";
 export { type QueueDepths, queueDepths } from "./queues.js";
 export {
+  ARGON2ID,
+  checkPassword,
+  hashPassword,
+  type LiveSession,
+  liveSession,
+  type NewSession,
   type SessionCode,
+  scryptHash,
   sessionAccount,
   setPassword,
+  sha256Hex,
   signIn,
   signOut,
 } from "./sessions.js";

@@ -5,6 +5,7 @@ import { lapseClarifications } from "./enforcement.js";
 import { issueWeeklyInvoices, lapseInvoiceDisputes, settleUndisputedInvoices } from "./invoices.js";
 import { makeAvailable } from "./ledger.js";
 import { actOnMilestone, dueMilestones } from "./milestones.js";
+import { eraseOriginals } from "./originals.js";
 
 export interface DueJobsReport {
   /** Milestones the clock changed (auto-released, refunded, dispute defaults). */
@@ -21,6 +22,8 @@ export interface DueJobsReport {
   clarificationsLapsed: number;
   /** Activity signals recorded: pairs silent after a contact exchange, hourly time stopped while talking. */
   signalsRecorded: number;
+  /** Message originals erased by retention (older than `retention.originalDays`). */
+  originalsErased: number;
   /** Milestones that were due but another worker got to first, or that failed: left for the next run. */
   skipped: number;
   /** What failed, by job; each job runs whatever another one did, and the next run tries again. */
@@ -34,7 +37,8 @@ export interface DueJobsReport {
  * each release is made available once by its derived transfer id. Invoices
  * are settled before pending money is looked at, so what they release starts
  * its pending period at once. Signals read from activity come last, each
- * recorded once under its pair's row lock.
+ * recorded once under its pair's row lock. Retention erases originals last
+ * (rows taken with SKIP LOCKED, each written once).
  */
 export async function runDueJobs(
   db: Db,
@@ -79,6 +83,15 @@ export async function runDueJobs(
     (await run("silence after contact exchange", () =>
       recordSilencesAfterContactExchange(db, now, undefined, config.trust.signals),
     )) + (await run("hourly time stopped", () => recordHourlyTimeStopped(db, now, config)));
+  const originalDays = config.retention.originalDays;
+  const originalsErased =
+    originalDays === null
+      ? 0
+      : await run(
+          "erase originals",
+          async () =>
+            (await eraseOriginals(db, new Date(now.getTime() - originalDays * 86_400_000), now)).erased,
+        );
   return {
     milestones,
     invoicesIssued,
@@ -87,6 +100,7 @@ export async function runDueJobs(
     madeAvailable,
     clarificationsLapsed,
     signalsRecorded,
+    originalsErased,
     skipped,
     errors,
   };

@@ -21,7 +21,10 @@ export interface StoredMessage {
   id: string;
   relationshipId: string;
   senderId: string;
-  /** The original, as sent: for its sender and for agents. */
+  /**
+   * The original, as sent: for its sender and for staff who hold `read_originals`. Once erased by
+   * retention (`erasedAt`), the original is gone and this is what was shown, details replaced.
+   */
   text: string;
   /** What the two sides are shown: the text, or the text with details masked. */
   shownText: string;
@@ -33,6 +36,8 @@ export interface StoredMessage {
   scan?: unknown;
   reviewedBy?: string;
   reviewedAt?: Date;
+  /** When retention erased the original (see originals.ts). */
+  erasedAt?: Date;
 }
 
 export interface MessageContext {
@@ -88,10 +93,11 @@ export async function sendMessage(
     const first = await messageById(tx, message.id);
     if (first !== null) {
       // The id was used: the same message sent again is stored once and answered as the first time.
+      // An erased original cannot be compared: the id (derived from the sender and their key) has to do.
       if (
         first.relationshipId !== pair.value.id ||
         first.senderId !== message.senderId ||
-        first.text !== message.text
+        (first.erasedAt === undefined && first.text !== message.text)
       )
         return err("message_id_reused", `message id ${message.id} was used for another message`);
       return ok({ kind: "stored", message: first });
@@ -174,13 +180,16 @@ async function contextOf(tx: Queryable, pair: Relationship): Promise<MessageCont
   return {
     pair,
     contracts: await contractStates(tx, pair.clientId, pair.freelancerId),
-    recent: (
-      await tx.query<{ sender_id: string; text: string }>(
-        `SELECT sender_id, text FROM (SELECT sender_id, text, sent_at, id FROM messages WHERE relationship_id = $1
+    recent:
+      // An erased original is read as what was shown: the scanner then sees no detail in it.
+      (
+        await tx.query<{ sender_id: string; text: string }>(
+          `SELECT sender_id, text FROM (SELECT sender_id, COALESCE(text, shown_text, '') AS text, sent_at, id
+         FROM messages WHERE relationship_id = $1
          ORDER BY sent_at DESC, id DESC LIMIT $2) r ORDER BY sent_at, id`,
-        [pair.id, RECENT],
-      )
-    ).rows.map((r) => ({ senderId: r.sender_id, text: r.text })),
+          [pair.id, RECENT],
+        )
+      ).rows.map((r) => ({ senderId: r.sender_id, text: r.text })),
   };
 }
 
@@ -236,7 +245,7 @@ interface MessageRow extends Record<string, unknown> {
   id: string;
   relationship_id: string;
   sender_id: string;
-  text: string;
+  text: string | null;
   shown_text: string | null;
   verdict: StoredMessage["verdict"];
   delivery: MessageDelivery;
@@ -245,18 +254,19 @@ interface MessageRow extends Record<string, unknown> {
   scan: unknown;
   reviewed_by: string | null;
   reviewed_at: Date | null;
+  erased_at: Date | null;
 }
 
 const MESSAGE_COLUMNS =
-  "id, relationship_id, sender_id, text, shown_text, verdict, delivery, sent_at, stage, scan, reviewed_by, reviewed_at";
+  "id, relationship_id, sender_id, text, shown_text, verdict, delivery, sent_at, stage, scan, reviewed_by, reviewed_at, erased_at";
 
 function messageOf(r: MessageRow): StoredMessage {
   return {
     id: r.id,
     relationshipId: r.relationship_id,
     senderId: r.sender_id,
-    text: r.text,
-    shownText: r.shown_text ?? r.text,
+    text: r.text ?? r.shown_text ?? "",
+    shownText: r.shown_text ?? r.text ?? "",
     verdict: r.verdict,
     delivery: r.delivery,
     sentAt: new Date(r.sent_at),
@@ -266,6 +276,7 @@ function messageOf(r: MessageRow): StoredMessage {
       : { scan: typeof r.scan === "string" ? (JSON.parse(r.scan) as unknown) : r.scan }),
     ...(r.reviewed_by === null ? {} : { reviewedBy: r.reviewed_by }),
     ...(r.reviewed_at === null ? {} : { reviewedAt: new Date(r.reviewed_at) }),
+    ...(r.erased_at === null ? {} : { erasedAt: new Date(r.erased_at) }),
   };
 }
 

@@ -76,6 +76,10 @@ export function webhookTypeOf(e: AuditEntry): WebhookEventType | null {
     case "case.claimed":
     case "case.released":
     case "signal.recorded":
+    case "original.viewed":
+    case "account.scope_granted":
+    case "account.scope_revoked":
+    case "message.originals_erased":
       return null;
   }
 }

@@ -23,6 +23,10 @@ interface Message {
   delivery: string;
   sentAt: string;
   findings?: Finding[];
+  /** The caller lacks read_originals: `text` hides the details the engine found. */
+  originalHidden?: true;
+  /** Retention erased the original: `text` is what was shown. */
+  erasedAt?: string;
 }
 interface Action {
   id: string;
@@ -339,9 +343,21 @@ export function CasePage({ api, me, caseId }: { api: Client; me: Session; caseId
                     <small className="muted">{new Date(m.sentAt).toLocaleString()}</small>
                   </td>
                   <td>
-                    <Highlighted text={m.text} findings={m.findings ?? []} />
+                    {m.originalHidden === true || m.erasedAt !== undefined ? (
+                      // Spans index the original: on a text with details hidden they would mark the wrong letters.
+                      <>
+                        {m.text}
+                        <div className="notice">
+                          {m.erasedAt !== undefined
+                            ? `Original erased (retention) on ${new Date(m.erasedAt).toLocaleDateString()}.`
+                            : "Original hidden: you lack the scope to read originals (read_originals)."}
+                        </div>
+                      </>
+                    ) : (
+                      <Highlighted text={m.text} findings={m.findings ?? []} />
+                    )}
                     {(m.findings ?? [])
-                      .filter((f) => f.assembled === true)
+                      .filter((f) => f.assembled === true && f.value !== undefined)
                       .map((f) => (
                         <div key={`${f.kind}-${f.start}`} className="notice">
                           Assembled across messages ({f.kind}): <code>{f.value}</code>

@@ -45,7 +45,7 @@ function Shell(props: ShellProps) {
             type="button"
             className="secondary"
             onClick={() => {
-              void signOut(session.token);
+              void signOut(session);
               saveSession(props.app, null);
               setSession(null);
             }}
@@ -54,7 +54,7 @@ function Shell(props: ShellProps) {
           </button>
         </span>
       </header>
-      {props.page(route, client(session.token), session)}
+      {props.page(route, client(session), session)}
     </>
   );
 }

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from "react";
 import { Alert } from "./Alert.js";
-import { ApiError, type Session, signIn } from "./api.js";
+import { ApiError, type Session, signIn, signOut } from "./api.js";
 
 /** A sign-in form: account id and password, with the server's error shown as it is. */
 export function SignIn(props: {
@@ -21,6 +21,8 @@ export function SignIn(props: {
     try {
       const session = await signIn(accountId.trim(), password);
       if (props.allowRoles !== undefined && !props.allowRoles.includes(session.role)) {
+        // The server set the cookie already: end that session, this page will not use it.
+        await signOut(session);
         setError(
           `${session.accountId} is a ${session.role}: this page is for ${props.allowRoles.join(" and ")} accounts`,
         );

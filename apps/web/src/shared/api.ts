@@ -1,6 +1,8 @@
 /**
- * The public API, as the pages call it: a session token from sign-in in
- * `Authorization: Bearer`, JSON both ways, errors as `ApiError` with the
+ * The public API, as the pages call it: the session is the server's
+ * `lg_session` cookie (HttpOnly, so no script here can read or leak it), sent
+ * by the browser on same-origin calls; every write carries the session's CSRF
+ * token in `X-CSRF-Token`. JSON both ways, errors as `ApiError` with the
  * server's stable code and message (shown to the user as they are).
  */
 export class ApiError extends Error {
@@ -13,8 +15,9 @@ export class ApiError extends Error {
   }
 }
 
+/** Who is signed in in this tab, and the CSRF token of their session; never the session's secret. */
 export interface Session {
-  token: string;
+  csrfToken: string;
   accountId: string;
   role: string;
   displayName: string;
@@ -27,7 +30,9 @@ export function loadSession(app: string): Session | null {
   const raw = sessionStorage.getItem(KEY(app));
   if (raw === null) return null;
   try {
-    return JSON.parse(raw) as Session;
+    const s = JSON.parse(raw) as Partial<Session>;
+    // One stored by an older build (with a bearer token and no CSRF token) means signing in again.
+    return typeof s.csrfToken === "string" ? (s as Session) : null;
   } catch {
     return null;
   }
@@ -38,20 +43,28 @@ export function saveSession(app: string, session: Session | null): void {
   else sessionStorage.setItem(KEY(app), JSON.stringify(session));
 }
 
+const SAFE = new Set(["GET", "HEAD"]);
+
 async function call<T>(
   method: string,
   path: string,
-  token: string | null,
+  session: Pick<Session, "csrfToken" | "accountId"> | null,
   body?: unknown,
   key?: string,
 ): Promise<T> {
   const headers: Record<string, string> = {};
-  if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (session !== null) {
+    if (!SAFE.has(method)) headers["x-csrf-token"] = session.csrfToken;
+    // The cookie is shared by the site's pages: if another tab signed in as someone else, the server
+    // refuses (403) rather than let this tab act as that other person.
+    headers["leakguard-act-as"] = session.accountId;
+  }
   if (body !== undefined) headers["content-type"] = "application/json";
   if (key !== undefined) headers["idempotency-key"] = key;
   const res = await fetch(path, {
     method,
     headers,
+    credentials: "same-origin",
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
@@ -72,27 +85,31 @@ export function newKey(): string {
   return crypto.randomUUID();
 }
 
-export function client(token: string | null) {
+export function client(session: Pick<Session, "csrfToken" | "accountId"> | null) {
   return {
-    get: <T>(path: string) => call<T>("GET", path, token),
-    post: <T>(path: string, body?: unknown, key?: string) => call<T>("POST", path, token, body, key),
-    del: <T>(path: string) => call<T>("DELETE", path, token),
+    get: <T>(path: string) => call<T>("GET", path, session),
+    post: <T>(path: string, body?: unknown, key?: string) => call<T>("POST", path, session, body, key),
+    del: <T>(path: string) => call<T>("DELETE", path, session),
   };
 }
 
 export type Client = ReturnType<typeof client>;
 
-/** Signs in and reads who it is. */
+/** Signs in (the server sets the cookie) and reads who it is. */
 export async function signIn(accountId: string, password: string): Promise<Session> {
-  const { token } = await call<{ token: string }>("POST", "/v1/sessions", null, { accountId, password });
+  const { csrfToken } = await call<{ csrfToken: string }>("POST", "/v1/sessions", null, {
+    accountId,
+    password,
+  });
   const me = await call<{ id: string; role: string; displayName: string }>(
     "GET",
     `/v1/accounts/${encodeURIComponent(accountId)}`,
-    token,
+    { csrfToken, accountId },
   );
-  return { token, accountId: me.id, role: me.role, displayName: me.displayName };
+  return { csrfToken, accountId: me.id, role: me.role, displayName: me.displayName };
 }
 
-export function signOut(token: string): Promise<unknown> {
-  return call("DELETE", "/v1/sessions/current", token).catch(() => undefined);
+/** Ends the session on the server, which also clears the cookie. */
+export function signOut(session: Pick<Session, "csrfToken" | "accountId">): Promise<unknown> {
+  return call("DELETE", "/v1/sessions/current", session).catch(() => undefined);
 }
