@@ -14,6 +14,7 @@ import {
   type Db,
   getAccount,
   instanceSecret,
+  sealWebhookSecrets,
   setPassword,
   signIn,
   signOut,
@@ -47,10 +48,16 @@ import { invoiceRoutes } from "./invoices.js";
 import { messageRoutes } from "./messages.js";
 import { milestoneRoutes } from "./milestones.js";
 import { policyRoutes } from "./policy.js";
+import {
+  DEFAULT_RATE_LIMITS,
+  installRateLimits,
+  type RateLimitBackend,
+  type RateLimitSettings,
+} from "./rate-limits.js";
 import { relationshipRoutes } from "./relationships.js";
 import { riskRoutes } from "./risk.js";
+import { secretKeyOf } from "./secret-key.js";
 import { shadowRoutes } from "./shadow.js";
-import { SignInLimit } from "./sign-in-limit.js";
 import { statsRoutes } from "./stats.js";
 import { DEFAULT_WEB_DIR, serveWeb } from "./web.js";
 import { webhookRoutes } from "./webhooks.js";
@@ -71,6 +78,12 @@ export interface AppOptions {
   policy?: Policy;
   /** A candidate policy to run in shadow on every message. */
   shadowPolicy?: Policy;
+  /** The key sealing stored secrets (LEAKGUARD_SECRET_KEY); without it, one made once and kept in the database. */
+  secretKey?: Buffer;
+  /** Rate limits and where their counters live; the defaults, counted in the database, when absent. */
+  rateLimits?: { settings?: RateLimitSettings; backend?: RateLimitBackend };
+  /** Which proxies' X-Forwarded-For to believe for the client IP (LEAKGUARD_TRUST_PROXY); none when absent. */
+  trustProxy?: boolean | number | string;
 }
 
 const AccountSchema = z.object({
@@ -113,7 +126,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const now = options.now ?? (() => new Date());
   const handleKey =
     options.handleKey ?? (await instanceSecret(db, "handle_key", () => randomBytes(32).toString("hex")));
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 256 * 1024 });
+  const secretKey = await secretKeyOf(db, options.secretKey);
+  // Endpoints made before secrets were sealed are sealed now (see the 20261203T1405 migration).
+  await sealWebhookSecrets(db, secretKey);
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 256 * 1024,
+    // A hop count trusts that many proxies nearest to us (Fastify's own rule, which its types leave out).
+    trustProxy:
+      typeof options.trustProxy === "number"
+        ? ((hops: number) => (_address: string, hop: number) => hop < hops)(options.trustProxy)
+        : (options.trustProxy ?? false),
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -122,7 +146,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (hasZodFastifySchemaValidationErrors(error))
       return fail(reply, "invalid_request", `the request does not match the schema`, error.validation);
     const { statusCode: status = 500, message = "" } = error as { statusCode?: number; message?: string };
-    if (status === 413) return fail(reply, "payload_too_large", "the body is larger than 256 KiB");
+    if (status === 413)
+      return fail(
+        reply,
+        "payload_too_large",
+        `the body is larger than this route takes (${request.routeOptions.bodyLimit ?? 256 * 1024} bytes)`,
+      );
     if (status === 415) return fail(reply, "unsupported_media_type", "send JSON (application/json)");
     if (status >= 400 && status < 500) return fail(reply, "invalid_request", message);
     request.log.error(error);
@@ -152,6 +181,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
   });
   await app.register(fastifySwaggerUi, { routePrefix: "/docs" });
+
+  // Before any route: the per-IP limit is a hook on every route, and needs to see them declared.
+  const limits = await installRateLimits(app, {
+    db,
+    settings: options.rateLimits?.settings ?? DEFAULT_RATE_LIMITS,
+    backend: options.rateLimits?.backend ?? { kind: "database" },
+    apiKeyHashes: options.apiKeyHashes,
+    now,
+  });
 
   const api = app.withTypeProvider<ZodTypeProvider>();
 
@@ -190,10 +228,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await serveWeb(api, options.webDir ?? DEFAULT_WEB_DIR);
 
-  const signInLimit = new SignInLimit();
   api.post(
     "/v1/sessions",
     {
+      // An account id and a password: a small body, so a large one is refused before it is read.
+      bodyLimit: 2 * 1024,
       schema: {
         summary: "Sign a person in: a session token for `Authorization: Bearer`",
         security: [],
@@ -202,22 +241,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     },
     async (request, reply) => {
-      const at = now();
-      const waitMs = signInLimit.retryAfterMs(request.body.accountId, at);
-      if (waitMs > 0) {
-        void reply.header("retry-after", String(Math.ceil(waitMs / 1000)));
-        return fail(
-          reply,
-          "too_many_attempts",
-          `too many failed sign-ins; try again in ${Math.ceil(waitMs / 60_000)} min`,
-        );
-      }
-      const session = await signIn(db, request.body.accountId, request.body.password, at);
-      if (!session.ok) {
-        signInLimit.fail(request.body.accountId, at);
-        return fail(reply, session.code, session.message);
-      }
-      signInLimit.succeed(request.body.accountId);
+      const limited = await limits.signInAttempt(request, reply, request.body.accountId);
+      if (limited !== null) return limited;
+      const session = await signIn(db, request.body.accountId, request.body.password, now());
+      if (!session.ok) return fail(reply, session.code, session.message);
+      await limits.signedIn(request, request.body.accountId);
       return reply
         .code(201)
         .send({ token: session.value.token, expiresAt: session.value.expiresAt.toISOString() });
@@ -257,6 +285,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             );
         }
       });
+      // After authentication: counted against the account acted as (docs/security.md).
+      r.addHook("onRequest", limits.perCaller);
 
       r.post(
         "/accounts",
@@ -419,6 +449,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         now,
         config: options.marketplace ?? DEFAULT_CONFIG,
         handleKey,
+        secretKey,
         policy: options.policy ?? DEFAULT_POLICY,
         ...(options.shadowPolicy === undefined ? {} : { shadowPolicy: options.shadowPolicy }),
       };

@@ -1,4 +1,5 @@
 import { DEFAULT_CONFIG, type MarketplaceConfig } from "@leakguard/domain";
+import { parseSecretKey } from "@leakguard/store";
 import { z } from "zod";
 
 /** The server's settings, parsed once from the environment, frozen and passed down. */
@@ -26,6 +27,21 @@ export interface ServerConfig {
   readonly webhookPollMs: number;
   /** How long a sender holds a delivery it is sending; one that dies leaves it to expire, then it is sent again. */
   readonly webhookLeaseMs: number;
+  /** The key sealing stored secrets (32 bytes); unset, the database keeps one of its own (embedded default only). */
+  readonly secretKey: Buffer | undefined;
+  /** Redis for the rate-limit counters; unset, they are kept in the database. */
+  readonly redisUrl: string | undefined;
+  /** Which proxies' X-Forwarded-For give the client IP: none (false), all (true), a hop count, or addresses/CIDRs. */
+  readonly trustProxy: boolean | number | string;
+  readonly rateLimits: {
+    readonly userPerMinute: number;
+    readonly ipPerMinute: number;
+    readonly platformPerMinute: number;
+    readonly signInFailuresPerAccount: number;
+    readonly signInFailuresPerIp: number;
+    readonly signInWindowMinutes: number;
+    readonly flushMs: number;
+  };
 }
 
 const Whole = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -171,7 +187,38 @@ const Env = z.object({
     )
     .max(3_600_000)
     .default(60_000),
+  LEAKGUARD_SECRET_KEY: z
+    .string()
+    .refine(
+      (s) => parseSecretKey(s) !== null,
+      "LEAKGUARD_SECRET_KEY is 32 bytes as 64 hex digits or base64 (openssl rand -hex 32)",
+    )
+    .optional(),
+  LEAKGUARD_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "LEAKGUARD_REDIS_URL starts with redis:// or rediss://")
+    .optional(),
+  LEAKGUARD_TRUST_PROXY: z
+    .string()
+    .regex(
+      /^(true|false|[0-9]{1,2}|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*)$/,
+      "LEAKGUARD_TRUST_PROXY is true, false, a number of proxy hops, or comma-separated proxy addresses/CIDRs",
+    )
+    .default("false"),
+  LEAKGUARD_RATE_LIMIT_USER_PER_MIN: z.coerce.number().int().min(0).max(1_000_000).default(600),
+  LEAKGUARD_RATE_LIMIT_IP_PER_MIN: z.coerce.number().int().min(0).max(1_000_000).default(1_200),
+  LEAKGUARD_RATE_LIMIT_PLATFORM_PER_MIN: z.coerce.number().int().min(0).max(10_000_000).default(6_000),
+  LEAKGUARD_SIGNIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).default(10),
+  LEAKGUARD_SIGNIN_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(50),
+  LEAKGUARD_SIGNIN_WINDOW_MIN: z.coerce.number().int().min(1).max(1_440).default(15),
+  LEAKGUARD_RATE_LIMIT_FLUSH_MS: z.coerce.number().int().min(0).max(1_000).default(250),
 });
+
+function trustProxyOf(text: string): boolean | number | string {
+  if (text === "true") return true;
+  if (text === "false") return false;
+  return /^[0-9]+$/.test(text) ? Number(text) : text;
+}
 
 export type ConfigResult = { ok: true; config: ServerConfig } | { ok: false; problems: string[] };
 
@@ -201,6 +248,21 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       shadowPolicyFile: e.LEAKGUARD_SHADOW_POLICY_FILE,
       webhookPollMs: e.LEAKGUARD_WEBHOOK_POLL_MS,
       webhookLeaseMs: e.LEAKGUARD_WEBHOOK_LEASE_MS,
+      secretKey:
+        e.LEAKGUARD_SECRET_KEY === undefined
+          ? undefined
+          : (parseSecretKey(e.LEAKGUARD_SECRET_KEY) ?? undefined),
+      redisUrl: e.LEAKGUARD_REDIS_URL,
+      trustProxy: trustProxyOf(e.LEAKGUARD_TRUST_PROXY),
+      rateLimits: Object.freeze({
+        userPerMinute: e.LEAKGUARD_RATE_LIMIT_USER_PER_MIN,
+        ipPerMinute: e.LEAKGUARD_RATE_LIMIT_IP_PER_MIN,
+        platformPerMinute: e.LEAKGUARD_RATE_LIMIT_PLATFORM_PER_MIN,
+        signInFailuresPerAccount: e.LEAKGUARD_SIGNIN_FAILURES_PER_ACCOUNT,
+        signInFailuresPerIp: e.LEAKGUARD_SIGNIN_FAILURES_PER_IP,
+        signInWindowMinutes: e.LEAKGUARD_SIGNIN_WINDOW_MIN,
+        flushMs: e.LEAKGUARD_RATE_LIMIT_FLUSH_MS,
+      }),
     }),
   };
 }

@@ -24,7 +24,7 @@ export type EdgeCode =
   | "not_found"
   | "payload_too_large"
   | "unsupported_media_type"
-  | "too_many_attempts"
+  | "rate_limited"
   | "internal"
   | "confirmation_invalid"
   | "account_suspended";
@@ -60,7 +60,7 @@ export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
   not_found: 404,
   payload_too_large: 413,
   unsupported_media_type: 415,
-  too_many_attempts: 429,
+  rate_limited: 429,
   internal: 500,
   // accounts and pairs
   invalid_role: 422,

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { claimDueDeliveries, type Db, type OutgoingDelivery, recordAttempt } from "@leakguard/store";
+import { secretKeyOf } from "./secret-key.js";
 
 /**
  * Sends due webhook deliveries: each signed with HMAC-SHA256 over
@@ -50,9 +51,11 @@ export interface DeliveryRun {
 export async function deliverDueWebhooks(
   db: Db,
   now: Date,
-  options: { leaseMs: number; timeoutMs?: number; limit?: number },
+  options: { leaseMs: number; timeoutMs?: number; limit?: number; secretKey?: Buffer },
 ): Promise<DeliveryRun> {
-  const due = await claimDueDeliveries(db, now, options.leaseMs, options.limit ?? 50);
+  // Without a key given, the instance's own (the embedded default, and tests): the one buildApp sealed with.
+  const key = options.secretKey ?? (await secretKeyOf(db, undefined));
+  const due = await claimDueDeliveries(db, now, options.leaseMs, key, options.limit ?? 50);
   const run: DeliveryRun = { delivered: 0, retried: 0, failed: 0 };
   await Promise.all(
     due.map(async (d) => {

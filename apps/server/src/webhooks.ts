@@ -99,6 +99,7 @@ export function webhookRoutes(r: ZodApp, deps: RouteDeps): void {
           createdBy: acting?.id ?? null,
         },
         now(),
+        deps.secretKey,
       );
       if (!made.ok) return fail(reply, made.code, made.message);
       return reply.code(201).send({ ...endpointJson(made.value.endpoint), secret: made.value.secret });

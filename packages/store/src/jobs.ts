@@ -5,6 +5,7 @@ import { lapseClarifications } from "./enforcement.js";
 import { issueWeeklyInvoices, lapseInvoiceDisputes, settleUndisputedInvoices } from "./invoices.js";
 import { makeAvailable } from "./ledger.js";
 import { actOnMilestone, dueMilestones } from "./milestones.js";
+import { pruneRateLimits } from "./rate-limits.js";
 
 export interface DueJobsReport {
   /** Milestones the clock changed (auto-released, refunded, dispute defaults). */
@@ -79,6 +80,8 @@ export async function runDueJobs(
     (await run("silence after contact exchange", () =>
       recordSilencesAfterContactExchange(db, now, undefined, config.trust.signals),
     )) + (await run("hourly time stopped", () => recordHourlyTimeStopped(db, now, config)));
+  // Rate-limit windows that have ended count nothing any more; dropping them keeps the table small.
+  await run("prune rate limits", () => pruneRateLimits(db, now));
   return {
     milestones,
     invoicesIssued,
