@@ -135,7 +135,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // A hop count trusts that many proxies nearest to us (Fastify's own rule, which its types leave out).
     trustProxy:
       typeof options.trustProxy === "number"
-        ? ((hops: number) => (_address: string, hop: number) => hop < hops)(options.trustProxy)
+        ? (
+            (hops: number) => (_address: string, hop: number) =>
+              hop < hops
+          )(options.trustProxy)
         : (options.trustProxy ?? false),
   });
   app.setValidatorCompiler(validatorCompiler);

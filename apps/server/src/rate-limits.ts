@@ -116,16 +116,20 @@ export class BatchedCounters implements Counters {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  hit(key: string, windowMs: number, now: Date, n = 1): Promise<CounterState> {
+  async hit(key: string, windowMs: number, now: Date, n = 1): Promise<CounterState> {
     const start = windowStart(now, windowMs);
-    let e = this.entries.get(key);
+    const e = this.entries.get(key);
     if (e === undefined || e.start !== start) {
-      e = { windowMs, start, shared: 0, pending: 0 };
-      this.entries.set(key, e);
+      // A key first seen in this window is added at once, so the process starts from the shared total
+      // (what other processes counted) rather than from zero: one upsert per key and window.
+      const fresh = { windowMs, start, shared: 0, pending: n };
+      this.entries.set(key, fresh);
+      await this.flush();
+      return { hits: fresh.shared + fresh.pending, resetAt: start + windowMs };
     }
     e.pending += n;
     this.timer ??= setTimeout(() => void this.flush(), this.flushMs).unref();
-    return Promise.resolve({ hits: e.shared + e.pending, resetAt: start + windowMs });
+    return { hits: e.shared + e.pending, resetAt: start + windowMs };
   }
 
   async clear(key: string): Promise<void> {
@@ -135,6 +139,7 @@ export class BatchedCounters implements Counters {
 
   /** Adds every pending count to the shared counters and reads their totals back. */
   flush(): Promise<void> {
+    clearTimeout(this.timer);
     this.timer = undefined;
     const next = this.flushing.then(async () => {
       const now = this.clock();
@@ -244,8 +249,13 @@ export interface RateLimits {
 /**
  * Installs the per-IP limit on every route of `app` (call it before routes
  * are declared) and returns the per-account hook and the sign-in guard.
- * General requests go through @fastify/rate-limit: its own Redis store
- * (a Lua INCR + PEXPIRE), or a store over our counters in PostgreSQL.
+ * General requests go through @fastify/rate-limit (key normalisation, IPv6
+ * /64 grouping, its limiter) with a store over our counters, in PostgreSQL or
+ * Redis. Its built-in Redis store is not used: its windows start at a key's
+ * first hit and run on Redis's clock, ours are aligned to the app's clock on
+ * both backends, so both behave the same and tests drive them with their
+ * clock; the cost is the same one round trip (MULTI INCRBY PEXPIRE instead of
+ * a Lua script).
  */
 export async function installRateLimits(
   app: FastifyInstance,
@@ -295,9 +305,7 @@ export async function installRateLimits(
     // A counter store that fails (the database or Redis down) lets requests through: the routes
     // themselves then answer 503 or 500, and limits must not turn a blip into an outage.
     skipOnError: true,
-    ...(options.backend.kind === "redis"
-      ? { redis: options.backend.redis, nameSpace: "leakguard:req:" }
-      : { store: CounterStore }),
+    store: CounterStore,
   });
 
   const platformKeys = new Set(options.apiKeyHashes);
