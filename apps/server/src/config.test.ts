@@ -22,6 +22,18 @@ describe("server configuration", () => {
         shadowPolicyFile: undefined,
         webhookPollMs: 1_000,
         webhookLeaseMs: 60_000,
+        secretKey: undefined,
+        redisUrl: undefined,
+        trustProxy: false,
+        rateLimits: {
+          userPerMinute: 600,
+          ipPerMinute: 1_200,
+          platformPerMinute: 6_000,
+          signInFailuresPerAccount: 10,
+          signInFailuresPerIp: 50,
+          signInWindowMinutes: 15,
+          flushMs: 250,
+        },
       },
     });
     if (parsed.ok) expect(Object.isFrozen(parsed.config)).toBe(true);
