@@ -135,4 +135,38 @@ describe("trust and webhook settings", () => {
     expect(problems).toMatch(/ladder/);
     expect(problems).toMatch(/LEAKGUARD_WEBHOOK_LEASE_MS/);
   });
+
+  it("reads the secret key, Redis, the trusted proxies and the rate limits, and names a bad one", () => {
+    const key = "ab".repeat(32);
+    const parsed = parseConfig({
+      LEAKGUARD_SECRET_KEY: key,
+      LEAKGUARD_REDIS_URL: "redis://127.0.0.1:6379",
+      LEAKGUARD_TRUST_PROXY: "10.0.0.0/8,127.0.0.1",
+      LEAKGUARD_RATE_LIMIT_USER_PER_MIN: "100",
+      LEAKGUARD_SIGNIN_FAILURES_PER_ACCOUNT: "5",
+      LEAKGUARD_RATE_LIMIT_FLUSH_MS: "0",
+    });
+    expect(parsed.ok && parsed.config.secretKey?.toString("hex")).toBe(key);
+    expect(parsed.ok && parsed.config.redisUrl).toBe("redis://127.0.0.1:6379");
+    expect(parsed.ok && parsed.config.trustProxy).toBe("10.0.0.0/8,127.0.0.1");
+    expect(parsed.ok && parsed.config.rateLimits).toMatchObject({
+      userPerMinute: 100,
+      signInFailuresPerAccount: 5,
+      flushMs: 0,
+    });
+    expect(
+      parseConfig({ LEAKGUARD_TRUST_PROXY: "1" }).ok && parseConfig({ LEAKGUARD_TRUST_PROXY: "1" }),
+    ).toMatchObject({
+      config: { trustProxy: 1 },
+    });
+    const bad = parseConfig({
+      LEAKGUARD_SECRET_KEY: "not-32-bytes",
+      LEAKGUARD_REDIS_URL: "http://x",
+      LEAKGUARD_TRUST_PROXY: "everyone; drop",
+    });
+    const problems = bad.ok ? "" : bad.problems.join("\n");
+    expect(problems).toMatch(/LEAKGUARD_SECRET_KEY is 32 bytes/);
+    expect(problems).toMatch(/LEAKGUARD_REDIS_URL/);
+    expect(problems).toMatch(/LEAKGUARD_TRUST_PROXY/);
+  });
 });
