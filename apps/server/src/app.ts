@@ -84,6 +84,8 @@ export interface AppOptions {
   rateLimits?: { settings?: RateLimitSettings; backend?: RateLimitBackend };
   /** Which proxies' X-Forwarded-For to believe for the client IP (LEAKGUARD_TRUST_PROXY); none when absent. */
   trustProxy?: boolean | number | string;
+  /** Let webhook endpoints be private or loopback addresses (LEAKGUARD_WEBHOOK_ALLOW_PRIVATE=1); refused when absent. */
+  webhookAllowPrivate?: boolean;
 }
 
 const AccountSchema = z.object({
@@ -453,6 +455,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         config: options.marketplace ?? DEFAULT_CONFIG,
         handleKey,
         secretKey,
+        webhookAllowPrivate: options.webhookAllowPrivate ?? false,
         policy: options.policy ?? DEFAULT_POLICY,
         ...(options.shadowPolicy === undefined ? {} : { shadowPolicy: options.shadowPolicy }),
       };

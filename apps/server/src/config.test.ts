@@ -25,6 +25,7 @@ describe("server configuration", () => {
         secretKey: undefined,
         redisUrl: undefined,
         trustProxy: false,
+        webhookAllowPrivate: false,
         rateLimits: {
           userPerMinute: 600,
           ipPerMinute: 1_200,

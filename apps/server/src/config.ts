@@ -33,6 +33,8 @@ export interface ServerConfig {
   readonly redisUrl: string | undefined;
   /** Which proxies' X-Forwarded-For give the client IP: none (false), all (true), a hop count, or addresses/CIDRs. */
   readonly trustProxy: boolean | number | string;
+  /** Webhook endpoints may be private, loopback or link-local addresses (off: refused, against SSRF). */
+  readonly webhookAllowPrivate: boolean;
   readonly rateLimits: {
     readonly userPerMinute: number;
     readonly ipPerMinute: number;
@@ -211,6 +213,9 @@ const Env = z.object({
   LEAKGUARD_SIGNIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).default(10),
   LEAKGUARD_SIGNIN_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(50),
   LEAKGUARD_SIGNIN_WINDOW_MIN: z.coerce.number().int().min(1).max(1_440).default(15),
+  LEAKGUARD_WEBHOOK_ALLOW_PRIVATE: z
+    .enum(["0", "1"], "LEAKGUARD_WEBHOOK_ALLOW_PRIVATE is 0 or 1")
+    .default("0"),
   LEAKGUARD_RATE_LIMIT_FLUSH_MS: z.coerce.number().int().min(0).max(1_000).default(250),
 });
 
@@ -254,6 +259,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
           : (parseSecretKey(e.LEAKGUARD_SECRET_KEY) ?? undefined),
       redisUrl: e.LEAKGUARD_REDIS_URL,
       trustProxy: trustProxyOf(e.LEAKGUARD_TRUST_PROXY),
+      webhookAllowPrivate: e.LEAKGUARD_WEBHOOK_ALLOW_PRIVATE === "1",
       rateLimits: Object.freeze({
         userPerMinute: e.LEAKGUARD_RATE_LIMIT_USER_PER_MIN,
         ipPerMinute: e.LEAKGUARD_RATE_LIMIT_IP_PER_MIN,

@@ -71,6 +71,7 @@ const app = await buildApp({
   ...(config.handleKey === undefined ? {} : { handleKey: config.handleKey }),
   secretKey,
   trustProxy: config.trustProxy,
+  webhookAllowPrivate: config.webhookAllowPrivate,
   rateLimits: {
     settings: config.rateLimits,
     backend: redis === undefined ? { kind: "database" } : { kind: "redis", redis },
@@ -126,7 +127,11 @@ const sendWebhooks = async () => {
   if (sending) return;
   sending = true;
   try {
-    await deliverDueWebhooks(db, new Date(), { leaseMs: config.webhookLeaseMs, secretKey });
+    await deliverDueWebhooks(db, new Date(), {
+      leaseMs: config.webhookLeaseMs,
+      secretKey,
+      allowPrivate: config.webhookAllowPrivate,
+    });
   } catch (error) {
     console.error("webhooks: a pass failed; the next one retries:", error);
   } finally {

@@ -26,6 +26,8 @@ export function startServer(
       LEAKGUARD_API_KEY_HASHES: createHash("sha256").update(PROCESS_KEY).digest("hex"),
       LEAKGUARD_WEBHOOK_POLL_MS: "100",
       LEAKGUARD_WEBHOOK_LEASE_MS: "1000",
+      // Test receivers listen on loopback, which production refuses.
+      LEAKGUARD_WEBHOOK_ALLOW_PRIVATE: "1",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

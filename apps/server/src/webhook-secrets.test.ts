@@ -8,6 +8,7 @@ import { buildApp } from "./app.js";
 import { sha256Hex } from "./auth.js";
 import { platform, TEST_KEY } from "./test-app.test-helper.js";
 import { deliverDueWebhooks, verifyWebhook } from "./webhook-delivery.js";
+import { isPrivateAddress, webhookTargetRefusal } from "./webhook-target.js";
 
 describe("sealed secrets", () => {
   const key = randomBytes(32);
@@ -37,7 +38,14 @@ describe.each(engines)("webhook secrets at rest, on $name", ({ open }) => {
   let url = "";
   const at = new Date("2026-12-03T09:00:00Z");
   const secretKey = randomBytes(32);
-  const app = () => buildApp({ db: db(), apiKeyHashes: [sha256Hex(TEST_KEY)], now: () => at, secretKey });
+  const app = () =>
+    buildApp({
+      db: db(),
+      apiKeyHashes: [sha256Hex(TEST_KEY)],
+      now: () => at,
+      secretKey,
+      webhookAllowPrivate: true,
+    });
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -61,7 +69,7 @@ describe.each(engines)("webhook secrets at rest, on $name", ({ open }) => {
   const deliverAndVerify = async (secret: string) => {
     got.length = 0;
     await emitEvent(db(), "user.suspended", at, { accountId: "someone" });
-    const run = await deliverDueWebhooks(db(), at, { leaseMs: 30_000, secretKey });
+    const run = await deliverDueWebhooks(db(), at, { leaseMs: 30_000, secretKey, allowPrivate: true });
     expect(run.delivered).toBeGreaterThan(0);
     expect(got.length).toBe(run.delivered);
     for (const r of got) expect(verifyWebhook(secret, r.headers, r.body, at)).toBe(true);
@@ -97,5 +105,64 @@ describe.each(engines)("webhook secrets at rest, on $name", ({ open }) => {
     expect(row).toMatch(/^v1:/);
     expect(row).not.toContain(legacy);
     await deliverAndVerify(legacy);
+  });
+});
+
+describe("webhook targets (SSRF)", () => {
+  it("are refused when they are, or resolve to, an internal address", async () => {
+    for (const a of [
+      "127.0.0.1",
+      "10.1.2.3",
+      "172.20.0.1",
+      "192.168.1.1",
+      "169.254.169.254",
+      "::1",
+      "fd00::1",
+      "fe80::1",
+      "::ffff:10.0.0.1",
+      "0.0.0.0",
+      "100.64.0.1",
+    ])
+      expect(isPrivateAddress(a), a).toBe(true);
+    for (const a of ["93.184.215.14", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8"])
+      expect(isPrivateAddress(a), a).toBe(false);
+    expect(await webhookTargetRefusal("http://127.0.0.1:8080/x", false)).toMatch(/loopback/);
+    expect(await webhookTargetRefusal("http://[::1]/x", false)).toMatch(/private/);
+    expect(await webhookTargetRefusal("http://localhost/x", false)).toMatch(
+      /LEAKGUARD_WEBHOOK_ALLOW_PRIVATE/,
+    );
+    expect(await webhookTargetRefusal("http://127.0.0.1:8080/x", true)).toBeNull();
+  });
+});
+
+describe.each(engines)("webhook targets through the API and the sender, on $name", ({ open }) => {
+  const db = migratedDb(open);
+  const at = new Date("2026-12-03T09:00:00Z");
+  it("refuses an internal endpoint when it is added, and does not send to one already stored", async () => {
+    const app = await buildApp({ db: db(), apiKeyHashes: [sha256Hex(TEST_KEY)], now: () => at });
+    for (const url of ["http://127.0.0.1:9/hooks", "http://169.254.169.254/latest/meta-data/"]) {
+      const res = await app.inject({
+        method: "POST",
+        url: "/v1/webhooks",
+        headers: platform,
+        payload: { url, events: ["*"] },
+      });
+      expect(res.statusCode).toBe(422);
+      expect(res.json<{ error: { code: string; message: string } }>().error).toMatchObject({
+        code: "invalid_webhook_url",
+      });
+    }
+    await app.close();
+    await db().query(
+      `INSERT INTO webhook_endpoints (id, url, secret, events, created_at) VALUES ('whk_inside', 'http://127.0.0.1:9/hooks', 'whsec_x', '{user.suspended}', $1)`,
+      [at],
+    );
+    await emitEvent(db(), "user.suspended", at, { accountId: "someone" });
+    const run = await deliverDueWebhooks(db(), at, { leaseMs: 30_000 });
+    expect(run).toEqual({ delivered: 0, retried: 1, failed: 0 });
+    const attempt = await db().query<{ error: string }>(
+      "SELECT a.error FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = 'whk_inside'",
+    );
+    expect(attempt.rows[0]?.error).toMatch(/loopback/);
   });
 });
