@@ -14,7 +14,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { buildApp } from "../apps/server/dist/app.js";
 import { sha256Hex } from "../apps/server/dist/auth.js";
-import { DEFAULT_RATE_LIMITS } from "../apps/server/dist/rate-limits.js";
+import { DEFAULT_RATE_LIMITS, REQUEST_LIMITS_OFF } from "../apps/server/dist/rate-limits.js";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,7 +39,7 @@ await migrate(db);
 const KEY = "lg_bench_key";
 const platform = { authorization: `Bearer ${KEY}` };
 const high = { userPerMinute: 1e6, ipPerMinute: 1e6, platformPerMinute: 1e6 };
-const off = { ...DEFAULT_RATE_LIMITS, userPerMinute: 0, ipPerMinute: 0, platformPerMinute: 0 };
+const off = REQUEST_LIMITS_OFF;
 const redis = redisUrl ? new Redis(redisUrl) : undefined;
 const variants = [
   ["no limiter", { settings: off }],

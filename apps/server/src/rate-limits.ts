@@ -54,6 +54,17 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = Object.freeze({
   flushMs: 250,
 });
 
+/**
+ * Request limits off (sign-in limits stay): for tests that send thousands of
+ * requests as one caller under a frozen clock, and for benchmarks.
+ */
+export const REQUEST_LIMITS_OFF: RateLimitSettings = Object.freeze({
+  ...DEFAULT_RATE_LIMITS,
+  userPerMinute: 0,
+  ipPerMinute: 0,
+  platformPerMinute: 0,
+});
+
 /** Where counts are kept: the database (default) or a Redis server. */
 export type RateLimitBackend = { kind: "database" } | { kind: "redis"; redis: Redis };
 
