@@ -15,6 +15,7 @@ import {
   type Db,
   getAccount,
   instanceSecret,
+  sealWebhookSecrets,
   setPassword,
   statusChangesOf,
 } from "@leakguard/store";
@@ -52,9 +53,16 @@ import { invoiceRoutes } from "./invoices.js";
 import { messageRoutes } from "./messages.js";
 import { milestoneRoutes } from "./milestones.js";
 import { policyRoutes } from "./policy.js";
+import {
+  DEFAULT_RATE_LIMITS,
+  installRateLimits,
+  type RateLimitBackend,
+  type RateLimitSettings,
+} from "./rate-limits.js";
 import { relationshipRoutes } from "./relationships.js";
 import { riskRoutes } from "./risk.js";
 import { scopeRoutes } from "./scopes.js";
+import { secretKeyOf } from "./secret-key.js";
 import { securityHeaders } from "./security-headers.js";
 import { clearSessionCookie, signInRoutes, signOutRoutes } from "./sessions.js";
 import { shadowRoutes } from "./shadow.js";
@@ -80,6 +88,14 @@ export interface AppOptions {
   shadowPolicy?: Policy;
   /** Mark the session cookie Secure and send HSTS on plain-http requests too (TLS ends at a proxy). */
   secureCookies?: boolean;
+  /** The key sealing stored secrets (LEAKGUARD_SECRET_KEY); without it, one made once and kept in the database. */
+  secretKey?: Buffer;
+  /** Rate limits and where their counters live; the defaults, counted in the database, when absent. */
+  rateLimits?: { settings?: RateLimitSettings; backend?: RateLimitBackend };
+  /** Which proxies' X-Forwarded-For to believe for the client IP (LEAKGUARD_TRUST_PROXY); none when absent. */
+  trustProxy?: boolean | number | string;
+  /** Let webhook endpoints be private or loopback addresses (LEAKGUARD_WEBHOOK_ALLOW_PRIVATE=1); refused when absent. */
+  webhookAllowPrivate?: boolean;
 }
 
 const AccountSchema = z.object({
@@ -122,7 +138,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const now = options.now ?? (() => new Date());
   const handleKey =
     options.handleKey ?? (await instanceSecret(db, "handle_key", () => randomBytes(32).toString("hex")));
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 256 * 1024 });
+  const secretKey = await secretKeyOf(db, options.secretKey);
+  // Endpoints made before secrets were sealed are sealed now (see the 20261203T1405 migration).
+  await sealWebhookSecrets(db, secretKey);
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 256 * 1024,
+    // A hop count trusts that many proxies nearest to us (Fastify's own rule, which its types leave out).
+    trustProxy:
+      typeof options.trustProxy === "number"
+        ? (
+            (hops: number) => (_address: string, hop: number) =>
+              hop < hops
+          )(options.trustProxy)
+        : (options.trustProxy ?? false),
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -131,7 +161,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (hasZodFastifySchemaValidationErrors(error))
       return fail(reply, "invalid_request", `the request does not match the schema`, error.validation);
     const { statusCode: status = 500, message = "" } = error as { statusCode?: number; message?: string };
-    if (status === 413) return fail(reply, "payload_too_large", "the body is larger than 256 KiB");
+    if (status === 413)
+      return fail(
+        reply,
+        "payload_too_large",
+        `the body is larger than this route takes (${request.routeOptions.bodyLimit ?? 256 * 1024} bytes)`,
+      );
     if (status === 415) return fail(reply, "unsupported_media_type", "send JSON (application/json)");
     if (status >= 400 && status < 500) return fail(reply, "invalid_request", message);
     if (isDatabaseUnavailable(error)) {
@@ -168,6 +203,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
   });
   await app.register(fastifySwaggerUi, { routePrefix: "/docs" });
+
+  // Before any route: the per-IP limit is a hook on every route, and needs to see them declared.
+  const limits = await installRateLimits(app, {
+    db,
+    settings: options.rateLimits?.settings ?? DEFAULT_RATE_LIMITS,
+    backend: options.rateLimits?.backend ?? { kind: "database" },
+    apiKeyHashes: options.apiKeyHashes,
+    now,
+  });
 
   const api = app.withTypeProvider<ZodTypeProvider>();
 
@@ -206,7 +250,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await serveWeb(api, options.webDir ?? DEFAULT_WEB_DIR);
 
-  const sessions = { db, now, secureCookies };
+  const sessions = { db, now, secureCookies, limits };
   signInRoutes(api, sessions);
 
   await app.register(
@@ -251,6 +295,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             );
         }
       });
+      // After authentication: counted against the account acted as (docs/security.md).
+      r.addHook("onRequest", limits.perCaller);
 
       r.post(
         "/accounts",
@@ -398,6 +444,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         now,
         config: options.marketplace ?? DEFAULT_CONFIG,
         handleKey,
+        secretKey,
+        webhookAllowPrivate: options.webhookAllowPrivate ?? false,
         policy: options.policy ?? DEFAULT_POLICY,
         ...(options.shadowPolicy === undefined ? {} : { shadowPolicy: options.shadowPolicy }),
       };

@@ -67,6 +67,10 @@ export interface RouteDeps {
   config: MarketplaceConfig;
   /** The key of the handle hashes that link accounts (HMAC-SHA256). */
   handleKey: string;
+  /** The key sealing stored secrets (webhook signing secrets), AES-256-GCM. */
+  secretKey: Buffer;
+  /** Webhook endpoints may be private or loopback addresses (LEAKGUARD_WEBHOOK_ALLOW_PRIVATE=1; tests). */
+  webhookAllowPrivate: boolean;
   /** The engine's live policy (LEAKGUARD_POLICY_FILE, else the default); its version is recorded with every verdict. */
   policy: Policy;
   /** A candidate policy run in shadow on every message (LEAKGUARD_SHADOW_POLICY_FILE): stored, never enforced. */

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { randomBytes } from "node:crypto";
 import { migrate, runDueJobs } from "@leakguard/store";
+import { Redis } from "ioredis";
 import { buildApp } from "./app.js";
 import { sha256Hex } from "./auth.js";
 import { missingSecrets, parseConfig } from "./config.js";
 import { databaseLabel, openConfiguredDb } from "./database.js";
 import { type PolicyFile, readPolicyFile } from "./policy-file.js";
+import { secretKeyOf } from "./secret-key.js";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from "./seed.js";
 import { deliverDueWebhooks } from "./webhook-delivery.js";
 
@@ -60,6 +62,10 @@ const works = config.role !== "api";
 
 const db = await openConfiguredDb(config);
 const applied = await migrate(db);
+const secretKey = await secretKeyOf(db, config.secretKey);
+// Rate-limit counters in Redis when configured; else in the database, shared the same way.
+const redis =
+  config.redisUrl === undefined ? undefined : new Redis(config.redisUrl, { enableOfflineQueue: true });
 const seeded = config.seedDemo && serves ? await seedDemo(db, new Date()) : false;
 const app = await buildApp({
   db,
@@ -70,6 +76,13 @@ const app = await buildApp({
   ...(shadowPolicy === undefined ? {} : { shadowPolicy: shadowPolicy.policy }),
   ...(config.handleKey === undefined ? {} : { handleKey: config.handleKey }),
   secureCookies: config.secureCookies,
+  secretKey,
+  trustProxy: config.trustProxy,
+  webhookAllowPrivate: config.webhookAllowPrivate,
+  rateLimits: {
+    settings: config.rateLimits,
+    backend: redis === undefined ? { kind: "database" } : { kind: "redis", redis },
+  },
 });
 const url = serves ? await app.listen({ host: config.host, port: config.port }) : "";
 
@@ -81,6 +94,9 @@ console.log(
   `role: ${config.role} (${[serves ? "serves the API" : "", works ? "runs the clock's jobs and sends webhooks" : ""].filter((s) => s !== "").join("; ")})`,
 );
 console.log(`database: ${databaseLabel(config)}; migrations applied now: ${applied.length}`);
+console.log(
+  `rate limits: counted in ${redis === undefined ? "the database" : "Redis"}; stored secrets sealed with ${config.secretKey === undefined ? "the instance's own key (set LEAKGUARD_SECRET_KEY in production)" : "LEAKGUARD_SECRET_KEY"}`,
+);
 console.log(
   `policy: ${livePolicy?.policy.version ?? "the default"}${shadowPolicy === undefined ? "" : `; in shadow: ${shadowPolicy.policy.version}`}`,
 );
@@ -128,7 +144,11 @@ const sendWebhooks = async () => {
   if (sending) return;
   sending = true;
   try {
-    await deliverDueWebhooks(db, new Date(), { leaseMs: config.webhookLeaseMs });
+    await deliverDueWebhooks(db, new Date(), {
+      leaseMs: config.webhookLeaseMs,
+      secretKey,
+      allowPrivate: config.webhookAllowPrivate,
+    });
   } catch (error) {
     console.error("webhooks: a pass failed; the next one retries:", error);
   } finally {
@@ -143,6 +163,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const)
     clearInterval(webhooks);
     void app
       .close()
+      .then(() => redis?.quit())
       .then(() => db.close())
       .then(() => process.exit(0));
   });

@@ -1,5 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { claimDueDeliveries, type Db, type OutgoingDelivery, recordAttempt } from "@leakguard/store";
+import { secretKeyOf } from "./secret-key.js";
+import { webhookTargetRefusal } from "./webhook-target.js";
 
 /**
  * Sends due webhook deliveries: each signed with HMAC-SHA256 over
@@ -50,13 +52,26 @@ export interface DeliveryRun {
 export async function deliverDueWebhooks(
   db: Db,
   now: Date,
-  options: { leaseMs: number; timeoutMs?: number; limit?: number },
+  options: {
+    leaseMs: number;
+    timeoutMs?: number;
+    limit?: number;
+    secretKey?: Buffer;
+    allowPrivate?: boolean;
+  },
 ): Promise<DeliveryRun> {
-  const due = await claimDueDeliveries(db, now, options.leaseMs, options.limit ?? 50);
+  // Without a key given, the instance's own (the embedded default, and tests): the one buildApp sealed with.
+  const key = options.secretKey ?? (await secretKeyOf(db, undefined));
+  const due = await claimDueDeliveries(db, now, options.leaseMs, key, options.limit ?? 50);
   const run: DeliveryRun = { delivered: 0, retried: 0, failed: 0 };
   await Promise.all(
     due.map(async (d) => {
-      const outcome = await send(d, now, options.timeoutMs ?? 10_000);
+      // Checked at every send, not only when the endpoint was added: a name may resolve elsewhere now.
+      const refusal = await webhookTargetRefusal(d.url, options.allowPrivate ?? false);
+      const outcome =
+        refusal === null
+          ? await send(d, now, options.timeoutMs ?? 10_000)
+          : { error: refusal, durationMs: 0 };
       // Times are the pass's clock plus what the send took, so an injected clock stays consistent.
       const result = await recordAttempt(
         db,

@@ -161,6 +161,16 @@ export {
   type UserBalance,
 } from "./people.js";
 export {
+  addHits,
+  type CounterHit,
+  type CounterState,
+  clearHits,
+  pruneRateLimits,
+  readHits,
+  windowOf,
+} from "./rate-limits.js";
+export { isSealed, openSecret, parseSecretKey, sealSecret } from "./secrets.js";
+export {
   ARGON2ID,
   checkPassword,
   hashPassword,
@@ -202,6 +212,7 @@ export {
   type OutgoingDelivery,
   recordAttempt,
   redeliver,
+  sealWebhookSecrets,
   WEBHOOK_EVENT_TYPES,
   type WebhookCode,
   type WebhookEndpoint,
