@@ -29,7 +29,7 @@
 //
 // The server's environment is this process's, with the bench's settings on
 // top: set any other LEAKGUARD_* variable (a rate limit, metrics, logging)
-// to measure with it on or off.
+// to measure with it on or off. BENCH_PG_URL names the PostgreSQL server.
 //
 // Figures only: a missed target is printed as MISSED, never an exit code.
 import { spawn } from "node:child_process";
@@ -45,6 +45,10 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const SERVER_MAIN = `${root}apps/server/dist/main.js`;
 const CLUSTER = `${root}scripts/bench-api-cluster.mjs`;
 const PG = (process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432").replace(/\/+$/, "");
+
+// Node options for the server processes (the cluster's workers inherit them), e.g.
+// BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them under load.
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
 
 const TARGETS = {
   check: { rps: 5_000, p99: 20 },
@@ -140,7 +144,7 @@ function freePort() {
 
 /** Starts `args` with node and resolves once its output has matched `ready` `times` times. */
 function start(args, env, ready, times = 1) {
-  const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let errors = "";
   const started = new Promise((resolve, reject) => {
