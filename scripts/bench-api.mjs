@@ -6,7 +6,7 @@
 //
 // Usage: npm run bench:api                 (builds first)
 //        node scripts/bench-api.mjs [--duration S] [--connections C] [--pairs P]
-//                                   [--processes 1,2] [--no-worker]
+//                                   [--processes 1,2] [--no-worker] [--only check|send]
 //
 // For each process count: a fresh database on PostgreSQL (BENCH_PG_URL,
 // default postgres://postgres@127.0.0.1:5432) is created, the API processes
@@ -34,7 +34,7 @@
 // Figures only: a missed target is printed as MISSED, never an exit code.
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
@@ -59,7 +59,15 @@ const TARGETS = {
 // Arguments
 
 function parseArgs(argv) {
-  const opts = { duration: 10, connections: 32, pairs: 200, processes: [1, 2], worker: true, seed: 20261203 };
+  const opts = {
+    duration: 10,
+    connections: 32,
+    pairs: 200,
+    processes: [1, 2],
+    worker: true,
+    seed: 20261203,
+    only: null,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -73,9 +81,10 @@ function parseArgs(argv) {
     else if (a === "--seed") opts.seed = Number(value());
     else if (a === "--processes") opts.processes = value().split(",").map(Number);
     else if (a === "--no-worker") opts.worker = false;
+    else if (a === "--only") opts.only = value();
     else if (a === "--help" || a === "-h") {
       console.log(
-        "usage: node scripts/bench-api.mjs [--duration S] [--connections C] [--pairs P] [--processes 1,2] [--no-worker] [--seed S]",
+        "usage: node scripts/bench-api.mjs [--duration S] [--connections C] [--pairs P] [--processes 1,2] [--no-worker] [--only check|send] [--seed S]",
       );
       process.exit(0);
     } else throw new Error(`unknown argument: ${a}`);
@@ -86,6 +95,8 @@ function parseArgs(argv) {
     ["--pairs", opts.pairs],
   ])
     if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer`);
+  if (opts.only !== null && opts.only !== "check" && opts.only !== "send")
+    throw new Error("--only is check or send");
   if (opts.processes.length === 0 || opts.processes.some((n) => !Number.isInteger(n) || n < 1))
     throw new Error("--processes is a comma-separated list of positive integers");
   return opts;
@@ -164,6 +175,38 @@ function start(args, env, ready, times = 1) {
       child.kill("SIGTERM");
     });
   return { child, started, stop, errors: () => errors };
+}
+
+/** The process and its descendants (Linux /proc; empty elsewhere). */
+function processTree(pid) {
+  try {
+    const children = readdirSync(`/proc/${pid}/task`).flatMap((t) =>
+      readFileSync(`/proc/${pid}/task/${t}/children`, "utf8")
+        .split(" ")
+        .filter((c) => c !== ""),
+    );
+    return [pid, ...children.flatMap((c) => processTree(Number(c)))];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * CPU seconds (user + system) the processes have used: on a machine shared
+ * with other work, CPU per request moves far less than requests/s does.
+ */
+function cpuSeconds(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Gone, or no /proc: counts nothing.
+    }
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
 }
 
 async function admin(sql) {
@@ -306,6 +349,7 @@ async function runWith(processes) {
       ["check", "/v1/messages/check"],
       ["send", "/v1/messages"],
     ]) {
+      if (opts.only !== null && opts.only !== name) continue;
       if (name === "send" && opts.worker) {
         worker = start([SERVER_MAIN], { ...env, LEAKGUARD_ROLE: "worker" }, /role: worker/);
         await worker.started;
@@ -314,10 +358,15 @@ async function runWith(processes) {
       await load(base, headers, ids, path, Math.min(3, opts.duration));
       await sleep(500);
       const loadavg = os.loadavg();
-      out[name] = { ...figures(await load(base, headers, ids, path, opts.duration)), loadavg };
+      const servers = processTree(api.child.pid);
+      const cpuBefore = cpuSeconds(servers);
+      const result = figures(await load(base, headers, ids, path, opts.duration));
+      const cpuMs = ((cpuSeconds(servers) - cpuBefore) * 1000) / Math.max(1, result.total);
+      out[name] = { ...result, loadavg, cpuMs };
       console.log(
         `${processes} API process${processes === 1 ? "" : "es"}, ${name}: ${thousands(out[name].rps)} requests/s, ` +
-          `p50 ${out[name].p50} ms, p99 ${out[name].p99} ms, errors ${out[name].errors}, non-2xx ${out[name].non2xx} ` +
+          `p50 ${out[name].p50} ms, p99 ${out[name].p99} ms, errors ${out[name].errors}, non-2xx ${out[name].non2xx}, ` +
+          `API CPU ${out[name].cpuMs.toFixed(2)} ms/request ` +
           `(${out[name].codes}; load average before ${loadavg.map((l) => l.toFixed(2)).join(" ")})`,
       );
     }
@@ -345,15 +394,16 @@ const rows = [];
 for (const [n, r] of runs)
   for (const name of ["check", "send"]) {
     const f = r[name];
+    if (f === undefined) continue;
     rows.push(
-      `| ${name === "check" ? "pre-send check" : "message send"} | ${n} | ${thousands(f.rps)} | ${f.p50} | ${f.p99} | ${f.errors} | ${f.non2xx} | ${verdict(name, f)} |`,
+      `| ${name === "check" ? "pre-send check" : "message send"} | ${n} | ${thousands(f.rps)} | ${f.p50} | ${f.p99} | ${f.errors} | ${f.non2xx} | ${f.cpuMs.toFixed(2)} | ${verdict(name, f)} |`,
     );
   }
 const ratios = [];
 const one = runs.get(1);
 const two = runs.get(2);
 if (one !== undefined && two !== undefined)
-  for (const name of ["check", "send"])
+  for (const name of ["check", "send"].filter((n) => one[n] !== undefined))
     ratios.push(
       `${name === "check" ? "pre-send check" : "message send"} ${(two[name].rps / one[name].rps).toFixed(2)}`,
     );
@@ -364,6 +414,6 @@ ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), Node ${process.versio
   .map((l) => l.toFixed(2))
   .join(" ")}
 targets: pre-send check >= ${thousands(TARGETS.check.rps)} requests/s with p99 < ${TARGETS.check.p99} ms; message send >= ${thousands(TARGETS.send.rps)} messages/s with p99 < ${TARGETS.send.p99} ms
-| | API processes | requests/s | p50 ms | p99 ms | errors | non-2xx | target |
-|---|---|---|---|---|---|---|---|
+| | API processes | requests/s | p50 ms | p99 ms | errors | non-2xx | API CPU ms/request | target |
+|---|---|---|---|---|---|---|---|---|
 ${rows.join("\n")}${ratios.length === 0 ? "" : `\nscaling, two processes / one: ${ratios.join(", ")}`}`);
