@@ -233,7 +233,7 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
       const sender = request.caller.actingAs;
       if (sender === null) return fail(reply, "invalid_request", "name the sender in Leakguard-Act-As");
       const at = now();
-      const context = await messageContextFor(db, sender.id, request.body.recipientId, at);
+      const context = await messageContextFor(db, sender, request.body.recipientId, at);
       if (!context.ok) return fail(reply, context.code, context.message);
       const screened = screening(sender, request.body.text, at, config, { basePolicy: policy })(
         context.value,

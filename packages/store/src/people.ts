@@ -50,26 +50,31 @@ export async function createAccount(
 }
 
 export async function getAccount(db: Queryable, id: string): Promise<Account | null> {
-  const row = (
-    await db.query<{
-      id: string;
-      role: string;
-      status: string;
-      display_name: string;
-      country: string;
-      locale: string;
-    }>("SELECT id, role, status, display_name, country, locale FROM accounts WHERE id = $1", [id])
-  ).rows[0];
-  return row === undefined
-    ? null
-    : {
-        id: row.id,
-        role: row.role as Role,
-        status: row.status as AccountStatus,
-        displayName: row.display_name,
-        country: row.country,
-        locale: row.locale,
-      };
+  const row = (await db.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1`, [id]))
+    .rows[0];
+  return row === undefined ? null : accountOf(row);
+}
+
+export interface AccountRow extends Record<string, unknown> {
+  id: string;
+  role: string;
+  status: string;
+  display_name: string;
+  country: string;
+  locale: string;
+}
+
+export const ACCOUNT_COLUMNS = "id, role, status, display_name, country, locale";
+
+export function accountOf(row: AccountRow): Account {
+  return {
+    id: row.id,
+    role: row.role as Role,
+    status: row.status as AccountStatus,
+    displayName: row.display_name,
+    country: row.country,
+    locale: row.locale,
+  };
 }
 
 /**
@@ -225,7 +230,7 @@ export function getRelationship(db: Queryable, id: string): Promise<Relationship
   return readRelationship(db, "id = $1", [id]);
 }
 
-interface RelationshipRow extends Record<string, unknown> {
+export interface RelationshipRow extends Record<string, unknown> {
   id: string;
   client_id: string;
   freelancer_id: string;
@@ -233,9 +238,9 @@ interface RelationshipRow extends Record<string, unknown> {
   conversion_paid_at: Date | null;
 }
 
-const RELATIONSHIP_COLUMNS = "id, client_id, freelancer_id, identified_at, conversion_paid_at";
+export const RELATIONSHIP_COLUMNS = "id, client_id, freelancer_id, identified_at, conversion_paid_at";
 
-function relationshipOf(row: RelationshipRow): Relationship {
+export function relationshipOf(row: RelationshipRow): Relationship {
   return {
     id: row.id,
     clientId: row.client_id,
