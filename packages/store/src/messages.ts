@@ -12,8 +12,8 @@ import {
   type PeopleCode,
   RELATIONSHIP_COLUMNS,
   type RelationshipRow,
-  relationshipFor,
   relationshipOf,
+  relationshipOfAccounts,
 } from "./people.js";
 import { recordSignal } from "./signals.js";
 
@@ -89,11 +89,11 @@ export async function sendMessage(
     if (sender === null) return err("account_not_found", `no account ${message.senderId}`);
     if (sender.status !== "active")
       return err("account_cannot_act", `account ${sender.id} is ${sender.status}`);
-    const [clientId, freelancerId] =
-      sender.role === "client"
-        ? [message.senderId, message.recipientId]
-        : [message.recipientId, message.senderId];
-    const pair = await relationshipFor(tx, clientId, freelancerId, now);
+    // The sender was just read: only the recipient is (relationshipFor would read both again).
+    const recipient = await getAccount(tx, message.recipientId);
+    if (recipient === null) return err("account_not_found", `no account ${message.recipientId}`);
+    const [client, freelancer] = sender.role === "client" ? [sender, recipient] : [recipient, sender];
+    const pair = await relationshipOfAccounts(tx, client, freelancer, now);
     if (!pair.ok) return pair;
     const first = await messageById(tx, message.id);
     if (first !== null) {
@@ -110,9 +110,10 @@ export async function sendMessage(
     if (screening.delivery === "confirm" && options.confirmed !== true)
       return ok({ kind: "needs_confirmation", relationshipId: pair.value.id, screening });
     const delivery: MessageDelivery = screening.delivery === "hold" ? "held" : "delivered";
-    await tx.query(
+    // The row as stored comes back with the insert: nothing later in this transaction changes it.
+    const inserted = await tx.query<MessageRow>(
       `INSERT INTO messages (id, relationship_id, sender_id, text, sent_at, verdict, delivery, shown_text, stage, scan)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${MESSAGE_COLUMNS}`,
       [
         message.id,
         pair.value.id,
@@ -173,9 +174,9 @@ export async function sendMessage(
       now,
       options.signals,
     );
-    const stored = await messageById(tx, message.id);
-    if (stored === null) throw new Error(`message ${message.id} could not be read back`);
-    return ok({ kind: "stored", message: stored });
+    const stored = inserted.rows[0];
+    if (stored === undefined) throw new Error(`message ${message.id} could not be read back`);
+    return ok({ kind: "stored", message: messageOf(stored) });
   });
 }
 

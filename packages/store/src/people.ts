@@ -91,14 +91,30 @@ export async function relationshipFor(
   const [client, freelancer] = await Promise.all([getAccount(db, clientId), getAccount(db, freelancerId)]);
   if (client === null || freelancer === null)
     return err("account_not_found", `no account ${client === null ? clientId : freelancerId}`);
+  return relationshipOfAccounts(db, client, freelancer, now);
+}
+
+/**
+ * relationshipFor with both sides already read (a send reads its sender
+ * first). The pair is looked up before it is created: after the first
+ * contact, one read instead of an insert that does nothing and a read.
+ */
+export async function relationshipOfAccounts(
+  db: Queryable,
+  client: Account,
+  freelancer: Account,
+  now: Date,
+): Promise<Result<Relationship, PeopleCode>> {
   if (client.role !== "client" || freelancer.role !== "freelancer")
     return err("not_a_pair", "a relationship is between a client and a freelancer");
+  const known = await findRelationship(db, client.id, freelancer.id);
+  if (known !== null) return ok(known);
   await db.query(
     `INSERT INTO relationships (id, client_id, freelancer_id, identified_at) VALUES ($1, $2, $3, $4)
      ON CONFLICT (client_id, freelancer_id) DO NOTHING`,
-    [relationshipId(clientId, freelancerId), clientId, freelancerId, now],
+    [relationshipId(client.id, freelancer.id), client.id, freelancer.id, now],
   );
-  const pair = await findRelationship(db, clientId, freelancerId);
+  const pair = await findRelationship(db, client.id, freelancer.id);
   return pair === null ? err("not_a_pair", "the relationship could not be read back") : ok(pair);
 }
 
