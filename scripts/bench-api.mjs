@@ -7,13 +7,17 @@
 // Usage: npm run bench:api                 (builds first)
 //        node scripts/bench-api.mjs [--duration S] [--connections C] [--pairs P]
 //                                   [--processes 1,2] [--no-worker] [--only check|send]
+//                                   [--history H]
 //
 // For each process count: a fresh database on PostgreSQL (BENCH_PG_URL,
 // default postgres://postgres@127.0.0.1:5432) is created, the API processes
 // start on it (scripts/bench-api-cluster.mjs: N workers behind one port),
 // P client/freelancer pairs are written through the API (the platform key,
-// Leakguard-Act-As; each pair's first message forms it), then each endpoint
-// is warmed up and measured. The database is dropped afterwards.
+// Leakguard-Act-As; each pair's first message forms it), with --history H
+// more corpus messages each (a conversation the engine reads back: each send
+// and check screens a text with the pair's last 20 messages), then each
+// endpoint is warmed up and measured: send first, so the checks run in
+// conversations the sends made longer. The database is dropped afterwards.
 //
 // Message text is the labelled dev corpus (corpus/dev/messages.jsonl, clean
 // and violating lines, every language), in a seeded order, rotated across
@@ -82,9 +86,10 @@ function parseArgs(argv) {
     else if (a === "--processes") opts.processes = value().split(",").map(Number);
     else if (a === "--no-worker") opts.worker = false;
     else if (a === "--only") opts.only = value();
+    else if (a === "--history") opts.history = Number(value());
     else if (a === "--help" || a === "-h") {
       console.log(
-        "usage: node scripts/bench-api.mjs [--duration S] [--connections C] [--pairs P] [--processes 1,2] [--no-worker] [--only check|send] [--seed S]",
+        "usage: node scripts/bench-api.mjs [--duration S] [--connections C] [--pairs P] [--processes 1,2] [--no-worker] [--only check|send] [--history H] [--seed S]",
       );
       process.exit(0);
     } else throw new Error(`unknown argument: ${a}`);
@@ -95,6 +100,8 @@ function parseArgs(argv) {
     ["--pairs", opts.pairs],
   ])
     if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer`);
+  if (!Number.isInteger(opts.history) || opts.history < 0)
+    throw new Error("--history must be a whole number");
   if (opts.only !== null && opts.only !== "check" && opts.only !== "send")
     throw new Error("--only is check or send");
   if (opts.processes.length === 0 || opts.processes.some((n) => !Number.isInteger(n) || n < 1))
@@ -261,6 +268,18 @@ async function seed(base, headers, pairs) {
       }),
     );
   }
+  // History: corpus text, the two sides in turn, the pairs in parallel.
+  for (let h = 0; h < opts.history; h++)
+    for (let i = 0; i < ids.length; i += 20)
+      await Promise.all(
+        ids.slice(i, i + 20).map(({ client, freelancer }, j) => {
+          const [from, to] = h % 2 === 0 ? [freelancer, client] : [client, freelancer];
+          return post("/v1/messages", from, {
+            recipientId: to,
+            text: texts[(h * ids.length + i + j) % texts.length],
+          });
+        }),
+      );
   return ids;
 }
 
@@ -346,13 +365,19 @@ async function runWith(processes) {
     const ids = await seed(base, headers, opts.pairs);
     const out = {};
     for (const [name, path] of [
-      ["check", "/v1/messages/check"],
       ["send", "/v1/messages"],
+      ["check", "/v1/messages/check"],
     ]) {
+      if (!Number.isInteger(opts.history) || opts.history < 0)
+        throw new Error("--history must be a whole number");
       if (opts.only !== null && opts.only !== name) continue;
       if (name === "send" && opts.worker) {
         worker = start([SERVER_MAIN], { ...env, LEAKGUARD_ROLE: "worker" }, /role: worker/);
         await worker.started;
+      }
+      if (name === "check") {
+        await worker?.stop();
+        worker = undefined;
       }
       // Warm-up: the JIT, the pool's connections, PostgreSQL's plans and caches.
       await load(base, headers, ids, path, Math.min(3, opts.duration));
@@ -384,7 +409,7 @@ async function runWith(processes) {
 
 console.log(
   `bench-api: ${opts.pairs} pairs, ${opts.connections} connections, ${opts.duration} s per run, ` +
-    `${texts.length} corpus messages (${violating} violating), worker during send: ${opts.worker ? "yes" : "no"}`,
+    `${texts.length} corpus messages (${violating} violating), history ${opts.history} messages a pair, worker during send: ${opts.worker ? "yes" : "no"}`,
 );
 const runs = new Map();
 for (const n of opts.processes) runs.set(n, await runWith(n));
