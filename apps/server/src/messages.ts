@@ -14,6 +14,7 @@ import {
   sendMessage,
   useNudge,
 } from "@leakguard/store";
+import { ConversationCache } from "@leakguard/trust";
 import { z } from "zod";
 import {
   actorFor,
@@ -111,6 +112,8 @@ const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex
 
 export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
   const { db, now, config, handleKey, policy, shadowPolicy } = deps;
+  // Checks come as the user types: many texts against one conversation, which is then read once.
+  const conversations = new ConversationCache();
 
   r.post(
     "/messages",
@@ -235,9 +238,10 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
       const at = now();
       const context = await messageContextFor(db, sender, request.body.recipientId, at);
       if (!context.ok) return fail(reply, context.code, context.message);
-      const screened = screening(sender, request.body.text, at, config, { basePolicy: policy })(
-        context.value,
-      );
+      const screened = screening(sender, request.body.text, at, config, {
+        basePolicy: policy,
+        conversations,
+      })(context.value);
       return {
         verdict: screened.verdict,
         delivery: screened.delivery,
