@@ -71,6 +71,7 @@ function parseArgs(argv) {
     worker: true,
     seed: 20261203,
     only: null,
+    history: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -368,8 +369,6 @@ async function runWith(processes) {
       ["send", "/v1/messages"],
       ["check", "/v1/messages/check"],
     ]) {
-      if (!Number.isInteger(opts.history) || opts.history < 0)
-        throw new Error("--history must be a whole number");
       if (opts.only !== null && opts.only !== name) continue;
       if (name === "send" && opts.worker) {
         worker = start([SERVER_MAIN], { ...env, LEAKGUARD_ROLE: "worker" }, /role: worker/);
