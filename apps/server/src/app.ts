@@ -19,7 +19,12 @@ import {
   signOut,
   statusChangesOf,
 } from "@leakguard/store";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RouteOptions,
+} from "fastify";
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -71,6 +76,8 @@ export interface AppOptions {
   policy?: Policy;
   /** A candidate policy to run in shadow on every message. */
   shadowPolicy?: Policy;
+  /** Told of every route as it is added: the authorisation matrix test lists the routes so, hidden ones included. */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 const AccountSchema = z.object({
@@ -114,6 +121,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const handleKey =
     options.handleKey ?? (await instanceSecret(db, "handle_key", () => randomBytes(32).toString("hex")));
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 256 * 1024 });
+  if (options.onRoute !== undefined) app.addHook("onRoute", options.onRoute);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
