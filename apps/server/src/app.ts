@@ -47,6 +47,7 @@ import {
   idempotencyKeyOf,
   mayReadAccount,
   type RouteDeps,
+  unstorableTextAt,
 } from "./http.js";
 import { invoiceRoutes } from "./invoices.js";
 import { messageRoutes } from "./messages.js";
@@ -139,6 +140,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       "internal",
       "something went wrong on our side; the request changed nothing it did not finish",
     );
+  });
+  // Text PostgreSQL cannot keep as sent is refused here, once for every route, not found by a 500 later.
+  app.addHook("preValidation", async (request, reply) => {
+    const where =
+      unstorableTextAt(request.body) ??
+      unstorableTextAt(request.query, "query") ??
+      unstorableTextAt(request.params, "path");
+    if (where !== null)
+      return fail(
+        reply,
+        "invalid_request",
+        `${where} holds a NUL character (U+0000) or half of a surrogate pair: send valid Unicode text without NUL`,
+      );
   });
   app.setNotFoundHandler((request, reply) =>
     fail(reply, "not_found", `no route ${request.method} ${request.url.split("?")[0]}`),
