@@ -73,6 +73,8 @@ export interface World {
   app: FastifyInstance;
   /** Every route the app registered, as `METHOD /url` (HEAD routes Fastify adds for GETs left out). */
   routes: string[];
+  /** The routes whose schema takes a body. */
+  bodyRoutes: string[];
   ids: WorldIds;
   headersOf: (caller: CallerName) => Record<string, string>;
   call: (caller: CallerName, request: InjectOptions) => Promise<LightMyRequestResponse>;
@@ -98,6 +100,7 @@ function expectStatus(res: LightMyRequestResponse, status: number, what: string)
 
 export async function buildWorld(db: Db): Promise<World> {
   const routes: string[] = [];
+  const bodyRoutes: string[] = [];
   const app = await buildApp({
     db,
     apiKeyHashes: [sha256Hex(TEST_KEY)],
@@ -106,7 +109,11 @@ export async function buildWorld(db: Db): Promise<World> {
     webDir: "/nonexistent/leakguard-web",
     onRoute: (route: RouteOptions) => {
       for (const method of [route.method].flat())
-        if (method !== "HEAD") routes.push(`${method} ${route.url}`);
+        if (method !== "HEAD") {
+          routes.push(`${method} ${route.url}`);
+          if ((route.schema as { body?: unknown } | undefined)?.body !== undefined)
+            bodyRoutes.push(`${method} ${route.url}`);
+        }
     },
   });
   const inject = async (request: InjectOptions, status: number, what: string) => {
@@ -352,5 +359,5 @@ export async function buildWorld(db: Db): Promise<World> {
       ...request,
       headers: { ...headersOf(caller), ...(request.headers as Record<string, string> | undefined) },
     });
-  return { app, routes, ids, headersOf, call, rowCounts, restore };
+  return { app, routes, bodyRoutes, ids, headersOf, call, rowCounts, restore };
 }
