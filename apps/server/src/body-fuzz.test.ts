@@ -200,6 +200,8 @@ const oddString = fc.oneof(
     "99999999999999999999999999",
     "0x10",
     "2026-02-30T25:61:00Z",
+    "0000-01-01T00:00:00Z",
+    "9999-12-31T23:50:00-14:00",
     "USD\n",
   ),
 );
@@ -450,6 +452,18 @@ describe.each(engines)("request bodies fuzzed on every route that takes one, on 
               mutateAt(body, path, (parent, key) => {
                 const p = parent as Record<string | number, string>;
                 p[key] = `${p[key] ?? ""}${char}`;
+              }),
+            ),
+          );
+    // Every date in them at the edges of what PostgreSQL holds: year 0 (it has none), 1, 9999.
+    for (const year of ["0000", "0001", "9999"])
+      for (const body of valid)
+        for (const path of pathsOf(body).filter((p) => /^\d{4}-\d{2}-\d{2}/.test(String(valueAt(body, p)))))
+          await probe(
+            JSON.stringify(
+              mutateAt(body, path, (parent, key) => {
+                const p = parent as Record<string | number, string>;
+                p[key] = `${year}${(p[key] ?? "").slice(4)}`;
               }),
             ),
           );
