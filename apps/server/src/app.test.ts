@@ -103,6 +103,38 @@ describe.each(engines)("HTTP API on $name", ({ open }) => {
     expect(broken.json<ErrorBody>().error.code).toBe("invalid_request");
   });
 
+  it("refuses a NUL or half a surrogate pair in any text with a coded 400, not a 500, writing nothing", async () => {
+    const count = async () =>
+      (await db().query<{ n: string }>("SELECT count(*)::text AS n FROM messages")).rows[0]?.n;
+    const before = await count();
+    for (const [url, payload] of [
+      ["/v1/messages", { recipientId: "fre_a", text: "pay me at\u0000paypal" }],
+      ["/v1/messages", { recipientId: "fre_a", text: "half a pair \ud83d here" }],
+      ["/v1/messages/check", { recipientId: "fre_a", text: "\u0000" }],
+      [
+        "/v1/accounts",
+        { id: "nul_name", role: "client", displayName: "a\u0000b", country: "US", locale: "en-US" },
+      ],
+      ["/v1/webhooks", { url: "https://example.org/x", events: ["*"], description: "\u0000" }],
+    ] as const) {
+      const res = await app.inject({ method: "POST", url, headers: as("cli_a"), payload });
+      expect(res.statusCode, `${url}: ${res.body}`).toBe(400);
+      expect(res.json<ErrorBody>().error.message).toMatch(/^body\.\w+ holds a NUL character/);
+    }
+    const query = await app.inject({ url: "/v1/cases?assignee=%00", headers: as("agent_1") });
+    expect(query.statusCode).toBe(400);
+    expect(query.json<ErrorBody>().error.message).toMatch(/^query\.assignee/);
+    expect(await count()).toBe(before);
+    // A whole emoji (a surrogate pair) is text like any other.
+    const emoji = await app.inject({
+      method: "POST",
+      url: "/v1/messages/check",
+      headers: as("cli_a"),
+      payload: { recipientId: "fre_a", text: "Thanks! 🙂" },
+    });
+    expect(emoji.statusCode).toBe(200);
+  });
+
   it("creates an account once: the same account again is answered alike, another under its id is a conflict", async () => {
     const replay = await app.inject({
       method: "POST",

@@ -130,3 +130,39 @@ describe.each(engines)("cases for the trust & safety team, on $name", ({ open })
     }
   });
 });
+
+describe.each(engines)("a case reopened at the instant the last one closed, on $name", ({ open }) => {
+  const db = migratedDb(open);
+
+  it("opens a second case, not a 500 on the first case's id", async () => {
+    // A clock that does not move: the new case is opened in the same millisecond as the closed one.
+    const at = new Date(Date.UTC(2026, 10, 26, 10, 0, 0));
+    const app = await testApp(db(), () => at, [
+      ["cli_r", "client"],
+      ["fre_r", "freelancer"],
+      ["agt_r", "agent"],
+    ]);
+    const hold = () =>
+      app.inject({
+        method: "POST",
+        url: "/v1/messages",
+        headers: as("cli_r"),
+        payload: { recipientId: "fre_r", text: "Let's skip the fees, I'll pay you directly via PayPal." },
+      });
+    const caseOf = async () =>
+      (await app.inject({ url: "/v1/cases", headers: as("agt_r") })).json<{ cases: CaseBody[] }>().cases;
+    expect((await hold()).statusCode).toBe(201);
+    const [first] = await caseOf();
+    const dismissed = await app.inject({
+      method: "POST",
+      url: `/v1/cases/${first?.id ?? ""}/actions`,
+      headers: as("agt_r"),
+      payload: { kind: "dismiss", reason: "a checkout integration" },
+    });
+    expect(dismissed.statusCode).toBe(201);
+    expect((await hold()).statusCode).toBe(201);
+    const [second] = await caseOf();
+    expect(second?.subjectId).toBe("cli_r");
+    expect(second?.id).not.toBe(first?.id);
+  });
+});

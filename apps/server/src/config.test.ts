@@ -28,6 +28,19 @@ describe("server configuration", () => {
         metricsPort: undefined,
         production: false,
         secureCookies: false,
+        secretKey: undefined,
+        redisUrl: undefined,
+        trustProxy: false,
+        webhookAllowPrivate: false,
+        rateLimits: {
+          userPerMinute: 600,
+          ipPerMinute: 1_200,
+          platformPerMinute: 6_000,
+          signInFailuresPerAccount: 10,
+          signInFailuresPerIp: 50,
+          signInWindowMinutes: 15,
+          flushMs: 250,
+        },
       },
     });
     if (parsed.ok) expect(Object.isFrozen(parsed.config)).toBe(true);
@@ -138,16 +151,30 @@ describe("trust and webhook settings", () => {
     };
     expect(missingSecrets(config({}))).toEqual([]);
     const api = missingSecrets(config({ LEAKGUARD_ROLE: "api" }));
-    expect(api).toHaveLength(2);
+    expect(api).toHaveLength(3);
     expect(api[0]).toMatch(/^LEAKGUARD_HANDLE_KEY: required in production \(LEAKGUARD_ROLE=api\)/);
-    expect(api[1]).toMatch(/^LEAKGUARD_API_KEY_HASHES: required in production/);
-    // A worker serves no HTTP: it needs the handle key, not API keys.
+    expect(api[1]).toMatch(/^LEAKGUARD_SECRET_KEY: required in production/);
+    expect(api[2]).toMatch(/^LEAKGUARD_API_KEY_HASHES: required in production/);
+    // A worker serves no HTTP: it needs the handle key and the secret key (it signs webhooks), not API keys.
     expect(missingSecrets(config({ LEAKGUARD_ROLE: "worker" }))).toEqual([
       expect.stringMatching(/^LEAKGUARD_HANDLE_KEY/),
+      expect.stringMatching(/^LEAKGUARD_SECRET_KEY/),
     ]);
-    const both = { LEAKGUARD_HANDLE_KEY: "h".repeat(32), LEAKGUARD_API_KEY_HASHES: sha256Hex("k") };
+    const both = {
+      LEAKGUARD_HANDLE_KEY: "h".repeat(32),
+      LEAKGUARD_SECRET_KEY: "ab".repeat(32),
+      LEAKGUARD_API_KEY_HASHES: sha256Hex("k"),
+    };
     expect(missingSecrets(config({ NODE_ENV: "production", ...both }))).toEqual([]);
-    expect(missingSecrets(config({ NODE_ENV: "production", LEAKGUARD_HANDLE_KEY: "h".repeat(32) }))).toEqual([
+    expect(
+      missingSecrets(
+        config({
+          NODE_ENV: "production",
+          LEAKGUARD_HANDLE_KEY: "h".repeat(32),
+          LEAKGUARD_SECRET_KEY: "ab".repeat(32),
+        }),
+      ),
+    ).toEqual([
       expect.stringMatching(/^LEAKGUARD_API_KEY_HASHES: required in production \(NODE_ENV=production\)/),
     ]);
   });
@@ -174,5 +201,41 @@ describe("the clock's interval", () => {
       expect(r.ok, bad).toBe(false);
       expect(r.ok ? "" : r.problems.join("\n")).toMatch(/LEAKGUARD_CLOCK_MS/);
     }
+  });
+});
+
+describe("secrets, Redis, proxies and rate limits", () => {
+  it("reads the secret key, Redis, the trusted proxies and the rate limits, and names a bad one", () => {
+    const key = "ab".repeat(32);
+    const parsed = parseConfig({
+      LEAKGUARD_SECRET_KEY: key,
+      LEAKGUARD_REDIS_URL: "redis://127.0.0.1:6379",
+      LEAKGUARD_TRUST_PROXY: "10.0.0.0/8,127.0.0.1",
+      LEAKGUARD_RATE_LIMIT_USER_PER_MIN: "100",
+      LEAKGUARD_SIGNIN_FAILURES_PER_ACCOUNT: "5",
+      LEAKGUARD_RATE_LIMIT_FLUSH_MS: "0",
+    });
+    expect(parsed.ok && parsed.config.secretKey?.toString("hex")).toBe(key);
+    expect(parsed.ok && parsed.config.redisUrl).toBe("redis://127.0.0.1:6379");
+    expect(parsed.ok && parsed.config.trustProxy).toBe("10.0.0.0/8,127.0.0.1");
+    expect(parsed.ok && parsed.config.rateLimits).toMatchObject({
+      userPerMinute: 100,
+      signInFailuresPerAccount: 5,
+      flushMs: 0,
+    });
+    expect(
+      parseConfig({ LEAKGUARD_TRUST_PROXY: "1" }).ok && parseConfig({ LEAKGUARD_TRUST_PROXY: "1" }),
+    ).toMatchObject({
+      config: { trustProxy: 1 },
+    });
+    const bad = parseConfig({
+      LEAKGUARD_SECRET_KEY: "not-32-bytes",
+      LEAKGUARD_REDIS_URL: "http://x",
+      LEAKGUARD_TRUST_PROXY: "everyone; drop",
+    });
+    const problems = bad.ok ? "" : bad.problems.join("\n");
+    expect(problems).toMatch(/LEAKGUARD_SECRET_KEY is 32 bytes/);
+    expect(problems).toMatch(/LEAKGUARD_REDIS_URL/);
+    expect(problems).toMatch(/LEAKGUARD_TRUST_PROXY/);
   });
 });

@@ -1,4 +1,5 @@
 import { DEFAULT_CONFIG, type MarketplaceConfig } from "@leakguard/domain";
+import { parseSecretKey } from "@leakguard/store";
 import { z } from "zod";
 
 /** pino's levels, and `silent`, as LEAKGUARD_LOG_LEVEL takes them. */
@@ -45,6 +46,23 @@ export interface ServerConfig {
   readonly production: boolean;
   /** Mark the session cookie Secure and send HSTS even on plain-http requests (TLS ends at a proxy). */
   readonly secureCookies: boolean;
+  /** The key sealing stored secrets (32 bytes); unset, the database keeps one of its own (embedded default only). */
+  readonly secretKey: Buffer | undefined;
+  /** Redis for the rate-limit counters; unset, they are kept in the database. */
+  readonly redisUrl: string | undefined;
+  /** Which proxies' X-Forwarded-For give the client IP: none (false), all (true), a hop count, or addresses/CIDRs. */
+  readonly trustProxy: boolean | number | string;
+  /** Webhook endpoints may be private, loopback or link-local addresses (off: refused, against SSRF). */
+  readonly webhookAllowPrivate: boolean;
+  readonly rateLimits: {
+    readonly userPerMinute: number;
+    readonly ipPerMinute: number;
+    readonly platformPerMinute: number;
+    readonly signInFailuresPerAccount: number;
+    readonly signInFailuresPerIp: number;
+    readonly signInWindowMinutes: number;
+    readonly flushMs: number;
+  };
 }
 
 const Whole = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -230,7 +248,41 @@ const Env = z.object({
     .optional(),
   LEAKGUARD_SECURE_COOKIES: z.enum(["0", "1"], "LEAKGUARD_SECURE_COOKIES is 0 or 1").optional(),
   NODE_ENV: z.string().optional(),
+  LEAKGUARD_SECRET_KEY: z
+    .string()
+    .refine(
+      (s) => parseSecretKey(s) !== null,
+      "LEAKGUARD_SECRET_KEY is 32 bytes as 64 hex digits or base64 (openssl rand -hex 32)",
+    )
+    .optional(),
+  LEAKGUARD_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "LEAKGUARD_REDIS_URL starts with redis:// or rediss://")
+    .optional(),
+  LEAKGUARD_TRUST_PROXY: z
+    .string()
+    .regex(
+      /^(true|false|[0-9]{1,2}|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*)$/,
+      "LEAKGUARD_TRUST_PROXY is true, false, a number of proxy hops, or comma-separated proxy addresses/CIDRs",
+    )
+    .default("false"),
+  LEAKGUARD_RATE_LIMIT_USER_PER_MIN: z.coerce.number().int().min(0).max(1_000_000).default(600),
+  LEAKGUARD_RATE_LIMIT_IP_PER_MIN: z.coerce.number().int().min(0).max(1_000_000).default(1_200),
+  LEAKGUARD_RATE_LIMIT_PLATFORM_PER_MIN: z.coerce.number().int().min(0).max(10_000_000).default(6_000),
+  LEAKGUARD_SIGNIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).default(10),
+  LEAKGUARD_SIGNIN_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(50),
+  LEAKGUARD_SIGNIN_WINDOW_MIN: z.coerce.number().int().min(1).max(1_440).default(15),
+  LEAKGUARD_WEBHOOK_ALLOW_PRIVATE: z
+    .enum(["0", "1"], "LEAKGUARD_WEBHOOK_ALLOW_PRIVATE is 0 or 1")
+    .default("0"),
+  LEAKGUARD_RATE_LIMIT_FLUSH_MS: z.coerce.number().int().min(0).max(1_000).default(250),
 });
+
+function trustProxyOf(text: string): boolean | number | string {
+  if (text === "true") return true;
+  if (text === "false") return false;
+  return /^[0-9]+$/.test(text) ? Number(text) : text;
+}
 
 export type ConfigResult = { ok: true; config: ServerConfig } | { ok: false; problems: string[] };
 
@@ -270,6 +322,22 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
         e.LEAKGUARD_SECURE_COOKIES === undefined
           ? e.NODE_ENV === "production"
           : e.LEAKGUARD_SECURE_COOKIES === "1",
+      secretKey:
+        e.LEAKGUARD_SECRET_KEY === undefined
+          ? undefined
+          : (parseSecretKey(e.LEAKGUARD_SECRET_KEY) ?? undefined),
+      redisUrl: e.LEAKGUARD_REDIS_URL,
+      trustProxy: trustProxyOf(e.LEAKGUARD_TRUST_PROXY),
+      webhookAllowPrivate: e.LEAKGUARD_WEBHOOK_ALLOW_PRIVATE === "1",
+      rateLimits: Object.freeze({
+        userPerMinute: e.LEAKGUARD_RATE_LIMIT_USER_PER_MIN,
+        ipPerMinute: e.LEAKGUARD_RATE_LIMIT_IP_PER_MIN,
+        platformPerMinute: e.LEAKGUARD_RATE_LIMIT_PLATFORM_PER_MIN,
+        signInFailuresPerAccount: e.LEAKGUARD_SIGNIN_FAILURES_PER_ACCOUNT,
+        signInFailuresPerIp: e.LEAKGUARD_SIGNIN_FAILURES_PER_IP,
+        signInWindowMinutes: e.LEAKGUARD_SIGNIN_WINDOW_MIN,
+        flushMs: e.LEAKGUARD_RATE_LIMIT_FLUSH_MS,
+      }),
     }),
   };
 }
@@ -288,6 +356,10 @@ export function missingSecrets(config: ServerConfig): string[] {
   if (config.handleKey === undefined)
     problems.push(
       `LEAKGUARD_HANDLE_KEY: ${why}: set it to 32+ random characters (e.g. \`openssl rand -hex 32\`), the same on every process`,
+    );
+  if (config.secretKey === undefined)
+    problems.push(
+      `LEAKGUARD_SECRET_KEY: ${why}: set it to 32 random bytes as hex (e.g. \`openssl rand -hex 32\`), the same on every process; it seals webhook secrets`,
     );
   if (config.apiKeyHashes.length === 0 && config.role !== "worker")
     problems.push(

@@ -15,6 +15,7 @@ import {
   fail,
   Id,
   IdempotencyKey,
+  IsoDay,
   idempotencyKeyOf,
   mayReadAccount,
   type RouteDeps,
@@ -171,9 +172,9 @@ export function contractRoutes(r: ZodApp, deps: RouteDeps): void {
         summary: "An hourly contract's logged segments in one billing week (its two sides, agents, admins)",
         params: z.object({ id: Id }),
         querystring: z.object({
-          week: z.iso
-            .date()
-            .describe("any day of the billing week, YYYY-MM-DD; the week runs Monday to Sunday, UTC"),
+          week: IsoDay.describe(
+            "any day of the billing week, YYYY-MM-DD; the week runs Monday to Sunday, UTC",
+          ),
         }),
         response: {
           200: z.object({

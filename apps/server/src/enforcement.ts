@@ -26,6 +26,7 @@ import {
   fail,
   Id,
   IdempotencyKey,
+  IsoInstant,
   idempotencyKeyOf,
   mayReadAccount,
   type RouteDeps,
@@ -128,7 +129,7 @@ const ActionBody = z.discriminatedUnion("kind", [
       kind: z.literal("clarify"),
       reason: Reason,
       question: z.string().max(4_000).optional().describe("what the user reads; a standard text when absent"),
-      deadline: z.iso.datetime({ offset: true }).optional().describe("ISO 8601; 3 days from now when absent"),
+      deadline: IsoInstant.optional().describe("ISO 8601; 3 days from now when absent"),
       defaultOutcome: z.enum(["dismiss", "warn", "restrict", "suspend"]),
       warningKind: WarningKindSchema.optional().describe("the warning a `warn` default outcome gives"),
     })

@@ -26,7 +26,7 @@ export type EdgeCode =
   | "not_found"
   | "payload_too_large"
   | "unsupported_media_type"
-  | "too_many_attempts"
+  | "rate_limited"
   | "internal"
   | "database_unavailable"
   | "confirmation_invalid"
@@ -66,7 +66,7 @@ export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
   not_found: 404,
   payload_too_large: 413,
   unsupported_media_type: 415,
-  too_many_attempts: 429,
+  rate_limited: 429,
   internal: 500,
   database_unavailable: 503,
   // accounts and pairs

@@ -87,6 +87,24 @@ describe.each(engines)("hourly contracts over HTTP on $name", ({ open }) => {
     expect(noDate.statusCode).toBe(400);
   });
 
+  it("refuses dates PostgreSQL cannot hold, or a week on from them, with a coded 400 instead of a 500", async () => {
+    const start = await log("fre_h", "0000-01-01T00:00:00Z");
+    expect(start.statusCode).toBe(400);
+    expect(start.json<ErrorBody>().error.code).toBe("invalid_request");
+    const lastWeek = await app.inject({
+      url: `/v1/contracts/${contractId}/time?week=9999-12-31`,
+      headers: as("cli_h"),
+    });
+    expect(lastWeek.statusCode).toBe(400);
+    const yearZero = await app.inject({
+      method: "POST",
+      url: `/v1/contracts/${contractId}/invoices/0000-01-03/dispute`,
+      headers: { ...as("cli_h"), "idempotency-key": nextKey() },
+    });
+    expect(yearZero.statusCode).toBe(400);
+    expect(yearZero.json<ErrorBody>().error.code).toBe("invalid_request");
+  });
+
   it("shows each invoice's protected amount and why the rest is not, to the pair only", async () => {
     await log("fre_h", "2026-11-17T09:10:00Z", false, "by hand", 0);
     await log("fre_h", "2026-11-17T09:20:00Z", true, "", 50);

@@ -11,6 +11,7 @@ import {
   HourlyRate,
   Id,
   IdempotencyKey,
+  IsoInstant,
   type RouteDeps,
   type ZodApp,
 } from "./http.js";
@@ -72,7 +73,7 @@ export function hourlyRoutes(r: ZodApp, deps: RouteDeps): void {
           "Naturally idempotent: a segment is keyed by its start, and logging it again changes nothing (`logged: false`).",
         params: z.object({ id: Id }),
         body: z.object({
-          start: z.iso.datetime({ offset: true }).describe("the segment's start, on a 10-minute boundary"),
+          start: IsoInstant.describe("the segment's start, on a 10-minute boundary"),
           tracked: z.boolean().describe("logged by the time tracker (true) or by hand (false)"),
           memo: z.string().max(2_000),
           activity: z.number().int().min(0).max(100),

@@ -68,6 +68,10 @@ export interface RouteDeps {
   config: MarketplaceConfig;
   /** The key of the handle hashes that link accounts (HMAC-SHA256). */
   handleKey: string;
+  /** The key sealing stored secrets (webhook signing secrets), AES-256-GCM. */
+  secretKey: Buffer;
+  /** Webhook endpoints may be private or loopback addresses (LEAKGUARD_WEBHOOK_ALLOW_PRIVATE=1; tests). */
+  webhookAllowPrivate: boolean;
   /** The engine's live policy (LEAKGUARD_POLICY_FILE, else the default); its version is recorded with every verdict. */
   policy: Policy;
   /** A candidate policy run in shadow on every message (LEAKGUARD_SHADOW_POLICY_FILE): stored, never enforced. */
@@ -153,4 +157,43 @@ export function mayReadAccount(acting: Pick<Account, "id" | "role"> | null, acco
   return acting?.id === accountId || callerHas(acting, "read_any");
 }
 
+/**
+ * Dates and times from 1900 to 9998: any business date, and nothing that
+ * arithmetic on it (a week on, a time-zone offset) takes past what
+ * PostgreSQL and `toISOString` agree on, years 1 to 9999 (year 0 or 10000 was a 500).
+ */
+const inStorableYears = (s: string): boolean => {
+  const year = Number(s.slice(0, 4));
+  return year >= 1900 && year <= 9998;
+};
+export const IsoDay = z.iso.date().refine(inStorableYears, "a date from 1900 to 9998");
+export const IsoInstant = z.iso
+  .datetime({ offset: true })
+  .refine(inStorableYears, "a time from 1900 to 9998");
+
 export const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, "an ISO 4217 code such as USD");
+
+/** A lone surrogate: with the `u` flag a character class matches only unpaired halves. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/**
+ * Where in a request's body, query or params a string holds what PostgreSQL
+ * text cannot: NUL (an error, so a 500) or an unpaired surrogate (silently
+ * replaced, so the stored text is not what was screened). Null when clean.
+ */
+export function unstorableTextAt(value: unknown, path = "body"): string | null {
+  if (typeof value === "string") return value.includes("\u0000") || LONE_SURROGATE.test(value) ? path : null;
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) {
+      const found = unstorableTextAt(v, `${path}[${i}]`);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  if (typeof value === "object" && value !== null)
+    for (const [k, v] of Object.entries(value)) {
+      const found = unstorableTextAt(k, `${path} (a key)`) ?? unstorableTextAt(v, `${path}.${k}`);
+      if (found !== null) return found;
+    }
+  return null;
+}

@@ -13,6 +13,7 @@ import {
   fail,
   Id,
   IdempotencyKey,
+  IsoDay,
   idempotencyKeyOf,
   MinorUnits,
   type RouteDeps,
@@ -20,7 +21,7 @@ import {
 } from "./http.js";
 
 /** A billing week by its Monday, "2026-11-16". */
-const Week = z.iso.date().describe("the billing week's Monday, YYYY-MM-DD");
+const Week = IsoDay.describe("the billing week's Monday, YYYY-MM-DD");
 
 const DisputeSchema = z.object({
   openedAt: z.string(),

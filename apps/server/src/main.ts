@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { randomBytes } from "node:crypto";
 import { migrate, runDueJobs } from "@leakguard/store";
+import { Redis } from "ioredis";
 import { buildApp } from "./app.js";
 import { sha256Hex } from "./auth.js";
 import { missingSecrets, parseConfig } from "./config.js";
 import { databaseLabel, openConfiguredDb } from "./database.js";
 import { buildOpsApp, createLogger, Metrics } from "./observability.js";
 import { type PolicyFile, readPolicyFile } from "./policy-file.js";
+import { secretKeyOf } from "./secret-key.js";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from "./seed.js";
 import { deliverDueWebhooks } from "./webhook-delivery.js";
 
@@ -67,6 +69,10 @@ const works = config.role !== "api";
 
 const db = await openConfiguredDb(config);
 const applied = await migrate(db);
+const secretKey = await secretKeyOf(db, config.secretKey);
+// Rate-limit counters in Redis when configured; else in the database, shared the same way.
+const redis =
+  config.redisUrl === undefined ? undefined : new Redis(config.redisUrl, { enableOfflineQueue: true });
 const seeded = config.seedDemo && serves ? await seedDemo(db, new Date()) : false;
 const metrics = new Metrics();
 const app = await buildApp({
@@ -80,6 +86,13 @@ const app = await buildApp({
   ...(shadowPolicy === undefined ? {} : { shadowPolicy: shadowPolicy.policy }),
   ...(config.handleKey === undefined ? {} : { handleKey: config.handleKey }),
   secureCookies: config.secureCookies,
+  secretKey,
+  trustProxy: config.trustProxy,
+  webhookAllowPrivate: config.webhookAllowPrivate,
+  rateLimits: {
+    settings: config.rateLimits,
+    backend: redis === undefined ? { kind: "database" } : { kind: "redis", redis },
+  },
 });
 const url = serves ? await app.listen({ host: config.host, port: config.port }) : "";
 // A worker serves no API; given a port, it serves its metrics and health there, so its job failures
@@ -109,6 +122,13 @@ log.info(
 log.info(
   { database: databaseLabel(config), migrationsApplied: applied.length },
   `database: ${databaseLabel(config)}; migrations applied now: ${applied.length}`,
+);
+log.info(
+  {
+    rateLimits: redis === undefined ? "database" : "redis",
+    secretKey: config.secretKey === undefined ? "instance" : "environment",
+  },
+  `rate limits: counted in ${redis === undefined ? "the database" : "Redis"}; stored secrets sealed with ${config.secretKey === undefined ? "the instance's own key (set LEAKGUARD_SECRET_KEY in production)" : "LEAKGUARD_SECRET_KEY"}`,
 );
 log.info(
   { policy: livePolicy?.policy.version ?? null, shadowPolicy: shadowPolicy?.policy.version ?? null },
@@ -170,6 +190,8 @@ const sendWebhooks = async () => {
       leaseMs: config.webhookLeaseMs,
       log: log.child({ job: "webhooks" }),
       metrics,
+      secretKey,
+      allowPrivate: config.webhookAllowPrivate,
     });
   } catch (error) {
     metrics.jobFailures.inc({ job: "webhooks" });
@@ -187,6 +209,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const)
     void app
       .close()
       .then(() => ops?.close())
+      .then(() => redis?.quit())
       .then(() => db.close())
       .then(() => process.exit(0));
   });

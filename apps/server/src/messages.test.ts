@@ -27,6 +27,8 @@ describe.each(engines)("messages are screened before delivery, on $name", ({ ope
       ["fre_s", "freelancer"],
       ["fre_t", "freelancer"],
       ["fre_u", "freelancer"],
+      ["cli_v", "client"],
+      ["fre_v", "freelancer"],
       ["agt_s", "agent"],
     ]);
     await grantOriginals(app, "agt_s");
@@ -161,6 +163,33 @@ describe.each(engines)("messages are screened before delivery, on $name", ({ ope
     ).not.toContain("cli_u");
     expect((await check("fre_t", "cli_u", "Thanks, talk soon")).json()).toMatchObject({ verdict: "allow" });
     expect((await check("fre_t", "fre_u", "hello")).json<ErrorBody>().error.code).toBe("not_a_pair");
+  });
+
+  it("checks a text in its pair's stage and with the pair's recent messages, as a send judges it", async () => {
+    const check = async (from: string, to: string, text: string) =>
+      (
+        await app.inject({
+          method: "POST",
+          url: "/v1/messages/check",
+          headers: as(from),
+          payload: { recipientId: to, text },
+        })
+      ).json<{ verdict: string; delivery: string }>();
+    // The sender's earlier half of a number completes it.
+    expect((await send("fre_v", "cli_v", "415 555")).json<MessageBody>().verdict).toBe("allow");
+    expect(await check("fre_v", "cli_v", "0142 is my cell")).toMatchObject({ verdict: "mask" });
+    const phone = "For urgent issues call +1 415 555 0199.";
+    expect(await check("fre_v", "cli_v", phone)).toMatchObject({ verdict: "mask", delivery: "deliver" });
+    // An active contract allows contacts, never payment outside.
+    await app.inject({
+      method: "POST",
+      url: "/v1/contracts/hourly",
+      headers: as("cli_v"),
+      payload: { freelancerId: "fre_v", currency: "USD", hourlyRate: "5000", weeklyLimitHours: 10 },
+    });
+    expect(await check("fre_v", "cli_v", phone)).toMatchObject({ verdict: "allow", delivery: "deliver" });
+    const pay = "Can I pay you via PayPal instead, to save the fee?";
+    expect((await check("cli_v", "fre_v", pay)).delivery).toBe("hold");
   });
 
   it("catches a phone number split across two messages of one sender", async () => {

@@ -19,6 +19,7 @@ import {
   sendMessage,
   useNudge,
 } from "@leakguard/store";
+import { ConversationCache } from "@leakguard/trust";
 import { z } from "zod";
 import type { Caller } from "./auth.js";
 import {
@@ -211,6 +212,8 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
   // stored nowhere else, and an unkeyed SHA-256 of a short text (a phone number alone) is found by trying them all.
   const keyedTextHash = (text: string): string =>
     createHmac("sha256", handleKey).update(`nudge-text\n${text}`).digest("hex");
+  // Checks come as the user types: many texts against one conversation, which is then read once.
+  const conversations = new ConversationCache();
 
   r.post(
     "/messages",
@@ -347,11 +350,12 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
       const sender = request.caller.actingAs;
       if (sender === null) return fail(reply, "invalid_request", "name the sender in Leakguard-Act-As");
       const at = now();
-      const context = await messageContextFor(db, sender.id, request.body.recipientId, at);
+      const context = await messageContextFor(db, sender, request.body.recipientId, at);
       if (!context.ok) return fail(reply, context.code, context.message);
-      const screened = screening(sender, request.body.text, at, config, { basePolicy: policy })(
-        context.value,
-      );
+      const screened = screening(sender, request.body.text, at, config, {
+        basePolicy: policy,
+        conversations,
+      })(context.value);
       return {
         verdict: screened.verdict,
         delivery: screened.delivery,

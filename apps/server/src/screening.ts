@@ -3,6 +3,7 @@ import { DEFAULT_POLICY, type Policy, type ScanResult, type Stage } from "@leakg
 import { inOffPlatformWindow, type MarketplaceConfig } from "@leakguard/domain";
 import type { MessageContext, Screening } from "@leakguard/store";
 import {
+  type ConversationCache,
   type Explanation,
   judgeInConversation,
   type PairState,
@@ -44,7 +45,14 @@ export function screening(
   text: string,
   now: Date,
   config: MarketplaceConfig,
-  options: { confirmed?: boolean; basePolicy?: Policy; shadowPolicy?: Policy; handleKey?: string } = {},
+  options: {
+    confirmed?: boolean;
+    basePolicy?: Policy;
+    shadowPolicy?: Policy;
+    handleKey?: string;
+    /** Scanners that have read the pair's recent messages, reused when they read exactly these (a pre-send check). */
+    conversations?: ConversationCache;
+  } = {},
 ): (context: MessageContext) => Screening {
   const basePolicy = options.basePolicy ?? BASE_POLICY;
   return ({ pair, contracts, recent }) => {
@@ -59,7 +67,15 @@ export function screening(
       text,
       ...(sender.locale === undefined ? {} : { locale: sender.locale }),
     };
-    const { policy, result, decision } = judgeInConversation(basePolicy, state, message, recent);
+    const { policy, result, decision } = judgeInConversation(
+      basePolicy,
+      state,
+      message,
+      recent,
+      options.conversations === undefined
+        ? undefined
+        : { cache: options.conversations, key: `${pair.clientId}\u0000${pair.freelancerId}` },
+    );
     const record: ScreeningRecord = {
       policyVersion: policy.version,
       rules: result.rules,

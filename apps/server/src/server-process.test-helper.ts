@@ -27,8 +27,11 @@ export function startServer(
       LEAKGUARD_API_KEY_HASHES: createHash("sha256").update(PROCESS_KEY).digest("hex"),
       // api and worker processes are production: they start only with the secrets set.
       LEAKGUARD_HANDLE_KEY: PROCESS_HANDLE_KEY,
+      LEAKGUARD_SECRET_KEY: "5e".repeat(32),
       LEAKGUARD_WEBHOOK_POLL_MS: "100",
       LEAKGUARD_WEBHOOK_LEASE_MS: "1000",
+      // Test receivers listen on loopback, which production refuses.
+      LEAKGUARD_WEBHOOK_ALLOW_PRIVATE: "1",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

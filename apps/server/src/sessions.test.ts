@@ -101,7 +101,7 @@ describe.each(engines)("sessions on $name", ({ open }) => {
     for (let i = 0; i < 10; i++) expect((await signIn("fre_q", `guess-number-${i}`)).statusCode).toBe(401);
     const blocked = await signIn("fre_q", "pw-of-fre_q-long");
     expect(blocked.statusCode).toBe(429);
-    expect(blocked.json<ErrorBody>().error.code).toBe("too_many_attempts");
+    expect(blocked.json<ErrorBody>().error.code).toBe("rate_limited");
     expect(Number(blocked.headers["retry-after"])).toBeGreaterThan(0);
     expect((await signIn("cli_q", "pw-of-cli_q-long")).statusCode).toBe(201);
     now = new Date(now.getTime() + 16 * 60_000);

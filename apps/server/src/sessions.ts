@@ -3,13 +3,15 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { SESSION_COOKIE } from "./auth.js";
 import { errors, fail, Id, type ZodApp } from "./http.js";
-import { SignInLimit } from "./sign-in-limit.js";
+import type { RateLimits } from "./rate-limits.js";
 
 export interface SessionOptions {
   db: Db;
   now: () => Date;
   /** Mark the cookie Secure even on a plain-http request (behind a TLS-terminating proxy; production's default). */
   secureCookies: boolean;
+  /** Sign-in attempts per account and per address, counted where every API process sees them. */
+  limits: RateLimits;
 }
 
 /**
@@ -37,10 +39,11 @@ export function clearSessionCookie(
 /** `POST /v1/sessions`: signing in, the one call under /v1 that needs no credentials. */
 export function signInRoutes(api: ZodApp, options: SessionOptions): void {
   const { db, now } = options;
-  const signInLimit = new SignInLimit();
   api.post(
     "/v1/sessions",
     {
+      // An account id and a password: a small body, so a large one is refused before it is read.
+      bodyLimit: 2 * 1024,
       schema: {
         summary: "Sign a person in: a session for `Authorization: Bearer`, and the browser's cookie",
         description:
@@ -54,22 +57,11 @@ export function signInRoutes(api: ZodApp, options: SessionOptions): void {
       },
     },
     async (request, reply) => {
-      const at = now();
-      const waitMs = signInLimit.retryAfterMs(request.body.accountId, at);
-      if (waitMs > 0) {
-        void reply.header("retry-after", String(Math.ceil(waitMs / 1000)));
-        return fail(
-          reply,
-          "too_many_attempts",
-          `too many failed sign-ins; try again in ${Math.ceil(waitMs / 60_000)} min`,
-        );
-      }
-      const session = await signIn(db, request.body.accountId, request.body.password, at);
-      if (!session.ok) {
-        signInLimit.fail(request.body.accountId, at);
-        return fail(reply, session.code, session.message);
-      }
-      signInLimit.succeed(request.body.accountId);
+      const limited = await options.limits.signInAttempt(request, reply, request.body.accountId);
+      if (limited !== null) return limited;
+      const session = await signIn(db, request.body.accountId, request.body.password, now());
+      if (!session.ok) return fail(reply, session.code, session.message);
+      await options.limits.signedIn(request, request.body.accountId);
       const { token, csrfToken, expiresAt } = session.value;
       void reply.setCookie(SESSION_COOKIE, token, {
         ...cookieOptions(request, options.secureCookies),

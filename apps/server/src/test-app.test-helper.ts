@@ -20,7 +20,8 @@ export async function testApp(
   people: readonly (readonly [id: string, role: "client" | "freelancer" | "agent" | "admin"])[],
   password?: (id: string) => string,
 ): Promise<FastifyInstance> {
-  const app = await buildApp({ db, apiKeyHashes: [sha256Hex(TEST_KEY)], now });
+  // Test receivers listen on loopback, which production refuses (docs/security.md, SSRF).
+  const app = await buildApp({ db, apiKeyHashes: [sha256Hex(TEST_KEY)], now, webhookAllowPrivate: true });
   for (const [id, role] of people) {
     const res = await app.inject({
       method: "POST",

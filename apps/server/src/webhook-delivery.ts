@@ -2,6 +2,8 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { claimDueDeliveries, type Db, type OutgoingDelivery, recordAttempt } from "@leakguard/store";
 import type { Logger } from "pino";
 import type { Metrics } from "./observability.js";
+import { secretKeyOf } from "./secret-key.js";
+import { webhookTargetRefusal } from "./webhook-target.js";
 
 /**
  * Sends due webhook deliveries: each signed with HMAC-SHA256 over
@@ -60,13 +62,22 @@ export async function deliverDueWebhooks(
     log?: Pick<Logger, "warn">;
     /** Delivery lag is observed here. */
     metrics?: Metrics;
+    secretKey?: Buffer;
+    allowPrivate?: boolean;
   },
 ): Promise<DeliveryRun> {
-  const due = await claimDueDeliveries(db, now, options.leaseMs, options.limit ?? 50);
+  // Without a key given, the instance's own (the embedded default, and tests): the one buildApp sealed with.
+  const key = options.secretKey ?? (await secretKeyOf(db, undefined));
+  const due = await claimDueDeliveries(db, now, options.leaseMs, key, options.limit ?? 50);
   const run: DeliveryRun = { delivered: 0, retried: 0, failed: 0 };
   await Promise.all(
     due.map(async (d) => {
-      const outcome = await send(d, now, options.timeoutMs ?? 10_000);
+      // Checked at every send, not only when the endpoint was added: a name may resolve elsewhere now.
+      const refusal = await webhookTargetRefusal(d.url, options.allowPrivate ?? false);
+      const outcome =
+        refusal === null
+          ? await send(d, now, options.timeoutMs ?? 10_000)
+          : { error: refusal, durationMs: 0 };
       // Times are the pass's clock plus what the send took, so an injected clock stays consistent.
       const at = new Date(now.getTime() + outcome.durationMs);
       const result = await recordAttempt(db, d.deliveryId, outcome, at);

@@ -64,7 +64,7 @@ describe.each(engines)("webhooks through the outbox, on $name", ({ open }) => {
 
   let endpointId = "";
   let secret = "";
-  const deliver = () => deliverDueWebhooks(db(), new Date(clock), { leaseMs: 30_000 });
+  const deliver = () => deliverDueWebhooks(db(), new Date(clock), { leaseMs: 30_000, allowPrivate: true });
   const eventsGot = () =>
     hook.got.map((r) => JSON.parse(r.body) as { id: string; type: string; data: Record<string, unknown> });
 

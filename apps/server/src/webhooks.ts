@@ -1,4 +1,5 @@
 import {
+  checkWebhookUrl,
   createEndpoint,
   type DeliveryRecord,
   deactivateEndpoint,
@@ -11,6 +12,7 @@ import {
 } from "@leakguard/store";
 import { z } from "zod";
 import { callerHas, errors, fail, Id, type RouteDeps, type ZodApp } from "./http.js";
+import { webhookTargetRefusal } from "./webhook-target.js";
 
 const EndpointSchema = z.object({
   id: z.string(),
@@ -90,6 +92,11 @@ export function webhookRoutes(r: ZodApp, deps: RouteDeps): void {
       const acting = request.caller.actingAs;
       if (!callerHas(acting, "manage_accounts"))
         return fail(reply, "forbidden", "webhooks are set up by the platform or an admin");
+      // Internal addresses are refused (SSRF) unless LEAKGUARD_WEBHOOK_ALLOW_PRIVATE=1; the sender checks again.
+      const refusal = checkWebhookUrl(request.body.url).ok
+        ? await webhookTargetRefusal(request.body.url, deps.webhookAllowPrivate)
+        : null;
+      if (refusal !== null) return fail(reply, "invalid_webhook_url", refusal);
       const made = await createEndpoint(
         db,
         {
@@ -99,6 +106,7 @@ export function webhookRoutes(r: ZodApp, deps: RouteDeps): void {
           createdBy: acting?.id ?? null,
         },
         now(),
+        deps.secretKey,
       );
       if (!made.ok) return fail(reply, made.code, made.message);
       return reply.code(201).send({ ...endpointJson(made.value.endpoint), secret: made.value.secret });

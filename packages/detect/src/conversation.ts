@@ -23,6 +23,12 @@ export interface ConversationMessage {
 export interface ConversationScanner {
   /** Scans the next message; its result also reports details completed by this message together with the sender's previous ones. */
   push(message: ConversationMessage): ScanResult;
+  /**
+   * An independent copy that has read the same messages: pushing to one does
+   * not change the other. Lets a caller read a conversation once and judge
+   * several candidate next messages against it.
+   */
+  fork(): ConversationScanner;
 }
 
 interface SenderState {
@@ -46,16 +52,32 @@ const MIN_ASSEMBLED_PHONE_DIGITS = 9;
  * a channel named ("I can Zelle you, what's your email?"), brands that are
  * the subject of the work ("a Telegram bot").
  */
-export function createConversationScanner(options: ScanOptions): ConversationScanner {
-  const policy = policyOf(options.policy);
-  const regions: readonly CountryCode[] = regionHints(options.locale);
-  const senders = new Map<string, SenderState>();
-  const workSubjects = new Set<ChannelKind>();
-  let lastAskFrom: string | null = null;
-  let lastAskAge = Number.POSITIVE_INFINITY;
+/** What a conversation scanner remembers of the messages it has read. */
+interface ConversationState {
+  senders: Map<string, SenderState>;
+  workSubjects: Set<ChannelKind>;
+  lastAskFrom: string | null;
+  lastAskAge: number;
   /** Channels named in the last two messages, most recent last. */
-  let recentChannels: ChannelKind[][] = [];
+  recentChannels: ChannelKind[][];
+}
 
+export function createConversationScanner(options: ScanOptions): ConversationScanner {
+  return scannerFrom(options, policyOf(options.policy), regionHints(options.locale), {
+    senders: new Map(),
+    workSubjects: new Set(),
+    lastAskFrom: null,
+    lastAskAge: Number.POSITIVE_INFINITY,
+    recentChannels: [],
+  });
+}
+
+function scannerFrom(
+  options: ScanOptions,
+  policy: Policy,
+  regions: readonly CountryCode[],
+  s: ConversationState,
+): ConversationScanner {
   return {
     push({ from, text }) {
       try {
@@ -69,28 +91,43 @@ export function createConversationScanner(options: ScanOptions): ConversationSca
         );
       }
     },
+    fork() {
+      return scannerFrom(options, policy, regions, {
+        senders: new Map(
+          [...s.senders].map(([from, st]) => [
+            from,
+            { recent: [...st.recent], reported: new Set(st.reported) },
+          ]),
+        ),
+        workSubjects: new Set(s.workSubjects),
+        lastAskFrom: s.lastAskFrom,
+        lastAskAge: s.lastAskAge,
+        // Replaced, never changed in place, on every push: sharing the arrays is safe.
+        recentChannels: s.recentChannels,
+      });
+    },
   };
 
   function pushOne(from: string, text: string): ScanResult {
-    const state = senders.get(from) ?? { recent: [], reported: new Set<string>() };
-    senders.set(from, state);
+    const state = s.senders.get(from) ?? { recent: [], reported: new Set<string>() };
+    s.senders.set(from, state);
     const context: MessageContext = {
       // The other party asked for a contact detail in the last few messages: digits now are likely a phone.
-      contactPrimed: lastAskFrom !== null && lastAskFrom !== from && lastAskAge <= 3,
-      channelHint: recentChannels
+      contactPrimed: s.lastAskFrom !== null && s.lastAskFrom !== from && s.lastAskAge <= 3,
+      channelHint: s.recentChannels
         .flat()
         .filter((k) => HINTABLE.has(k))
         .at(-1),
-      workSubjects,
+      workSubjects: s.workSubjects,
     };
     const { result: single, detection } = scanWith(text, options.stage, policy, regions, context);
-    lastAskAge++;
+    s.lastAskAge++;
     if (detection?.asksForContact === true) {
-      lastAskFrom = from;
-      lastAskAge = 0;
+      s.lastAskFrom = from;
+      s.lastAskAge = 0;
     }
-    for (const k of detection?.workSubjects ?? []) workSubjects.add(k);
-    recentChannels = [...recentChannels, detection?.channelsNamed ?? []].slice(-2);
+    for (const k of detection?.workSubjects ?? []) s.workSubjects.add(k);
+    s.recentChannels = [...s.recentChannels, detection?.channelsNamed ?? []].slice(-2);
 
     let result: ScanResult = single;
     if (single.error === undefined && state.recent.length > 0) {

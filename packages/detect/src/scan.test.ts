@@ -124,6 +124,26 @@ describe("conversations", () => {
     const r = c.push({ from: "freelancer", text: "@fastmail.com" });
     expect(r.handles).toContain("email:sam.porter@fastmail.com");
   });
+  it("forks: a copy judges the next message as the original would, and neither changes the other", () => {
+    const read = [
+      { from: "client", text: "what's the best way to reach you?" },
+      { from: "freelancer", text: "917" },
+      { from: "freelancer", text: "555" },
+    ];
+    const fresh = () => {
+      const c = createConversationScanner(pre);
+      for (const m of read) c.push(m);
+      return c;
+    };
+    const original = fresh();
+    const copy = original.fork();
+    const next = { from: "freelancer", text: "0142" };
+    const byCopy = copy.push(next);
+    expect(byCopy).toEqual(fresh().push(next));
+    expect(byCopy.handles).toContain("phone:9175550142");
+    // The copy's push left the original as it was: it finds the number as the copy did.
+    expect(original.push(next)).toEqual(byCopy);
+  });
   it("does not join numbers across senders", () => {
     const c = createConversationScanner(pre);
     c.push({ from: "client", text: "917" });

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { err, ok, type Result, type SignalTuning } from "@leakguard/domain";
 import { type Risk, riskOfRecorded } from "@leakguard/trust";
 import { audit } from "./audit.js";
@@ -76,7 +76,9 @@ export async function openOrRaiseCase(
   now: Date,
 ): Promise<Case> {
   const p = Math.max(0, Math.min(100, Math.round(priority)));
-  const id = `case_${createHash("sha256").update(`${subjectId}\n${now.toISOString()}\n${because}`).digest("hex").slice(0, 24)}`;
+  // Random, not derived from the subject and the time: a case closed and a new one opened in the same
+  // millisecond would share a derived id (a 500). Racers still agree through the unclosed-case index.
+  const id = `case_${randomBytes(12).toString("hex")}`;
   await db.query(
     `INSERT INTO cases (id, subject_id, opened_at, opened_because, priority, updated_at)
      VALUES ($1, $2, $3, $4, $5, $3)

@@ -162,6 +162,16 @@ export {
 } from "./people.js";
 export { type QueueDepths, queueDepths } from "./queues.js";
 export {
+  addHits,
+  type CounterHit,
+  type CounterState,
+  clearHits,
+  pruneRateLimits,
+  readHits,
+  windowOf,
+} from "./rate-limits.js";
+export { isSealed, openSecret, parseSecretKey, sealSecret } from "./secrets.js";
+export {
   ARGON2ID,
   checkPassword,
   hashPassword,
@@ -203,6 +213,7 @@ export {
   type OutgoingDelivery,
   recordAttempt,
   redeliver,
+  sealWebhookSecrets,
   WEBHOOK_EVENT_TYPES,
   type WebhookCode,
   type WebhookEndpoint,

@@ -6,6 +6,7 @@ import { issueWeeklyInvoices, lapseInvoiceDisputes, settleUndisputedInvoices } f
 import { makeAvailable } from "./ledger.js";
 import { actOnMilestone, dueMilestones } from "./milestones.js";
 import { eraseOriginals } from "./originals.js";
+import { pruneRateLimits } from "./rate-limits.js";
 
 export interface DueJobsReport {
   /** Milestones the clock changed (auto-released, refunded, dispute defaults). */
@@ -92,6 +93,8 @@ export async function runDueJobs(
           async () =>
             (await eraseOriginals(db, new Date(now.getTime() - originalDays * 86_400_000), now)).erased,
         );
+  // Rate-limit windows that have ended count nothing any more; dropping them keeps the table small.
+  await run("prune rate limits", () => pruneRateLimits(db, now));
   return {
     milestones,
     invoicesIssued,

@@ -1,10 +1,20 @@
-import { err, ok, type Relationship, type Result, type SignalTuning } from "@leakguard/domain";
+import { type Account, err, ok, type Relationship, type Result, type SignalTuning } from "@leakguard/domain";
 import type { ContractState } from "@leakguard/trust";
 import { recordNewAccountContactBurst } from "./activity-signals.js";
 import { audit } from "./audit.js";
 import { openCaseIfDue } from "./cases.js";
 import type { Db, Queryable } from "./db.js";
-import { findRelationship, getAccount, type PeopleCode, relationshipFor } from "./people.js";
+import {
+  ACCOUNT_COLUMNS,
+  type AccountRow,
+  accountOf,
+  getAccount,
+  type PeopleCode,
+  RELATIONSHIP_COLUMNS,
+  type RelationshipRow,
+  relationshipOf,
+  relationshipOfAccounts,
+} from "./people.js";
 import { recordSignal } from "./signals.js";
 
 /**
@@ -84,11 +94,11 @@ export async function sendMessage(
     if (sender === null) return err("account_not_found", `no account ${message.senderId}`);
     if (sender.status !== "active")
       return err("account_cannot_act", `account ${sender.id} is ${sender.status}`);
-    const [clientId, freelancerId] =
-      sender.role === "client"
-        ? [message.senderId, message.recipientId]
-        : [message.recipientId, message.senderId];
-    const pair = await relationshipFor(tx, clientId, freelancerId, now);
+    // The sender was just read: only the recipient is (relationshipFor would read both again).
+    const recipient = await getAccount(tx, message.recipientId);
+    if (recipient === null) return err("account_not_found", `no account ${message.recipientId}`);
+    const [client, freelancer] = sender.role === "client" ? [sender, recipient] : [recipient, sender];
+    const pair = await relationshipOfAccounts(tx, client, freelancer, now);
     if (!pair.ok) return pair;
     const first = await messageById(tx, message.id);
     if (first !== null) {
@@ -106,9 +116,10 @@ export async function sendMessage(
     if (screening.delivery === "confirm" && options.confirmed !== true)
       return ok({ kind: "needs_confirmation", relationshipId: pair.value.id, screening });
     const delivery: MessageDelivery = screening.delivery === "hold" ? "held" : "delivered";
-    await tx.query(
+    // The row as stored comes back with the insert: nothing later in this transaction changes it.
+    const inserted = await tx.query<MessageRow>(
       `INSERT INTO messages (id, relationship_id, sender_id, text, sent_at, verdict, delivery, shown_text, stage, scan)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${MESSAGE_COLUMNS}`,
       [
         message.id,
         pair.value.id,
@@ -169,76 +180,102 @@ export async function sendMessage(
       now,
       options.signals,
     );
-    const stored = await messageById(tx, message.id);
-    if (stored === null) throw new Error(`message ${message.id} could not be read back`);
-    return ok({ kind: "stored", message: stored });
+    const stored = inserted.rows[0];
+    if (stored === undefined) throw new Error(`message ${message.id} could not be read back`);
+    return ok({ kind: "stored", message: messageOf(stored) });
   });
 }
 
-/** What a screening needs of a pair: its contracts and recent messages. */
-async function contextOf(tx: Queryable, pair: Relationship): Promise<MessageContext> {
-  return {
-    pair,
-    contracts: await contractStates(tx, pair.clientId, pair.freelancerId),
-    recent:
-      // An erased original is read as what was shown: the scanner then sees no detail in it.
-      (
-        await tx.query<{ sender_id: string; text: string }>(
-          `SELECT sender_id, text FROM (SELECT sender_id, COALESCE(text, shown_text, '') AS text, sent_at, id
-         FROM messages WHERE relationship_id = $1
-         ORDER BY sent_at DESC, id DESC LIMIT $2) r ORDER BY sent_at, id`,
-          [pair.id, RECENT],
-        )
-      ).rows.map((r) => ({ senderId: r.sender_id, text: r.text })),
-  };
-}
-
 /**
- * The context a message from `senderId` to `recipientId` would be screened
- * in, read without writing anything: for a pre-send check. A pair not yet
- * formed is judged as one formed now, with no contracts and no messages.
+ * What a screening needs of a pair: its contracts and recent messages, read in
+ * one statement (a round trip to the database is most of a pre-send check's cost).
  */
-export async function messageContextFor(
-  db: Queryable,
-  senderId: string,
-  recipientId: string,
-  now: Date,
-): Promise<Result<MessageContext, PeopleCode>> {
-  const [sender, recipient] = await Promise.all([getAccount(db, senderId), getAccount(db, recipientId)]);
-  if (sender === null || recipient === null)
-    return err("account_not_found", `no account ${sender === null ? senderId : recipientId}`);
-  const [client, freelancer] = sender.role === "client" ? [sender, recipient] : [recipient, sender];
-  if (client.role !== "client" || freelancer.role !== "freelancer")
-    return err("not_a_pair", "a relationship is between a client and a freelancer");
-  const existing = await findRelationship(db, client.id, freelancer.id);
-  return ok(
-    await contextOf(
-      db,
-      existing ?? { id: "", clientId: client.id, freelancerId: freelancer.id, identifiedAt: now },
-    ),
-  );
-}
-
-async function contractStates(
-  tx: Queryable,
-  clientId: string,
-  freelancerId: string,
-): Promise<ContractState[]> {
-  const rows = (
-    await tx.query<{ id: string; kind: "fixed_price" | "hourly"; status: string | null; ended: boolean }>(
-      `SELECT c.id, c.kind, m.status, c.ended_at IS NOT NULL AS ended FROM contracts c
-       LEFT JOIN milestones m ON m.contract_id = c.id
-       WHERE c.client_id = $1 AND c.freelancer_id = $2`,
-      [clientId, freelancerId],
+async function contextOf(tx: Queryable, pair: Relationship): Promise<MessageContext> {
+  const row = (
+    await tx.query<{ contracts: unknown; recent: unknown }>(
+      `SELECT
+         (SELECT COALESCE(json_agg(json_build_object('id', c.id, 'kind', c.kind, 'status', m.status,
+                   'ended', c.ended_at IS NOT NULL)), '[]')
+            FROM contracts c LEFT JOIN milestones m ON m.contract_id = c.id
+           WHERE c.client_id = $1 AND c.freelancer_id = $2) AS contracts,
+         (SELECT COALESCE(json_agg(json_build_object('senderId', r.sender_id, 'text', r.text)
+                   ORDER BY r.sent_at, r.id), '[]')
+            FROM (SELECT sender_id, COALESCE(text, shown_text, '') AS text, sent_at, id FROM messages WHERE relationship_id = $3
+                  ORDER BY sent_at DESC, id DESC LIMIT $4) r) AS recent`,
+      [pair.clientId, pair.freelancerId, pair.id, RECENT],
     )
-  ).rows;
+  ).rows[0];
+  // Both engines parse json columns; a string is parsed here in case a driver does not.
+  const parsed = <T>(v: unknown): T => (typeof v === "string" ? JSON.parse(v) : v) as T;
+  const rows = parsed<
+    { id: string; kind: "fixed_price" | "hourly"; status: string | null; ended: boolean }[]
+  >(row?.contracts ?? []);
   const byId = new Map<string, ContractState & { milestoneStatuses: string[] }>();
   for (const r of rows) {
     const c = byId.get(r.id) ?? { kind: r.kind, milestoneStatuses: [], ended: r.ended };
     if (r.status !== null) c.milestoneStatuses.push(r.status);
     byId.set(r.id, c);
   }
-  return [...byId.values()];
+  return {
+    pair,
+    contracts: [...byId.values()],
+    recent: parsed<{ senderId: string; text: string }[]>(row?.recent ?? []).map((r) => ({
+      senderId: r.senderId,
+      text: r.text,
+    })),
+  };
+}
+
+/**
+ * The context a message from `sender` (as the caller read it) to `recipientId`
+ * would be screened in, read without writing anything: for a pre-send check.
+ * A pair not yet formed is judged as one formed now, with no contracts and no
+ * messages. The recipient and the pair come in one statement, the pair's
+ * contracts and messages in a second.
+ */
+export async function messageContextFor(
+  db: Queryable,
+  sender: Account,
+  recipientId: string,
+  now: Date,
+): Promise<Result<MessageContext, PeopleCode>> {
+  // The pair's sides follow the sender's role: a client writes to a freelancer, a freelancer to a client.
+  const pairOn =
+    sender.role === "client"
+      ? "r.client_id = $2 AND r.freelancer_id = a.id"
+      : "r.client_id = a.id AND r.freelancer_id = $2";
+  const row = (
+    await db.query<AccountRow & { [K in keyof RelationshipRow as `r_${K}`]: RelationshipRow[K] | null }>(
+      `SELECT ${ACCOUNT_COLUMNS.split(", ")
+        .map((c) => `a.${c}`)
+        .join(", ")}, ${RELATIONSHIP_COLUMNS.split(", ")
+        .map((c) => `r.${c} AS r_${c}`)
+        .join(", ")}
+       FROM accounts a LEFT JOIN relationships r ON ${pairOn} WHERE a.id = $1`,
+      [recipientId, sender.id],
+    )
+  ).rows[0];
+  if (row === undefined) return err("account_not_found", `no account ${recipientId}`);
+  const recipient = accountOf(row);
+  const [client, freelancer] = sender.role === "client" ? [sender, recipient] : [recipient, sender];
+  if (client.role !== "client" || freelancer.role !== "freelancer")
+    return err("not_a_pair", "a relationship is between a client and a freelancer");
+  const existing =
+    row.r_id === null
+      ? null
+      : relationshipOf({
+          id: row.r_id,
+          client_id: row.r_client_id ?? "",
+          freelancer_id: row.r_freelancer_id ?? "",
+          identified_at: row.r_identified_at ?? now,
+          conversion_paid_at: row.r_conversion_paid_at,
+        });
+  return ok(
+    await contextOf(
+      db,
+      existing ?? { id: "", clientId: client.id, freelancerId: freelancer.id, identifiedAt: now },
+    ),
+  );
 }
 
 interface MessageRow extends Record<string, unknown> {

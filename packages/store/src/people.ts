@@ -50,26 +50,31 @@ export async function createAccount(
 }
 
 export async function getAccount(db: Queryable, id: string): Promise<Account | null> {
-  const row = (
-    await db.query<{
-      id: string;
-      role: string;
-      status: string;
-      display_name: string;
-      country: string;
-      locale: string;
-    }>("SELECT id, role, status, display_name, country, locale FROM accounts WHERE id = $1", [id])
-  ).rows[0];
-  return row === undefined
-    ? null
-    : {
-        id: row.id,
-        role: row.role as Role,
-        status: row.status as AccountStatus,
-        displayName: row.display_name,
-        country: row.country,
-        locale: row.locale,
-      };
+  const row = (await db.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1`, [id]))
+    .rows[0];
+  return row === undefined ? null : accountOf(row);
+}
+
+export interface AccountRow extends Record<string, unknown> {
+  id: string;
+  role: string;
+  status: string;
+  display_name: string;
+  country: string;
+  locale: string;
+}
+
+export const ACCOUNT_COLUMNS = "id, role, status, display_name, country, locale";
+
+export function accountOf(row: AccountRow): Account {
+  return {
+    id: row.id,
+    role: row.role as Role,
+    status: row.status as AccountStatus,
+    displayName: row.display_name,
+    country: row.country,
+    locale: row.locale,
+  };
 }
 
 /**
@@ -86,14 +91,30 @@ export async function relationshipFor(
   const [client, freelancer] = await Promise.all([getAccount(db, clientId), getAccount(db, freelancerId)]);
   if (client === null || freelancer === null)
     return err("account_not_found", `no account ${client === null ? clientId : freelancerId}`);
+  return relationshipOfAccounts(db, client, freelancer, now);
+}
+
+/**
+ * relationshipFor with both sides already read (a send reads its sender
+ * first). The pair is looked up before it is created: after the first
+ * contact, one read instead of an insert that does nothing and a read.
+ */
+export async function relationshipOfAccounts(
+  db: Queryable,
+  client: Account,
+  freelancer: Account,
+  now: Date,
+): Promise<Result<Relationship, PeopleCode>> {
   if (client.role !== "client" || freelancer.role !== "freelancer")
     return err("not_a_pair", "a relationship is between a client and a freelancer");
+  const known = await findRelationship(db, client.id, freelancer.id);
+  if (known !== null) return ok(known);
   await db.query(
     `INSERT INTO relationships (id, client_id, freelancer_id, identified_at) VALUES ($1, $2, $3, $4)
      ON CONFLICT (client_id, freelancer_id) DO NOTHING`,
-    [relationshipId(clientId, freelancerId), clientId, freelancerId, now],
+    [relationshipId(client.id, freelancer.id), client.id, freelancer.id, now],
   );
-  const pair = await findRelationship(db, clientId, freelancerId);
+  const pair = await findRelationship(db, client.id, freelancer.id);
   return pair === null ? err("not_a_pair", "the relationship could not be read back") : ok(pair);
 }
 
@@ -225,7 +246,7 @@ export function getRelationship(db: Queryable, id: string): Promise<Relationship
   return readRelationship(db, "id = $1", [id]);
 }
 
-interface RelationshipRow extends Record<string, unknown> {
+export interface RelationshipRow extends Record<string, unknown> {
   id: string;
   client_id: string;
   freelancer_id: string;
@@ -233,9 +254,9 @@ interface RelationshipRow extends Record<string, unknown> {
   conversion_paid_at: Date | null;
 }
 
-const RELATIONSHIP_COLUMNS = "id, client_id, freelancer_id, identified_at, conversion_paid_at";
+export const RELATIONSHIP_COLUMNS = "id, client_id, freelancer_id, identified_at, conversion_paid_at";
 
-function relationshipOf(row: RelationshipRow): Relationship {
+export function relationshipOf(row: RelationshipRow): Relationship {
   return {
     id: row.id,
     clientId: row.client_id,

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { err, ok, type Result } from "@leakguard/domain";
 import type { AuditEntry } from "./audit.js";
 import type { Db, Queryable } from "./db.js";
+import { isSealed, openSecret, sealSecret } from "./secrets.js";
 
 /**
  * Webhooks through a transactional outbox. `emitEvent` runs in the
@@ -139,11 +140,12 @@ export function checkWebhookUrl(url: string): Result<string, WebhookCode> {
   return ok(parsed.toString());
 }
 
-/** Adds an endpoint; its secret is returned this once. */
+/** Adds an endpoint; its secret is returned this once and kept sealed under `secretKey` (AES-256-GCM). */
 export async function createEndpoint(
   db: Queryable,
   input: { url: string; events: readonly string[]; description?: string; createdBy: string | null },
   now: Date,
+  secretKey: Buffer,
 ): Promise<Result<{ endpoint: WebhookEndpoint; secret: string }, WebhookCode>> {
   const url = checkWebhookUrl(input.url);
   if (!url.ok) return url;
@@ -158,7 +160,15 @@ export async function createEndpoint(
   await db.query(
     `INSERT INTO webhook_endpoints (id, url, secret, events, description, created_at, created_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [id, url.value, secret, [...new Set(input.events)], input.description ?? "", now, input.createdBy],
+    [
+      id,
+      url.value,
+      sealSecret(secretKey, secret, id),
+      [...new Set(input.events)],
+      input.description ?? "",
+      now,
+      input.createdBy,
+    ],
   );
   const endpoint = await getEndpoint(db, id);
   if (endpoint === null) throw new Error(`endpoint ${id} could not be read back`);
@@ -238,11 +248,13 @@ export interface OutgoingDelivery {
 /**
  * Leases up to `limit` due deliveries for `leaseMs`: rows locked with SKIP
  * LOCKED, so two workers never take the same one while its lease holds.
+ * Secrets are opened with `secretKey` (a legacy plaintext one is used as it is).
  */
 export async function claimDueDeliveries(
   db: Db,
   now: Date,
   leaseMs: number,
+  secretKey: Buffer,
   limit = 50,
 ): Promise<OutgoingDelivery[]> {
   return db.transaction(async (tx) => {
@@ -255,9 +267,10 @@ export async function claimDueDeliveries(
         occurred_at: Date;
         payload: unknown;
         url: string;
+        endpoint_id: string;
         secret: string;
       }>(
-        `SELECT d.id, d.event_id, d.attempts, ev.type, ev.occurred_at, ev.payload, e.url, e.secret
+        `SELECT d.id, d.event_id, d.attempts, ev.type, ev.occurred_at, ev.payload, e.url, d.endpoint_id, e.secret
          FROM webhook_deliveries d
          JOIN webhook_events ev ON ev.id = d.event_id
          JOIN webhook_endpoints e ON e.id = d.endpoint_id
@@ -276,7 +289,7 @@ export async function claimDueDeliveries(
       eventId: r.event_id,
       type: r.type,
       url: r.url,
-      secret: r.secret,
+      secret: openSecret(secretKey, r.secret, r.endpoint_id),
       attempts: r.attempts,
       occurredAt: new Date(r.occurred_at),
       // The body is fixed by the event: every attempt sends the same bytes.
@@ -288,6 +301,30 @@ export async function claimDueDeliveries(
       }),
     }));
   });
+}
+
+/**
+ * Seals every endpoint secret still kept in plaintext (rows written before
+ * secrets were sealed); the server runs it at start. Each row is changed only
+ * if it still holds the plaintext it read, so two processes starting together
+ * seal it once. Returns how many it sealed.
+ */
+export async function sealWebhookSecrets(db: Queryable, secretKey: Buffer): Promise<number> {
+  const rows = (
+    await db.query<{ id: string; secret: string }>(
+      "SELECT id, secret FROM webhook_endpoints WHERE secret NOT LIKE 'v1:%'",
+    )
+  ).rows;
+  let sealed = 0;
+  for (const r of rows) {
+    if (isSealed(r.secret)) continue;
+    const updated = await db.query(
+      "UPDATE webhook_endpoints SET secret = $3 WHERE id = $1 AND secret = $2 RETURNING id",
+      [r.id, r.secret, sealSecret(secretKey, r.secret, r.id)],
+    );
+    sealed += updated.rows.length;
+  }
+  return sealed;
 }
 
 /** Attempts after which a delivery fails for good (about 1.5 days of backoff in all). */

@@ -4,6 +4,7 @@
  */
 export {
   type ContractState,
+  ConversationCache,
   type Delivery,
   decideSend,
   type Explanation,

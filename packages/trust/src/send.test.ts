@@ -1,6 +1,13 @@
 import { DEFAULT_POLICY, scan } from "@leakguard/detect";
 import { describe, expect, it } from "vitest";
-import { decideSend, policyForPair, stageOf } from "./send.js";
+import {
+  ConversationCache,
+  decideSend,
+  judgeInConversation,
+  type PairState,
+  policyForPair,
+  stageOf,
+} from "./send.js";
 
 describe("the stage of a pair", () => {
   it("is contract_active while a fixed-price milestone is open or an hourly contract exists", () => {
@@ -76,5 +83,41 @@ describe("what happens to a sent message", () => {
       shownText: "see you tomorrow",
       explanations: [],
     });
+  });
+});
+
+describe("judging texts against a conversation read once", () => {
+  const open: PairState = { stage: "pre_contract", inOffPlatformWindow: true, converted: false };
+  const recent = [
+    { senderId: "c", text: "what's the best way to reach you?" },
+    { senderId: "f", text: "917" },
+    { senderId: "f", text: "555" },
+  ];
+  it("answers as a fresh read does, for each text, however often the conversation is reused", () => {
+    const cache = new ConversationCache();
+    const on = { cache, key: "c:f" };
+    for (const text of ["0142", "0142", "sounds good", "call me at 0142", "0142"]) {
+      const message = { senderId: "f", text, locale: "en-US" };
+      expect(judgeInConversation(DEFAULT_POLICY, open, message, recent, on)).toEqual(
+        judgeInConversation(DEFAULT_POLICY, open, message, recent),
+      );
+    }
+  });
+  it("reads the conversation again when its messages, the stage or the policy changed", () => {
+    const cache = new ConversationCache(1);
+    const on = { cache, key: "c:f" };
+    const message = { senderId: "f", text: "0142" };
+    const judge = (pair: PairState, msgs: typeof recent) =>
+      judgeInConversation(DEFAULT_POLICY, pair, message, msgs, on).decision.verdict;
+    expect(judge(open, recent)).not.toBe("allow");
+    expect(judge(open, [...recent, { senderId: "f", text: "sorry, wrong chat" }])).toBe(
+      judgeInConversation(DEFAULT_POLICY, open, message, [
+        ...recent,
+        { senderId: "f", text: "sorry, wrong chat" },
+      ]).decision.verdict,
+    );
+    expect(judge({ ...open, stage: "contract_active" }, recent)).toBe("allow");
+    expect(judge({ ...open, converted: true }, recent)).toBe("allow");
+    expect(judge(open, recent)).not.toBe("allow");
   });
 });

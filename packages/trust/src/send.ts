@@ -1,5 +1,6 @@
 import {
   type Action,
+  type ConversationScanner,
   createConversationScanner,
   type EnforcedRule,
   type Policy,
@@ -148,15 +149,74 @@ export function judgeInConversation(
   pair: PairState,
   message: { senderId: string; text: string; locale?: string },
   recent: readonly { senderId: string; text: string }[],
+  conversations?: { cache: ConversationCache; key: string },
 ): Judgement {
   const policy = policyForPair(base, pair);
-  // The sender's locale hints at how they write phone numbers (their region's formats first).
-  const scanner = createConversationScanner({
-    stage: pair.stage,
-    policy,
-    ...(message.locale === undefined ? {} : { locale: message.locale }),
-  });
-  for (const m of recent) scanner.push({ from: m.senderId, text: m.text });
+  const read = (): ConversationScanner => {
+    // The sender's locale hints at how they write phone numbers (their region's formats first).
+    const scanner = createConversationScanner({
+      stage: pair.stage,
+      policy,
+      ...(message.locale === undefined ? {} : { locale: message.locale }),
+    });
+    for (const m of recent) scanner.push({ from: m.senderId, text: m.text });
+    return scanner;
+  };
+  const scanner =
+    conversations === undefined
+      ? read()
+      : conversations.cache.scannerFor(
+          policy,
+          `${conversations.key}\u0000${pair.stage}\u0000${message.locale ?? ""}`,
+          recent,
+          read,
+        );
   const result = scanner.push({ from: message.senderId, text: message.text });
   return { policy, result, decision: decideSend(result, message.text) };
+}
+
+/**
+ * Conversation scanners that have read a conversation's recent messages, kept
+ * so that judging several texts against the same conversation (a pre-send
+ * check as the user types) reads it once. An entry is used only for exactly
+ * the messages it read, under the same policy, stage and locale, and only
+ * through a copy (a judged text is not part of the conversation), so an
+ * answer is the one a fresh scanner gives. The least recently used entries
+ * go beyond `size`.
+ */
+export class ConversationCache {
+  private readonly entries = new Map<
+    string,
+    { policy: Policy; recent: readonly { senderId: string; text: string }[]; scanner: ConversationScanner }
+  >();
+
+  constructor(private readonly size = 1_000) {}
+
+  scannerFor(
+    policy: Policy,
+    key: string,
+    recent: readonly { senderId: string; text: string }[],
+    read: () => ConversationScanner,
+  ): ConversationScanner {
+    const hit = this.entries.get(key);
+    this.entries.delete(key);
+    if (hit !== undefined && hit.policy === policy && sameMessages(hit.recent, recent)) {
+      this.entries.set(key, hit);
+      return hit.scanner.fork();
+    }
+    const scanner = read();
+    this.entries.set(key, { policy, recent: recent.map((m) => ({ ...m })), scanner });
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size <= this.size) break;
+      this.entries.delete(oldest);
+    }
+    return scanner.fork();
+  }
+}
+
+function sameMessages(
+  a: readonly { senderId: string; text: string }[],
+  b: readonly { senderId: string; text: string }[],
+): boolean {
+  return a.length === b.length && a.every((m, i) => m.senderId === b[i]?.senderId && m.text === b[i]?.text);
 }
