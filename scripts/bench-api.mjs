@@ -168,7 +168,8 @@ function start(args, env, ready, times = 1) {
   let errors = "";
   const started = new Promise((resolve, reject) => {
     child.stdout.on("data", (c) => {
-      out += c.toString();
+      // The server logs a JSON line per request: keep only the tail, or the run's output grows without end.
+      out = (out + c.toString()).slice(-65_536);
       if ((out.match(new RegExp(ready.source, "g")) ?? []).length >= times) resolve();
     });
     child.stderr.on("data", (c) => {

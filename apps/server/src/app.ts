@@ -32,6 +32,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
+import type { Logger } from "pino";
 import { z } from "zod";
 import { apiKeyRoutes } from "./api-keys.js";
 import { authenticate, type Caller, SESSION_COOKIE } from "./auth.js";
@@ -58,6 +59,7 @@ import {
 import { invoiceRoutes } from "./invoices.js";
 import { messageRoutes } from "./messages.js";
 import { milestoneRoutes } from "./milestones.js";
+import { fastifyLogging, Metrics, metricsRoute, observeRequests } from "./observability.js";
 import { policyRoutes } from "./policy.js";
 import {
   DEFAULT_RATE_LIMITS,
@@ -85,7 +87,12 @@ export interface AppOptions {
   marketplace?: MarketplaceConfig;
   /** The key of the handle hashes (LEAKGUARD_HANDLE_KEY); without it, one made once and kept in the database. */
   handleKey?: string;
-  logger?: boolean;
+  /** Off by default (tests); `true` for Fastify's own pino, or main.ts's pino instance (JSON lines, secrets redacted). */
+  logger?: boolean | Logger;
+  /** Where requests, verdicts and jobs are counted; a registry of this app's own (without process metrics) when absent. */
+  metrics?: Metrics;
+  /** LEAKGUARD_METRICS_TOKEN: when set, `/metrics` needs `Authorization: Bearer <token>`. */
+  metricsToken?: string;
   /** The built console and demo marketplace (apps/web/dist by default). */
   webDir?: string;
   /** The engine's live policy; the default policy when absent. */
@@ -149,8 +156,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const secretKey = await secretKeyOf(db, options.secretKey);
   // Endpoints made before secrets were sealed are sealed now (see the 20261203T1405 migration).
   await sealWebhookSecrets(db, secretKey);
+  // The process's own metrics (CPU, memory, GC) come from main.ts's registry, not from every app built.
+  const metrics = options.metrics ?? new Metrics({ processMetrics: false });
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...fastifyLogging(options.logger),
     bodyLimit: 256 * 1024,
     // A hop count trusts that many proxies nearest to us (Fastify's own rule, which its types leave out).
     trustProxy:
@@ -160,7 +169,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
               hop < hops
           )(options.trustProxy)
         : (options.trustProxy ?? false),
-  });
+  }) as unknown as FastifyInstance;
+  observeRequests(app, metrics);
   if (options.onRoute !== undefined) app.addHook("onRoute", options.onRoute);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -183,10 +193,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return fail(reply, "database_unavailable", DATABASE_UNAVAILABLE_MESSAGE);
     }
     request.log.error(error);
+    // The request id lets the caller quote this failure, and lets us find its log lines.
     return fail(
       reply,
       "internal",
-      "something went wrong on our side; the request changed nothing it did not finish",
+      `something went wrong on our side; the request changed nothing it did not finish (request id ${request.id})`,
+      { requestId: request.id },
     );
   });
   // Text PostgreSQL cannot keep as sent is refused here, once for every route, not found by a 500 later.
@@ -238,6 +250,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get("/openapi.json", { schema: { hide: true } }, () => Promise.resolve(app.swagger()));
+  metricsRoute(app, { db, metrics, now, token: options.metricsToken });
   api.get(
     "/healthz",
     { schema: { security: [], response: { 200: z.object({ ok: z.literal(true) }) } } },
@@ -469,6 +482,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         secretKey,
         webhookAllowPrivate: options.webhookAllowPrivate ?? false,
         policy: options.policy ?? DEFAULT_POLICY,
+        metrics,
         ...(options.shadowPolicy === undefined ? {} : { shadowPolicy: options.shadowPolicy }),
       };
       milestoneRoutes(r, deps);

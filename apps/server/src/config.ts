@@ -2,6 +2,10 @@ import { DEFAULT_CONFIG, type MarketplaceConfig } from "@leakguard/domain";
 import { parseSecretKey } from "@leakguard/store";
 import { z } from "zod";
 
+/** pino's levels, and `silent`, as LEAKGUARD_LOG_LEVEL takes them. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /** The server's settings, parsed once from the environment, frozen and passed down. */
 export interface ServerConfig {
   readonly host: string;
@@ -29,6 +33,12 @@ export interface ServerConfig {
   readonly webhookPollMs: number;
   /** How long a sender holds a delivery it is sending; one that dies leaves it to expire, then it is sent again. */
   readonly webhookLeaseMs: number;
+  /** The lowest level written to the JSON log (pino's levels, or `silent`). */
+  readonly logLevel: LogLevel;
+  /** When set, `/metrics` answers only `Authorization: Bearer <token>`; unset, it is open (keep it on a private network). */
+  readonly metricsToken: string | undefined;
+  /** A worker's listener for /metrics, /healthz and /readyz (a worker serves no API); unset, none. */
+  readonly metricsPort: number | undefined;
   /**
    * Production (NODE_ENV=production, or LEAKGUARD_ROLE api or worker: parts of a deployment): secrets
    * come only from the environment, and the session cookie is Secure by default.
@@ -222,6 +232,20 @@ const Env = z.object({
     )
     .max(3_600_000)
     .default(60_000),
+  LEAKGUARD_LOG_LEVEL: z
+    .enum(LOG_LEVELS, `LEAKGUARD_LOG_LEVEL is one of ${LOG_LEVELS.join(", ")}`)
+    .default("info"),
+  LEAKGUARD_METRICS_TOKEN: z
+    .string()
+    .min(16, "LEAKGUARD_METRICS_TOKEN has at least 16 characters")
+    .regex(/^[\x21-\x7e]+$/, "LEAKGUARD_METRICS_TOKEN is visible ASCII (it travels in a header)")
+    .optional(),
+  LEAKGUARD_METRICS_PORT: z.coerce
+    .number("LEAKGUARD_METRICS_PORT is a port number")
+    .int()
+    .min(0)
+    .max(65_535)
+    .optional(),
   LEAKGUARD_SECURE_COOKIES: z.enum(["0", "1"], "LEAKGUARD_SECURE_COOKIES is 0 or 1").optional(),
   NODE_ENV: z.string().optional(),
   LEAKGUARD_SECRET_KEY: z
@@ -290,6 +314,9 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       clockMs: e.LEAKGUARD_CLOCK_MS,
       webhookPollMs: e.LEAKGUARD_WEBHOOK_POLL_MS,
       webhookLeaseMs: e.LEAKGUARD_WEBHOOK_LEASE_MS,
+      logLevel: e.LEAKGUARD_LOG_LEVEL,
+      metricsToken: e.LEAKGUARD_METRICS_TOKEN,
+      metricsPort: e.LEAKGUARD_METRICS_PORT,
       production,
       secureCookies:
         e.LEAKGUARD_SECURE_COOKIES === undefined

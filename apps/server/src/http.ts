@@ -20,6 +20,7 @@ import type {
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { type ApiCode, errorBody, STATUS_OF } from "./errors.js";
+import type { Metrics } from "./observability.js";
 
 export const ErrorSchema = z
   .object({
@@ -75,6 +76,8 @@ export interface RouteDeps {
   policy: Policy;
   /** A candidate policy run in shadow on every message (LEAKGUARD_SHADOW_POLICY_FILE): stored, never enforced. */
   shadowPolicy?: Policy;
+  /** Where verdicts are counted for `/metrics`. */
+  metrics: Metrics;
 }
 
 export type ZodApp = FastifyInstance<

@@ -33,6 +33,7 @@ import {
   type RouteDeps,
   type ZodApp,
 } from "./http.js";
+import type { Verdict } from "./observability.js";
 import { type ScreeningRecord, screening } from "./screening.js";
 
 /** How long a reminder's confirmation token is good for. */
@@ -206,7 +207,7 @@ export const endpointOf = (request: { method: string; routeOptions: { url?: stri
 const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex");
 
 export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
-  const { db, now, config, handleKey, policy, shadowPolicy } = deps;
+  const { db, now, config, handleKey, policy, shadowPolicy, metrics } = deps;
   // A nudged text is bound to its token by a hash. Keyed, because a nudged text that is never sent is
   // stored nowhere else, and an unkeyed SHA-256 of a short text (a phone number alone) is found by trying them all.
   const keyedTextHash = (text: string): string =>
@@ -270,22 +271,30 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
             "this confirmation token is not for this message, has expired or was used; send the message again to get a new one",
           );
       }
+      const screen = screening(sender, text, at, config, {
+        confirmed: confirmationToken !== undefined,
+        handleKey,
+        basePolicy: policy,
+        ...(shadowPolicy === undefined ? {} : { shadowPolicy }),
+      });
+      // Counted once the store has taken the answer: a replay of a stored message is not screened again.
+      let verdict: Verdict | undefined;
       const sent = await sendMessage(
         db,
         { id, senderId: sender.id, recipientId, text },
         at,
-        screening(sender, text, at, config, {
-          confirmed: confirmationToken !== undefined,
-          handleKey,
-          basePolicy: policy,
-          ...(shadowPolicy === undefined ? {} : { shadowPolicy }),
-        }),
+        (context) => {
+          const s = screen(context);
+          verdict = s.verdict;
+          return s;
+        },
         {
           confirmed: confirmationToken !== undefined,
           ...(config.trust.signals === undefined ? {} : { signals: config.trust.signals }),
         },
       );
       if (!sent.ok) return fail(reply, sent.code, sent.message);
+      if (verdict !== undefined) metrics.verdict(verdict);
       if (sent.value.kind === "needs_confirmation") {
         const token = `lgn_${randomBytes(24).toString("base64url")}`;
         const expiresAt = new Date(at.getTime() + NUDGE_TTL_MS);

@@ -1,5 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { claimDueDeliveries, type Db, type OutgoingDelivery, recordAttempt } from "@leakguard/store";
+import type { Logger } from "pino";
+import type { Metrics } from "./observability.js";
 import { secretKeyOf } from "./secret-key.js";
 import { webhookTargetRefusal } from "./webhook-target.js";
 
@@ -56,6 +58,10 @@ export async function deliverDueWebhooks(
     leaseMs: number;
     timeoutMs?: number;
     limit?: number;
+    /** Failed attempts are logged here, with what the receiver answered. */
+    log?: Pick<Logger, "warn">;
+    /** Delivery lag is observed here. */
+    metrics?: Metrics;
     secretKey?: Buffer;
     allowPrivate?: boolean;
   },
@@ -73,18 +79,42 @@ export async function deliverDueWebhooks(
           ? await send(d, now, options.timeoutMs ?? 10_000)
           : { error: refusal, durationMs: 0 };
       // Times are the pass's clock plus what the send took, so an injected clock stays consistent.
-      const result = await recordAttempt(
-        db,
-        d.deliveryId,
-        outcome,
-        new Date(now.getTime() + outcome.durationMs),
-      );
-      if (result === "delivered") run.delivered++;
-      else if (result === "retry") run.retried++;
+      const at = new Date(now.getTime() + outcome.durationMs);
+      const result = await recordAttempt(db, d.deliveryId, outcome, at);
+      if (result === "delivered") {
+        run.delivered++;
+        options.metrics?.webhookLag.observe(Math.max(0, (at.getTime() - d.occurredAt.getTime()) / 1000));
+        return;
+      }
+      if (result === "retry") run.retried++;
       else run.failed++;
+      // The receiver's origin only: a URL's path or query may carry the receiver's own secret.
+      options.log?.warn(
+        {
+          deliveryId: d.deliveryId,
+          eventId: d.eventId,
+          eventType: d.type,
+          receiver: originOf(d.url),
+          attempt: d.attempts + 1,
+          statusCode: outcome.statusCode,
+          error: outcome.error,
+          willRetry: result === "retry",
+        },
+        result === "retry"
+          ? "webhook delivery failed; it will be retried"
+          : "webhook delivery failed for good",
+      );
     }),
   );
   return run;
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "(not a URL)";
+  }
 }
 
 async function send(

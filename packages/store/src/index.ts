@@ -160,6 +160,7 @@ export {
   statusChangesOf,
   type UserBalance,
 } from "./people.js";
+export { type QueueDepths, queueDepths } from "./queues.js";
 export {
   addHits,
   type CounterHit,

@@ -241,6 +241,8 @@ export interface OutgoingDelivery {
   secret: string;
   body: string;
   attempts: number;
+  /** When the event happened: delivery lag is measured from here. */
+  occurredAt: Date;
 }
 
 /**
@@ -289,6 +291,7 @@ export async function claimDueDeliveries(
       url: r.url,
       secret: openSecret(secretKey, r.secret, r.endpoint_id),
       attempts: r.attempts,
+      occurredAt: new Date(r.occurred_at),
       // The body is fixed by the event: every attempt sends the same bytes.
       body: JSON.stringify({
         id: r.event_id,
