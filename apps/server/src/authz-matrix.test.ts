@@ -90,6 +90,8 @@ const MATRIX: readonly Row[] = [
   row("GET /healthz", "/healthz", { ok: "everyone" }),
   row("GET /readyz", "/readyz", { ok: "everyone" }),
   row("GET /openapi.json", "/openapi.json", { ok: "everyone" }),
+  // Open here: the matrix's app has no LEAKGUARD_METRICS_TOKEN (observability.test.ts checks the token).
+  row("GET /metrics", "/metrics", { ok: "everyone" }),
   row("GET /docs", "/docs", { ok: "everyone" }),
   row("GET /docs/json", "/docs/json", { ok: "everyone" }),
   row("GET /docs/yaml", "/docs/yaml", { ok: "everyone" }),

@@ -108,6 +108,7 @@ describe.each(engines)("logs and metrics, on $name", ({ open }) => {
       logger: createLogger("info", out),
       metrics,
       metricsToken: METRICS_TOKEN,
+      webhookAllowPrivate: true,
     });
     // A route that fails as a bug would, to see what a caller and the log get from a 500.
     app.get("/test/boom", () => Promise.reject(new Error("a bug")));
@@ -272,7 +273,12 @@ describe.each(engines)("logs and metrics, on $name", ({ open }) => {
 
       const logs = capture();
       const log = createLogger("info", logs);
-      const failed = await deliverDueWebhooks(db(), new Date(clock), { leaseMs: 30_000, log, metrics });
+      const failed = await deliverDueWebhooks(db(), new Date(clock), {
+        leaseMs: 30_000,
+        log,
+        metrics,
+        allowPrivate: true,
+      });
       expect(failed).toMatchObject({ delivered: 0, retried: 1 });
       expect(logs.lines[0]).toMatchObject({
         level: 40,
@@ -286,7 +292,12 @@ describe.each(engines)("logs and metrics, on $name", ({ open }) => {
 
       status = 204;
       clock += 3_600_000;
-      const sent = await deliverDueWebhooks(db(), new Date(clock), { leaseMs: 30_000, log, metrics });
+      const sent = await deliverDueWebhooks(db(), new Date(clock), {
+        leaseMs: 30_000,
+        log,
+        metrics,
+        allowPrivate: true,
+      });
       expect(sent.delivered).toBe(1);
       const after = await scrape();
       expect(sample(after, "leakguard_webhook_delivery_lag_seconds_count")).toBe(1);
