@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Db, openDb } from "@leakguard/store";
+import { type Db, migrate, openDb } from "@leakguard/store";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "./app.js";
@@ -18,6 +18,8 @@ describe("security headers", () => {
   };
   beforeAll(async () => {
     db = await openDb({ engine: "pglite" });
+    // buildApp reads and writes the instance's keys and seals stored secrets: a migrated database.
+    await migrate(db);
     webDir = mkdtempSync(join(tmpdir(), "leakguard-web-"));
     for (const page of ["console", "app"]) {
       mkdirSync(join(webDir, page));
