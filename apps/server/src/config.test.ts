@@ -24,6 +24,7 @@ describe("server configuration", () => {
         webhookPollMs: 1_000,
         webhookLeaseMs: 60_000,
         logLevel: "info",
+        logFormat: undefined,
         metricsToken: undefined,
         metricsPort: undefined,
         production: false,
@@ -201,6 +202,19 @@ describe("the clock's interval", () => {
       expect(r.ok, bad).toBe(false);
       expect(r.ok ? "" : r.problems.join("\n")).toMatch(/LEAKGUARD_CLOCK_MS/);
     }
+  });
+});
+
+describe("the log's format", () => {
+  it("reads LEAKGUARD_LOG_FORMAT (json or pretty), unset by default, and names a bad one", () => {
+    const format = (env: Record<string, string>) => {
+      const parsed = parseConfig(env);
+      return parsed.ok ? parsed.config.logFormat : parsed.problems.join("\n");
+    };
+    expect(format({})).toBeUndefined();
+    expect(format({ LEAKGUARD_LOG_FORMAT: "json" })).toBe("json");
+    expect(format({ LEAKGUARD_LOG_FORMAT: "pretty" })).toBe("pretty");
+    expect(format({ LEAKGUARD_LOG_FORMAT: "xml" })).toMatch(/LEAKGUARD_LOG_FORMAT is json or pretty/);
   });
 });
 

@@ -35,6 +35,8 @@ export interface ServerConfig {
   readonly webhookLeaseMs: number;
   /** The lowest level written to the JSON log (pino's levels, or `silent`). */
   readonly logLevel: LogLevel;
+  /** `json` lines, or `pretty` text for a person; unset, pretty on a terminal outside production, else JSON. */
+  readonly logFormat: "json" | "pretty" | undefined;
   /** When set, `/metrics` answers only `Authorization: Bearer <token>`; unset, it is open (keep it on a private network). */
   readonly metricsToken: string | undefined;
   /** A worker's listener for /metrics, /healthz and /readyz (a worker serves no API); unset, none. */
@@ -235,6 +237,7 @@ const Env = z.object({
   LEAKGUARD_LOG_LEVEL: z
     .enum(LOG_LEVELS, `LEAKGUARD_LOG_LEVEL is one of ${LOG_LEVELS.join(", ")}`)
     .default("info"),
+  LEAKGUARD_LOG_FORMAT: z.enum(["json", "pretty"], "LEAKGUARD_LOG_FORMAT is json or pretty").optional(),
   LEAKGUARD_METRICS_TOKEN: z
     .string()
     .min(16, "LEAKGUARD_METRICS_TOKEN has at least 16 characters")
@@ -315,6 +318,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       webhookPollMs: e.LEAKGUARD_WEBHOOK_POLL_MS,
       webhookLeaseMs: e.LEAKGUARD_WEBHOOK_LEASE_MS,
       logLevel: e.LEAKGUARD_LOG_LEVEL,
+      logFormat: e.LEAKGUARD_LOG_FORMAT,
       metricsToken: e.LEAKGUARD_METRICS_TOKEN,
       metricsPort: e.LEAKGUARD_METRICS_PORT,
       production,

@@ -6,7 +6,7 @@ import { buildApp } from "./app.js";
 import { sha256Hex } from "./auth.js";
 import { missingSecrets, parseConfig } from "./config.js";
 import { databaseLabel, openConfiguredDb } from "./database.js";
-import { buildOpsApp, createLogger, Metrics } from "./observability.js";
+import { buildOpsApp, createLogger, Metrics, prettyDestination } from "./observability.js";
 import { type PolicyFile, readPolicyFile } from "./policy-file.js";
 import { secretKeyOf } from "./secret-key.js";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from "./seed.js";
@@ -24,8 +24,12 @@ if (missing.length > 0) {
   console.error(`leakguard server: missing secrets\n  ${missing.join("\n  ")}`);
   process.exit(2);
 }
-// JSON lines on stdout, one object per event; requests carry their id as `reqId`.
-const log = createLogger(parsed.config.logLevel);
+// JSON lines on stdout, one object per event; requests carry their id as `reqId`. A person running
+// `npm start` at a terminal reads text instead (LEAKGUARD_LOG_FORMAT chooses either way).
+const pretty =
+  parsed.config.logFormat === "pretty" ||
+  (parsed.config.logFormat === undefined && !parsed.config.production && process.stdout.isTTY === true);
+const log = createLogger(parsed.config.logLevel, pretty ? prettyDestination() : undefined);
 // The policy files are read once at start: a bad one stops the server with its file, line and field.
 const policyOf = (path: string | undefined, what: string): PolicyFile | undefined => {
   if (path === undefined) return undefined;

@@ -3,6 +3,7 @@ import { type Db, queueDepths } from "@leakguard/store";
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import Fastify, { LogController } from "fastify";
 import { type DestinationStream, type Logger, pino } from "pino";
+import pinoPretty from "pino-pretty";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { LogLevel } from "./config.js";
 import { errorBody } from "./errors.js";
@@ -27,6 +28,21 @@ export const REDACTED_PATHS = [
 ];
 
 /** The server's logger: JSON lines on stdout (or `destination`, for tests), secrets redacted. */
+/**
+ * Text for a person at a terminal (`npm start`): time, level and message, via
+ * pino-pretty, synchronous so start-up lines come out in order. Production
+ * and anything piped keeps JSON lines for the log collector.
+ */
+export function prettyDestination(): DestinationStream {
+  return pinoPretty({
+    sync: true,
+    colorize: process.stdout.isTTY === true,
+    translateTime: "SYS:HH:MM:ss",
+    // The start-up facts' fields repeat their message; a request's and an error's fields stay.
+    ignore: "pid,hostname,url,role,database,migrationsApplied,rateLimits,secretKey,policy,shadowPolicy",
+  });
+}
+
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   const options = { level, redact: { paths: REDACTED_PATHS, censor: "[redacted]" } };
   return destination === undefined ? pino(options) : pino(options, destination);
