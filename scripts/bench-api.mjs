@@ -39,6 +39,7 @@
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
@@ -324,6 +325,31 @@ function load(base, headers, ids, path, duration) {
   });
 }
 
+/**
+ * The read cache's counts (hit, miss, bypass) summed over the API processes: each /metrics request is
+ * a new connection, which the cluster hands to the next process in turn, so `processes` of them reach
+ * each once. Counted since the process started (seeding and warm-up included).
+ */
+async function readCacheCounts(port, processes) {
+  const counts = { hit: 0, miss: 0, bypass: 0 };
+  for (let i = 0; i < processes; i++) {
+    const text = await new Promise((resolve, reject) => {
+      http
+        .get({ host: "127.0.0.1", port, path: "/metrics", agent: false }, (res) => {
+          let body = "";
+          res.on("data", (c) => {
+            body += c;
+          });
+          res.on("end", () => resolve(body));
+        })
+        .on("error", reject);
+    });
+    for (const m of text.matchAll(/^leakguard_read_cache_reads_total\{result="(\w+)"\} (\d+)/gm))
+      counts[m[1]] += Number(m[2]);
+  }
+  return counts;
+}
+
 function figures(result) {
   const codes = Object.entries(result.statusCodeStats ?? {})
     .map(([code, s]) => `${code}: ${thousands(s.count)}`)
@@ -397,6 +423,12 @@ async function runWith(processes) {
       const result = figures(await load(base, headers, ids, path, opts.duration));
       const cpuMs = ((cpuSeconds(servers) - cpuBefore) * 1000) / Math.max(1, result.total);
       out[name] = { ...result, loadavg, cpuMs };
+      if (name === "check") {
+        const c = await readCacheCounts(port, processes);
+        console.log(
+          `read cache since start: ${thousands(c.hit)} hits, ${thousands(c.miss)} misses, ${thousands(c.bypass)} bypassed`,
+        );
+      }
       console.log(
         `${processes} API process${processes === 1 ? "" : "es"}, ${name}: ${thousands(out[name].rps)} requests/s, ` +
           `p50 ${out[name].p50} ms, p99 ${out[name].p99} ms, errors ${out[name].errors}, non-2xx ${out[name].non2xx}, ` +

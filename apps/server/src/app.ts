@@ -67,6 +67,7 @@ import {
   type RateLimitBackend,
   type RateLimitSettings,
 } from "./rate-limits.js";
+import { DEFAULT_READ_CACHE, ReadCache, type ReadCacheOptions } from "./read-cache.js";
 import { relationshipRoutes } from "./relationships.js";
 import { riskRoutes } from "./risk.js";
 import { scopeRoutes } from "./scopes.js";
@@ -109,6 +110,11 @@ export interface AppOptions {
   trustProxy?: boolean | number | string;
   /** Let webhook endpoints be private or loopback addresses (LEAKGUARD_WEBHOOK_ALLOW_PRIVATE=1); refused when absent. */
   webhookAllowPrivate?: boolean;
+  /**
+   * The pre-send check's cache of accounts and pair contexts (read-cache.ts); DEFAULT_READ_CACHE when
+   * absent, `false` to read the database on every check.
+   */
+  readCache?: ReadCacheOptions | false;
   /** Told of every route as it is added: the authorisation matrix test lists the routes so, hidden ones included. */
   onRoute?: (route: RouteOptions) => void;
 }
@@ -171,6 +177,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         : (options.trustProxy ?? false),
   }) as unknown as FastifyInstance;
   observeRequests(app, metrics);
+  const readCacheOptions = options.readCache ?? DEFAULT_READ_CACHE;
+  const readCache =
+    readCacheOptions === false
+      ? null
+      : new ReadCache(
+          db,
+          {
+            ...readCacheOptions,
+            onError: (what, error) => app.log.warn({ err: error }, what),
+          },
+          (result) => metrics.readCache.inc({ result }),
+        );
+  if (readCache !== null) {
+    await readCache.start();
+    app.addHook("onClose", () => readCache.close());
+  }
   if (options.onRoute !== undefined) app.addHook("onRoute", options.onRoute);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -292,7 +314,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     (v1, _options, done) => {
       const r = v1.withTypeProvider<ZodTypeProvider>();
       r.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
-        const auth = await authenticate(db, request, options.apiKeyHashes, now());
+        // The pre-send check comes at every pause in typing: its acting account comes from the read cache.
+        const accountOf =
+          readCache !== null && request.routeOptions.url === "/v1/messages/check"
+            ? (id: string) => readCache.account(id)
+            : undefined;
+        const auth = await authenticate(db, request, options.apiKeyHashes, now(), accountOf);
         if (!auth.ok) {
           // A browser holding an ended session's cookie (and no bearer header, which wins) is told to forget it.
           if (
@@ -330,6 +357,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             );
         }
       });
+      // Read your writes: a write of this process (a contract, a milestone, a status, a review) empties
+      // its read cache before it answers, so the caller's next check reads it; the other processes hear
+      // of it from the database's notification. A send forgets its own conversation (messages.ts).
+      if (readCache !== null)
+        r.addHook("onSend", async (request, _reply, payload) => {
+          if (
+            request.method !== "GET" &&
+            request.method !== "HEAD" &&
+            request.routeOptions.url !== "/v1/messages/check" &&
+            request.routeOptions.url !== "/v1/messages"
+          )
+            readCache.forgetAll();
+          return payload;
+        });
       // After authentication: counted against the account acted as (docs/security.md).
       r.addHook("onRequest", limits.perCaller);
 
@@ -483,6 +524,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         webhookAllowPrivate: options.webhookAllowPrivate ?? false,
         policy: options.policy ?? DEFAULT_POLICY,
         metrics,
+        readCache,
         ...(options.shadowPolicy === undefined ? {} : { shadowPolicy: options.shadowPolicy }),
       };
       milestoneRoutes(r, deps);

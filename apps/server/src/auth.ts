@@ -67,6 +67,8 @@ export async function authenticate(
   request: Credentials,
   apiKeyHashes: readonly string[],
   now: Date,
+  /** How the account in Leakguard-Act-As is read: getAccount unless the route reads it from a cache. */
+  accountOf: (id: string) => Promise<Account | null> = (id) => getAccount(db, id),
 ): Promise<AuthResult> {
   const { headers } = request;
   const auth = headers.authorization;
@@ -111,7 +113,7 @@ export async function authenticate(
   if (actAs === undefined) return { ok: true, caller: { kind: "platform", actingAs: null, apiKeyId } };
   if (typeof actAs !== "string" || actAs === "")
     return { ok: false, code: "invalid_request", message: "Leakguard-Act-As names one account id" };
-  const account = await getAccount(db, actAs);
+  const account = await accountOf(actAs);
   if (account === null)
     return { ok: false, code: "account_not_found", message: `Leakguard-Act-As names no account ${actAs}` };
   return { ok: true, caller: { kind: "platform", actingAs: account, apiKeyId } };

@@ -20,6 +20,7 @@ describe("server configuration", () => {
         role: "all",
         policyFile: undefined,
         shadowPolicyFile: undefined,
+        checkCacheSeconds: 30,
         clockMs: 60_000,
         webhookPollMs: 1_000,
         webhookLeaseMs: 60_000,

@@ -56,6 +56,8 @@ export interface ServerConfig {
   readonly trustProxy: boolean | number | string;
   /** Webhook endpoints may be private, loopback or link-local addresses (off: refused, against SSRF). */
   readonly webhookAllowPrivate: boolean;
+  /** How long the pre-send check may serve a cached account or pair context at most; 0: no cache. */
+  readonly checkCacheSeconds: number;
   readonly rateLimits: {
     readonly userPerMinute: number;
     readonly ipPerMinute: number;
@@ -279,6 +281,7 @@ const Env = z.object({
     .enum(["0", "1"], "LEAKGUARD_WEBHOOK_ALLOW_PRIVATE is 0 or 1")
     .default("0"),
   LEAKGUARD_RATE_LIMIT_FLUSH_MS: z.coerce.number().int().min(0).max(1_000).default(250),
+  LEAKGUARD_CHECK_CACHE_SECONDS: z.coerce.number().int().min(0).max(3_600).default(30),
 });
 
 function trustProxyOf(text: string): boolean | number | string {
@@ -333,6 +336,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       redisUrl: e.LEAKGUARD_REDIS_URL,
       trustProxy: trustProxyOf(e.LEAKGUARD_TRUST_PROXY),
       webhookAllowPrivate: e.LEAKGUARD_WEBHOOK_ALLOW_PRIVATE === "1",
+      checkCacheSeconds: e.LEAKGUARD_CHECK_CACHE_SECONDS,
       rateLimits: Object.freeze({
         userPerMinute: e.LEAKGUARD_RATE_LIMIT_USER_PER_MIN,
         ipPerMinute: e.LEAKGUARD_RATE_LIMIT_IP_PER_MIN,

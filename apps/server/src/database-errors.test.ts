@@ -44,6 +44,7 @@ describe("a request while the database is unavailable", () => {
       exec: (sql) => (down ? refused() : real.exec(sql)),
       transaction: (fn) => (down ? refused() : real.transaction(fn)),
       close: () => real.close(),
+      listen: (channel, heard, lost) => (down ? refused() : real.listen(channel, heard, lost)),
     };
     const app = await testApp(db, () => new Date(), [["cli_d", "client"]]);
     down = true;

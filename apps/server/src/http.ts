@@ -21,6 +21,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { type ApiCode, errorBody, STATUS_OF } from "./errors.js";
 import type { Metrics } from "./observability.js";
+import type { ReadCache } from "./read-cache.js";
 
 export const ErrorSchema = z
   .object({
@@ -78,6 +79,8 @@ export interface RouteDeps {
   shadowPolicy?: Policy;
   /** Where verdicts are counted for `/metrics`. */
   metrics: Metrics;
+  /** What the pre-send check reads, cached (null: read from the database every time). */
+  readCache: ReadCache | null;
 }
 
 export type ZodApp = FastifyInstance<

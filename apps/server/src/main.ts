@@ -8,6 +8,7 @@ import { missingSecrets, parseConfig } from "./config.js";
 import { databaseLabel, openConfiguredDb } from "./database.js";
 import { buildOpsApp, createLogger, Metrics, prettyDestination } from "./observability.js";
 import { type PolicyFile, readPolicyFile } from "./policy-file.js";
+import { DEFAULT_READ_CACHE } from "./read-cache.js";
 import { secretKeyOf } from "./secret-key.js";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from "./seed.js";
 import { deliverDueWebhooks } from "./webhook-delivery.js";
@@ -93,6 +94,11 @@ const app = await buildApp({
   secretKey,
   trustProxy: config.trustProxy,
   webhookAllowPrivate: config.webhookAllowPrivate,
+  // A worker answers no checks: it keeps no cache and opens no listening connection.
+  readCache:
+    serves && config.checkCacheSeconds > 0
+      ? { ...DEFAULT_READ_CACHE, ttlMs: config.checkCacheSeconds * 1_000 }
+      : false,
   rateLimits: {
     settings: config.rateLimits,
     backend: redis === undefined ? { kind: "database" } : { kind: "redis", redis },

@@ -207,7 +207,7 @@ export const endpointOf = (request: { method: string; routeOptions: { url?: stri
 const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex");
 
 export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
-  const { db, now, config, handleKey, policy, shadowPolicy, metrics } = deps;
+  const { db, now, config, handleKey, policy, shadowPolicy, metrics, readCache } = deps;
   // A nudged text is bound to its token by a hash. Keyed, because a nudged text that is never sent is
   // stored nowhere else, and an unkeyed SHA-256 of a short text (a phone number alone) is found by trying them all.
   const keyedTextHash = (text: string): string =>
@@ -295,6 +295,14 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
       );
       if (!sent.ok) return fail(reply, sent.code, sent.message);
       if (verdict !== undefined) metrics.verdict(verdict);
+      // Stored now (a replay was stored before): the conversation the checks read has changed.
+      if (verdict !== undefined && sent.value.kind === "stored")
+        readCache?.messageStored({
+          id: sent.value.message.relationshipId,
+          ...(sender.role === "client"
+            ? { clientId: sender.id, freelancerId: recipientId }
+            : { clientId: recipientId, freelancerId: sender.id }),
+        });
       if (sent.value.kind === "needs_confirmation") {
         const token = `lgn_${randomBytes(24).toString("base64url")}`;
         const expiresAt = new Date(at.getTime() + NUDGE_TTL_MS);
@@ -350,7 +358,10 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
       const sender = request.caller.actingAs;
       if (sender === null) return fail(reply, "invalid_request", "name the sender in Leakguard-Act-As");
       const at = now();
-      const context = await messageContextFor(db, sender, request.body.recipientId, at);
+      const context =
+        readCache === null
+          ? await messageContextFor(db, sender, request.body.recipientId, at)
+          : await readCache.pairContext(sender, request.body.recipientId, at);
       if (!context.ok) return fail(reply, context.code, context.message);
       const screened = screening(sender, request.body.text, at, config, {
         basePolicy: policy,

@@ -106,6 +106,12 @@ export class Metrics {
     labelNames: ["job"] as const,
     registers: [this.registry],
   });
+  readonly readCache = new Counter({
+    name: "leakguard_read_cache_reads_total",
+    help: "Reads of the pre-send check's cache: hit, miss (read from the database and kept) or bypass (not listening for changes)",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
   readonly jobFailures = new Counter({
     name: "leakguard_job_failures_total",
     help: "Background job failures, by job (a step of the clock's run, or a whole clock run or webhook pass)",

@@ -17,6 +17,23 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
   readonly engine: "pglite" | "postgres";
+  /**
+   * Hears NOTIFY on `channel` (lower-case letters, digits and _) until closed. On PostgreSQL the
+   * listening connection is one of its own, outside the pool; `lost` is called once if it ends
+   * (a restart, a network cut) and nothing more is heard: listen again to go on.
+   */
+  listen(channel: string, onNotification: (payload: string) => void, lost: () => void): Promise<Listening>;
+}
+
+export interface Listening {
+  close(): Promise<void>;
+}
+
+const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function checkChannel(channel: string): void {
+  if (!CHANNEL.test(channel))
+    throw new Error(`channel name "${channel}" must be at most 63 lower-case letters, digits and _`);
 }
 
 export type DbOptions =
@@ -47,6 +64,12 @@ async function openPglite(dataDir: string | undefined): Promise<Db> {
     transaction: <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> =>
       lite.transaction(async (t) => fn(asQueryable(t))),
     close: () => lite.close(),
+    // One engine in this process: its notifications cannot be lost while it runs.
+    listen: async (channel, onNotification) => {
+      checkChannel(channel);
+      const unlisten = await lite.listen(channel, onNotification);
+      return { close: () => unlisten() };
+    },
   };
 }
 
@@ -66,6 +89,7 @@ function openPostgres(options: { url: string; schema?: string; maxConnections?: 
   // A connection lost while idle (the server restarted, a network cut) is dropped by the pool and the
   // next query opens a new one; unheard, the error event would end the process.
   pool.on("error", () => undefined);
+  const listeners = new Set<Listening>();
   const asQueryable = (c: pg.Pool | pg.PoolClient): Queryable => ({
     query: async <R extends Record<string, unknown>>(sql: string, params: unknown[] = []) => ({
       rows: (await c.query<R>(sql, params)).rows,
@@ -96,6 +120,52 @@ function openPostgres(options: { url: string; schema?: string; maxConnections?: 
         client.release();
       }
     },
-    close: () => pool.end(),
+    // Listening connections end with the pool: closing the database ends everything it opened.
+    close: async () => {
+      await Promise.all([...listeners].map((l) => l.close()));
+      await pool.end();
+    },
+    listen: async (channel, onNotification, lost) => {
+      checkChannel(channel);
+      const client = new pg.Client({
+        connectionString: options.url,
+        connectionTimeoutMillis: 5_000,
+        ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+      });
+      let closing = false;
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        if (!closing) lost();
+      };
+      // An error on this connection ends it: the listener hears `lost`, never an unhandled event.
+      client.on("error", () => {
+        end();
+        client.end().catch(() => undefined);
+      });
+      client.on("end", end);
+      client.on("notification", (n) => {
+        if (n.channel === channel) onNotification(n.payload ?? "");
+      });
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${channel}`);
+      } catch (error) {
+        // Not listening: the caller hears the error, not `lost` as well.
+        closing = true;
+        await client.end().catch(() => undefined);
+        throw error;
+      }
+      const listening: Listening = {
+        close: async () => {
+          closing = true;
+          listeners.delete(listening);
+          await client.end().catch(() => undefined);
+        },
+      };
+      listeners.add(listening);
+      return listening;
+    },
   };
 }

@@ -36,9 +36,10 @@ export {
   riskNow,
   urgencyOf,
 } from "./cases.js";
+export { announceChanges, changesChannel, changeTag } from "./change-feed.js";
 export { type EndContractCode, type EndedContract, endContract } from "./contract-end.js";
 export { type ContractTrust, type ContractTrustCode, contractTrust } from "./contract-trust.js";
-export { type Db, type DbOptions, openDb, type Queryable } from "./db.js";
+export { type Db, type DbOptions, type Listening, openDb, type Queryable } from "./db.js";
 export {
   type ActionKind,
   APPEALABLE,
