@@ -420,9 +420,13 @@ async function runWith(processes) {
       const loadavg = os.loadavg();
       const servers = processTree(api.child.pid);
       const cpuBefore = cpuSeconds(servers);
+      const clientBefore = process.cpuUsage();
       const result = figures(await load(base, headers, ids, path, opts.duration));
       const cpuMs = ((cpuSeconds(servers) - cpuBefore) * 1000) / Math.max(1, result.total);
-      out[name] = { ...result, loadavg, cpuMs };
+      // The load's own share of the 2 cores: autocannon runs in this process.
+      const client = process.cpuUsage(clientBefore);
+      const clientCpuMs = (client.user + client.system) / 1000 / Math.max(1, result.total);
+      out[name] = { ...result, loadavg, cpuMs, clientCpuMs };
       if (name === "check") {
         const c = await readCacheCounts(port, processes);
         console.log(
@@ -432,7 +436,7 @@ async function runWith(processes) {
       console.log(
         `${processes} API process${processes === 1 ? "" : "es"}, ${name}: ${thousands(out[name].rps)} requests/s, ` +
           `p50 ${out[name].p50} ms, p99 ${out[name].p99} ms, errors ${out[name].errors}, non-2xx ${out[name].non2xx}, ` +
-          `API CPU ${out[name].cpuMs.toFixed(2)} ms/request ` +
+          `API CPU ${out[name].cpuMs.toFixed(2)} ms/request, load generator CPU ${out[name].clientCpuMs.toFixed(2)} ms/request ` +
           `(${out[name].codes}; load average before ${loadavg.map((l) => l.toFixed(2)).join(" ")})`,
       );
     }

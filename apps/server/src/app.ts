@@ -240,7 +240,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     fail(reply, "not_found", `no route ${request.method} ${request.url.split("?")[0]}`),
   );
   const secureCookies = options.secureCookies ?? false;
-  await securityHeaders(app, secureCookies);
+  securityHeaders(app, secureCookies);
   await app.register(fastifyCookie);
 
   await app.register(fastifySwagger, {

@@ -1,5 +1,6 @@
-import fastifyHelmet from "@fastify/helmet";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FastifyInstance } from "fastify";
+import helmet from "helmet";
 
 /**
  * The Content-Security-Policy of everything we serve. The built pages
@@ -31,31 +32,62 @@ export function contentSecurityPolicy(secure: boolean): Record<string, string[]>
 
 const HSTS = "max-age=31536000; includeSubDomains";
 
+type HelmetOptions = NonNullable<Parameters<typeof helmet>[0]>;
+
 /**
- * Security headers on every answer (helmet): the CSP above, nosniff, no
+ * The headers helmet sets for `options`, worked out once. helmet's own
+ * Fastify plugin (@fastify/helmet 13.2) builds helmet's middleware again on
+ * every request, parsing the CSP each time: 2.7% of a pre-send check's CPU
+ * in a profile under load (docs/benchmarks.md, "API load"). Our headers
+ * depend on nothing in the request, so they are computed here by running
+ * helmet's middleware against a stand-in response and replayed per request.
+ */
+export function helmetHeaders(options: HelmetOptions): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: string | number | readonly string[]) => {
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  let failure: unknown;
+  helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (error?: unknown) => {
+    failure = error;
+  });
+  if (failure !== undefined)
+    throw failure instanceof Error ? failure : new Error("helmet refused its options", { cause: failure });
+  return Object.freeze(headers);
+}
+
+/**
+ * Security headers on every answer (helmet's): the CSP above, nosniff, no
  * referrer, no framing, same-origin opener and resources. HSTS only where it
  * means something: on an HTTPS request or when the deployment says it is
  * behind TLS (LEAKGUARD_SECURE_COOKIES, on by default in production); sent
  * over plain http it would be ignored, or pin localhost to https.
  */
-export async function securityHeaders(app: FastifyInstance, secure: boolean): Promise<void> {
-  // Before helmet is registered, so its own onRoute hook sees the setting (it must precede the /docs routes too).
-  app.addHook("onRoute", (route) => {
-    if (route.url === "/docs" || route.url.startsWith("/docs/"))
-      route.helmet = {
-        contentSecurityPolicy: {
-          useDefaults: false,
-          directives: { ...contentSecurityPolicy(secure), "style-src": ["'self'", "'unsafe-inline'"] },
-        },
-      };
-  });
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy(secure) },
+export function securityHeaders(app: FastifyInstance, secure: boolean): void {
+  const common: HelmetOptions = {
     frameguard: { action: "deny" },
     referrerPolicy: { policy: "no-referrer" },
     strictTransportSecurity: false,
+  };
+  const pages = helmetHeaders({
+    ...common,
+    contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy(secure) },
+  });
+  const docs = helmetHeaders({
+    ...common,
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { ...contentSecurityPolicy(secure), "style-src": ["'self'", "'unsafe-inline'"] },
+    },
   });
   app.addHook("onRequest", (request, reply, done) => {
+    const url = request.routeOptions.url ?? "";
+    void reply.headers(url === "/docs" || url.startsWith("/docs/") ? docs : pages);
     if (secure || request.protocol === "https") void reply.header("strict-transport-security", HSTS);
     done();
   });
