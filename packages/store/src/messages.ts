@@ -244,11 +244,6 @@ async function readSendState(
   db: Queryable,
   message: { id: string; senderId: string; recipientId: string },
 ): Promise<SendState> {
-  const columns = (alias: string, list: string) =>
-    list
-      .split(", ")
-      .map((c) => `${alias}.${c} AS ${alias}_${c}`)
-      .join(", ");
   const row = (
     await db.query<
       Prefixed<"s_", AccountRow> &
@@ -261,24 +256,9 @@ async function readSendState(
           first_sent_at: Date | null;
         }
     >(
-      `SELECT ${columns("s", ACCOUNT_COLUMNS)}, ${columns("t", ACCOUNT_COLUMNS)},
-         ${columns("r", RELATIONSHIP_COLUMNS)}, ${columns("m", MESSAGE_COLUMNS)},
-         CASE WHEN r.id IS NOT NULL AND m.id IS NULL THEN (${CONTRACTS_SQL("r.client_id", "r.freelancer_id")}) END AS contracts,
-         CASE WHEN r.id IS NOT NULL AND m.id IS NULL THEN (${RECENT_SQL("r.id", "$4")}) END AS recent,
-         CASE WHEN r.id IS NOT NULL AND m.id IS NULL THEN (
-           SELECT json_agg(json_build_object('signal', e.signal, 'at', e.at, 'weight', e.weight::text) ORDER BY e.at, e.id)
-             FROM (SELECT id, signal, at, weight FROM signal_events WHERE account_id = $1 ORDER BY at, id LIMIT $5) e)
-         END AS signals,
-         CASE WHEN r.id IS NOT NULL AND m.id IS NULL THEN (SELECT MIN(sent_at) FROM messages WHERE sender_id = $1)
-         END AS first_sent_at
-       FROM (SELECT 1) AS one
-       LEFT JOIN accounts s ON s.id = $1
-       LEFT JOIN accounts t ON t.id = $2
-       LEFT JOIN relationships r
-         ON r.client_id = CASE WHEN s.role = 'client' THEN s.id ELSE t.id END
-        AND r.freelancer_id = CASE WHEN s.role = 'client' THEN t.id ELSE s.id END
-       LEFT JOIN messages m ON m.id = $3`,
+      (SEND_READ_SQL ??= sendReadSql()),
       [message.senderId, message.recipientId, message.id, RECENT, SIGNALS_READ + 1],
+      "leakguard_send_read",
     )
   ).rows[0];
   if (row === undefined) throw new Error("the send's state could not be read");
@@ -307,6 +287,34 @@ async function readSendState(
     senderSignals: signals.map((e) => ({ signal: e.signal, at: new Date(e.at), weight: Number(e.weight) })),
     firstSentAt: row.first_sent_at === null ? null : new Date(row.first_sent_at),
   };
+}
+
+/** readSendState's statement, made once (a prepared statement's text never changes). */
+let SEND_READ_SQL: string | undefined;
+
+function sendReadSql(): string {
+  const columns = (alias: string, list: string) =>
+    list
+      .split(", ")
+      .map((c) => `${alias}.${c} AS ${alias}_${c}`)
+      .join(", ");
+  return `SELECT ${columns("s", ACCOUNT_COLUMNS)}, ${columns("t", ACCOUNT_COLUMNS)},
+         ${columns("r", RELATIONSHIP_COLUMNS)}, ${columns("m", MESSAGE_COLUMNS)},
+         CASE WHEN r.id IS NOT NULL AND m.id IS NULL THEN (${CONTRACTS_SQL("r.client_id", "r.freelancer_id")}) END AS contracts,
+         CASE WHEN r.id IS NOT NULL AND m.id IS NULL THEN (${RECENT_SQL("r.id", "$4")}) END AS recent,
+         CASE WHEN r.id IS NOT NULL AND m.id IS NULL THEN (
+           SELECT json_agg(json_build_object('signal', e.signal, 'at', e.at, 'weight', e.weight::text) ORDER BY e.at, e.id)
+             FROM (SELECT id, signal, at, weight FROM signal_events WHERE account_id = $1 ORDER BY at, id LIMIT $5) e)
+         END AS signals,
+         CASE WHEN r.id IS NOT NULL AND m.id IS NULL THEN (SELECT MIN(sent_at) FROM messages WHERE sender_id = $1)
+         END AS first_sent_at
+       FROM (SELECT 1) AS one
+       LEFT JOIN accounts s ON s.id = $1
+       LEFT JOIN accounts t ON t.id = $2
+       LEFT JOIN relationships r
+         ON r.client_id = CASE WHEN s.role = 'client' THEN s.id ELSE t.id END
+        AND r.freelancer_id = CASE WHEN s.role = 'client' THEN t.id ELSE s.id END
+       LEFT JOIN messages m ON m.id = $3`;
 }
 
 /**
@@ -357,6 +365,7 @@ async function insertMessage(
       entries.map((e) => e.subjectId ?? null),
       entries.map((e) => JSON.stringify(e.change ?? {})),
     ],
+    "leakguard_send_write",
   );
   const stored = inserted.rows[0];
   if (stored === undefined) throw new Error(`message ${message.id} could not be read back`);
