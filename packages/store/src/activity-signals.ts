@@ -407,6 +407,7 @@ export async function completeNewAccountContactBurst(
        JOIN relationships r ON r.id = m.relationship_id
        WHERE r.conversion_paid_at IS NULL AND m.stage IS DISTINCT FROM 'contract_active' AND ${carriesDetail("m")}`,
       [senderId, t.newAccountFirstMessages],
+      "leakguard_new_account_burst_reached",
     )
   ).rows[0];
   if ((reached?.n ?? 0) < t.newAccountMinCounterparties) return false;

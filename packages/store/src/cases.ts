@@ -45,6 +45,13 @@ interface CaseRow extends Record<string, unknown> {
   resolution: string | null;
 }
 
+/**
+ * CaseRow's columns, named: a prepared statement returning `*` fails on its connection for good once a
+ * migration adds a column ("cached plan must not change result type").
+ */
+const CASE_COLUMNS =
+  "id, subject_id, status, opened_at, opened_because, priority, updated_at, assignee_id, claimed_at, closed_at, resolution";
+
 function caseOf(r: CaseRow): Case {
   return {
     id: r.id,
@@ -85,8 +92,9 @@ export async function openOrRaiseCase(
      ON CONFLICT (subject_id) WHERE status <> 'closed'
      DO UPDATE SET priority = GREATEST(cases.priority, EXCLUDED.priority), updated_at = EXCLUDED.updated_at,
        status = CASE WHEN EXCLUDED.opened_because = 'risk_threshold' THEN cases.status ELSE 'open' END
-     RETURNING *`,
+     RETURNING ${CASE_COLUMNS}`,
     [id, subjectId, now, because, p],
+    "leakguard_open_or_raise_case",
   );
   // The row inserted, or the unclosed one as updated: the subject's case either way.
   const row = upserted.rows[0];

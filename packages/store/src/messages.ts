@@ -945,6 +945,7 @@ async function recordHandles(
            AS others
        FROM inserted i`,
       [handles.map((h) => h.hash), handles.map((h) => h.kind), accountId, messageId, now],
+      "leakguard_send_handles",
     )
   ).rows;
   const othersOf = new Map(sightings.map((r) => [r.handle_hash, r.others]));

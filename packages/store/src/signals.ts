@@ -19,6 +19,7 @@ export async function signalEventsOf(
     }>(
       `SELECT signal, at, weight, account_id, message_id FROM signal_events WHERE ${column} = $1 ORDER BY at, id LIMIT $2`,
       [id, limit],
+      `leakguard_signal_events_by_${column}`,
     )
   ).rows.map((r) => ({
     signal: r.signal,

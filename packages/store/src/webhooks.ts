@@ -101,6 +101,7 @@ export async function emitEvent(
      SELECT 'dlv_' || md5(event.id || e.id), event.id, e.id, 'pending', $3 FROM event, webhook_endpoints e
      WHERE e.active AND ($2 = ANY (e.events) OR '*' = ANY (e.events))`,
     [id, type, at, JSON.stringify(payload)],
+    "leakguard_emit_event",
   );
   return id;
 }

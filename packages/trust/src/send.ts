@@ -171,14 +171,17 @@ export function judgeInConversation(
     return scanner;
   };
   const key =
-    conversations === undefined
-      ? ""
-      : `${conversations.key}\u0000${pair.stage}\u0000${message.locale ?? ""}`;
+    conversations === undefined ? "" : `${conversations.key}\u0000${pair.stage}\u0000${message.locale ?? ""}`;
   const scanner =
     conversations === undefined ? read() : conversations.cache.scannerFor(policy, key, recent, read);
   const result = scanner.push({ from: message.senderId, text: message.text });
   if (conversations?.keepJudged === true)
-    conversations.cache.keep(policy, key, [...recent, { senderId: message.senderId, text: message.text }], scanner);
+    conversations.cache.keep(
+      policy,
+      key,
+      [...recent, { senderId: message.senderId, text: message.text }],
+      scanner,
+    );
   return { policy, result, decision: decideSend(result, message.text) };
 }
 
