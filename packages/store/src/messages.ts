@@ -256,7 +256,7 @@ async function readSendState(
           first_sent_at: Date | null;
         }
     >(
-      (SEND_READ_SQL ??= sendReadSql()),
+      sendReadSql(),
       [message.senderId, message.recipientId, message.id, RECENT, SIGNALS_READ + 1],
       "leakguard_send_read",
     )
@@ -293,12 +293,13 @@ async function readSendState(
 let SEND_READ_SQL: string | undefined;
 
 function sendReadSql(): string {
+  if (SEND_READ_SQL !== undefined) return SEND_READ_SQL;
   const columns = (alias: string, list: string) =>
     list
       .split(", ")
       .map((c) => `${alias}.${c} AS ${alias}_${c}`)
       .join(", ");
-  return `SELECT ${columns("s", ACCOUNT_COLUMNS)}, ${columns("t", ACCOUNT_COLUMNS)},
+  SEND_READ_SQL = `SELECT ${columns("s", ACCOUNT_COLUMNS)}, ${columns("t", ACCOUNT_COLUMNS)},
          ${columns("r", RELATIONSHIP_COLUMNS)}, ${columns("m", MESSAGE_COLUMNS)},
          CASE WHEN r.id IS NOT NULL AND m.id IS NULL THEN (${CONTRACTS_SQL("r.client_id", "r.freelancer_id")}) END AS contracts,
          CASE WHEN r.id IS NOT NULL AND m.id IS NULL THEN (${RECENT_SQL("r.id", "$4")}) END AS recent,
@@ -315,6 +316,7 @@ function sendReadSql(): string {
          ON r.client_id = CASE WHEN s.role = 'client' THEN s.id ELSE t.id END
         AND r.freelancer_id = CASE WHEN s.role = 'client' THEN t.id ELSE s.id END
        LEFT JOIN messages m ON m.id = $3`;
+  return SEND_READ_SQL;
 }
 
 /**
