@@ -214,6 +214,9 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
     createHmac("sha256", handleKey).update(`nudge-text\n${text}`).digest("hex");
   // Checks come as the user types: many texts against one conversation, which is then read once.
   const conversations = new ConversationCache();
+  // Sends keep the scanner that judged each message: the pair's next send reads only itself, not the pair's
+  // recent messages again (while the pair has fewer than the 20 read). Measured in docs/benchmarks.md.
+  const sentConversations = new ConversationCache();
 
   r.post(
     "/messages",
@@ -276,6 +279,8 @@ export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
         handleKey,
         basePolicy: policy,
         ...(shadowPolicy === undefined ? {} : { shadowPolicy }),
+        conversations: sentConversations,
+        keepJudged: true,
       });
       // Counted once the store has taken the answer: a replay of a stored message is not screened again.
       let verdict: Verdict | undefined;

@@ -52,6 +52,8 @@ export function screening(
     handleKey?: string;
     /** Scanners that have read the pair's recent messages, reused when they read exactly these (a pre-send check). */
     conversations?: ConversationCache;
+    /** A send: keep the scanner that judged the text in `conversations`, for the pair's next message. */
+    keepJudged?: boolean;
   } = {},
 ): (context: MessageContext) => Screening {
   const basePolicy = options.basePolicy ?? BASE_POLICY;
@@ -74,7 +76,11 @@ export function screening(
       recent,
       options.conversations === undefined
         ? undefined
-        : { cache: options.conversations, key: `${pair.clientId}\u0000${pair.freelancerId}` },
+        : {
+            cache: options.conversations,
+            key: `${pair.clientId}\u0000${pair.freelancerId}`,
+            ...(options.keepJudged === true ? { keepJudged: true } : {}),
+          },
     );
     const record: ScreeningRecord = {
       policyVersion: policy.version,

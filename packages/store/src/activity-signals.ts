@@ -350,7 +350,51 @@ export async function recordNewAccountContactBurst(
     )
   ).rows[0];
   if (current === undefined || !current.detail || current.first_at === null) return false;
-  if (now.getTime() - new Date(current.first_at).getTime() >= t.newAccountDays * DAY_MS) return false;
+  if (!isNewAccountAt(new Date(current.first_at), now, t)) return false;
+  return completeNewAccountContactBurst(tx, senderId, messageId, relationshipId, now, t);
+}
+
+/** The sender, whose first message was sent at `firstSentAt`, is still new at `now`. */
+export function isNewAccountAt(
+  firstSentAt: Date,
+  now: Date,
+  t: ActivitySignalThresholds = ACTIVITY_SIGNAL_THRESHOLDS,
+): boolean {
+  return now.getTime() - firstSentAt.getTime() < t.newAccountDays * DAY_MS;
+}
+
+/**
+ * carriesDetail on a scan in memory, for a caller that has not stored it yet
+ * or knows what it stored: the same test as the SQL, element by element
+ * (`->>` is NULL for a non-object element or a JSON null, and NULL fails it).
+ */
+export function scanCarriesDetail(scan: unknown): boolean {
+  const findings =
+    typeof scan === "object" && scan !== null ? (scan as { findings?: unknown }).findings : undefined;
+  if (!Array.isArray(findings)) return false;
+  return findings.some((f: unknown) => {
+    if (typeof f !== "object" || f === null || Array.isArray(f)) return false;
+    const { rule, kind } = f as { rule?: unknown; kind?: unknown };
+    if (rule !== "C1" && rule !== "P1") return false;
+    if (kind === undefined || kind === null) return false;
+    return typeof kind !== "string" || (!kind.startsWith("intent") && kind !== "channel_mention");
+  });
+}
+
+/**
+ * The rest of recordNewAccountContactBurst, once its cheap checks passed
+ * (a pre-contract message with a detail, from a sender still new): a send
+ * that knows its message, stage and the sender's first message makes them
+ * without a statement and calls this.
+ */
+export async function completeNewAccountContactBurst(
+  tx: Queryable,
+  senderId: string,
+  messageId: string,
+  relationshipId: string,
+  now: Date,
+  t: ActivitySignalThresholds = ACTIVITY_SIGNAL_THRESHOLDS,
+): Promise<boolean> {
   // Two sends of one sender take turns here, so the second sees the first's message and signal (a row
   // lock on the account would wait on the key-share locks the sends' own inserts hold on it).
   await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
@@ -363,6 +407,7 @@ export async function recordNewAccountContactBurst(
        JOIN relationships r ON r.id = m.relationship_id
        WHERE r.conversion_paid_at IS NULL AND m.stage IS DISTINCT FROM 'contract_active' AND ${carriesDetail("m")}`,
       [senderId, t.newAccountFirstMessages],
+      "leakguard_new_account_burst_reached",
     )
   ).rows[0];
   if ((reached?.n ?? 0) < t.newAccountMinCounterparties) return false;

@@ -64,6 +64,15 @@ export async function audit(db: Queryable, e: AuditEntry): Promise<void> {
       JSON.stringify(e.change ?? {}),
     ],
   );
+  await emitWebhookOf(db, e);
+}
+
+/**
+ * The outbox event of an audit entry webhook receivers care about (see
+ * webhookTypeOf), for a caller that wrote the entry itself (a send writes its
+ * entries with the message, in one statement).
+ */
+export async function emitWebhookOf(db: Queryable, e: AuditEntry): Promise<void> {
   const type = webhookTypeOf(e);
   if (type !== null)
     await emitEvent(db, type, e.at, {

@@ -45,6 +45,13 @@ interface CaseRow extends Record<string, unknown> {
   resolution: string | null;
 }
 
+/**
+ * CaseRow's columns, named: a prepared statement returning `*` fails on its connection for good once a
+ * migration adds a column ("cached plan must not change result type").
+ */
+const CASE_COLUMNS =
+  "id, subject_id, status, opened_at, opened_because, priority, updated_at, assignee_id, claimed_at, closed_at, resolution";
+
 function caseOf(r: CaseRow): Case {
   return {
     id: r.id,
@@ -79,18 +86,18 @@ export async function openOrRaiseCase(
   // Random, not derived from the subject and the time: a case closed and a new one opened in the same
   // millisecond would share a derived id (a 500). Racers still agree through the unclosed-case index.
   const id = `case_${randomBytes(12).toString("hex")}`;
-  await db.query(
+  const upserted = await db.query<CaseRow>(
     `INSERT INTO cases (id, subject_id, opened_at, opened_because, priority, updated_at)
      VALUES ($1, $2, $3, $4, $5, $3)
      ON CONFLICT (subject_id) WHERE status <> 'closed'
      DO UPDATE SET priority = GREATEST(cases.priority, EXCLUDED.priority), updated_at = EXCLUDED.updated_at,
        status = CASE WHEN EXCLUDED.opened_because = 'risk_threshold' THEN cases.status ELSE 'open' END
-`,
+     RETURNING ${CASE_COLUMNS}`,
     [id, subjectId, now, because, p],
+    "leakguard_open_or_raise_case",
   );
-  const row = (
-    await db.query<CaseRow>("SELECT * FROM cases WHERE subject_id = $1 AND status <> 'closed'", [subjectId])
-  ).rows[0];
+  // The row inserted, or the unclosed one as updated: the subject's case either way.
+  const row = upserted.rows[0];
   if (row === undefined) throw new Error(`the case of ${subjectId} could not be read back`);
   if (row.id === id)
     await audit(db, {
@@ -251,9 +258,19 @@ export async function openCaseIfDue(
   tuning?: SignalTuning,
 ): Promise<Case | null> {
   const risk = await riskNow(db, subjectId, now, 3, tuning);
+  return openCaseIfDueAtRisk(db, subjectId, event, risk.score, now);
+}
+
+/** openCaseIfDue for a caller that knows the subject's risk score now (a send scores what it read and wrote). */
+export async function openCaseIfDueAtRisk(
+  db: Queryable,
+  subjectId: string,
+  event: "held_message" | "report" | "message",
+  score: number,
+  now: Date,
+): Promise<Case | null> {
   if (event === "held_message" || event === "report")
-    return openOrRaiseCase(db, subjectId, event, risk.score, now);
-  if (risk.score >= CASE_RISK_THRESHOLD)
-    return openOrRaiseCase(db, subjectId, "risk_threshold", risk.score, now);
+    return openOrRaiseCase(db, subjectId, event, score, now);
+  if (score >= CASE_RISK_THRESHOLD) return openOrRaiseCase(db, subjectId, "risk_threshold", score, now);
   return null;
 }

@@ -7,7 +7,16 @@ import pg from "pg";
  * speaks plain parameterised SQL to either through this small interface.
  */
 export interface Queryable {
-  query<R extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /**
+   * `name`: a prepared statement, for a statement run with every request whose planning is a large part of
+   * its cost (a send's read: 1.6 ms unnamed, 0.6 ms prepared, measured on PostgreSQL 15). Each name is one
+   * SQL text; the server plans it once per connection. PGlite has no use for it.
+   */
+  query<R extends Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+    name?: string,
+  ): Promise<{ rows: R[] }>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }
@@ -91,8 +100,10 @@ function openPostgres(options: { url: string; schema?: string; maxConnections?: 
   pool.on("error", () => undefined);
   const listeners = new Set<Listening>();
   const asQueryable = (c: pg.Pool | pg.PoolClient): Queryable => ({
-    query: async <R extends Record<string, unknown>>(sql: string, params: unknown[] = []) => ({
-      rows: (await c.query<R>(sql, params)).rows,
+    query: async <R extends Record<string, unknown>>(sql: string, params: unknown[] = [], name?: string) => ({
+      rows: (
+        await (name === undefined ? c.query<R>(sql, params) : c.query<R>({ name, text: sql, values: params }))
+      ).rows,
     }),
     exec: async (sql: string) => {
       await c.query(sql);

@@ -1,8 +1,13 @@
 import { type Account, err, ok, type Relationship, type Result, type SignalTuning } from "@leakguard/domain";
-import type { ContractState } from "@leakguard/trust";
-import { recordNewAccountContactBurst } from "./activity-signals.js";
-import { audit } from "./audit.js";
-import { openCaseIfDue } from "./cases.js";
+import { type ContractState, riskOfRecorded } from "@leakguard/trust";
+import {
+  completeNewAccountContactBurst,
+  isNewAccountAt,
+  recordNewAccountContactBurst,
+  scanCarriesDetail,
+} from "./activity-signals.js";
+import { type AuditEntry, audit, emitWebhookOf } from "./audit.js";
+import { CASE_RISK_THRESHOLD, openCaseIfDue, openCaseIfDueAtRisk } from "./cases.js";
 import type { Db, Queryable } from "./db.js";
 import {
   ACCOUNT_COLUMNS,
@@ -15,7 +20,7 @@ import {
   relationshipOf,
   relationshipOfAccounts,
 } from "./people.js";
-import { recordSignal } from "./signals.js";
+import { recordSignal, recordSignals, type SignalRecord, signalAuditEntry } from "./signals.js";
 
 /**
  * Messages between the two sides of a pair. Each is screened before it is
@@ -83,6 +88,298 @@ export type SendOutcome =
 const RECENT = 20;
 
 export async function sendMessage(
+  db: Db,
+  message: { id: string; senderId: string; recipientId: string; text: string },
+  now: Date,
+  screen: (context: MessageContext) => Screening,
+  options: { confirmed?: boolean; signals?: SignalTuning } = {},
+): Promise<Result<SendOutcome, PeopleCode>> {
+  // Everything the send reads, in one statement. Outside the writing transaction: reads take no lock, and
+  // under READ COMMITTED each statement of a transaction sees what was committed before it anyway, so
+  // reading first is what the step-by-step send would see had its reads all come first.
+  const state = await readSendState(db, message);
+  const sender = state.sender;
+  if (sender === null) return err("account_not_found", `no account ${message.senderId}`);
+  if (sender.status !== "active")
+    return err("account_cannot_act", `account ${sender.id} is ${sender.status}`);
+  const recipient = state.recipient;
+  if (recipient === null) return err("account_not_found", `no account ${message.recipientId}`);
+  const [client, freelancer] = sender.role === "client" ? [sender, recipient] : [recipient, sender];
+  if (client.role !== "client" || freelancer.role !== "freelancer")
+    return err("not_a_pair", "a relationship is between a client and a freelancer");
+  // A pair's first message forms the pair (an insert that racing first contacts agree on): the step-by-step
+  // send does that, once per pair.
+  if (state.pair === null) return sendMessageStepByStep(db, message, now, screen, options);
+  const pair = state.pair;
+  const first = state.first;
+  if (first !== null) {
+    // The id was used: the same message sent again is stored once and answered as the first time.
+    // An erased original cannot be compared: the id (derived from the sender and their key) has to do.
+    if (
+      first.relationshipId !== pair.id ||
+      first.senderId !== message.senderId ||
+      (first.erasedAt === undefined && first.text !== message.text)
+    )
+      return err("message_id_reused", `message id ${message.id} was used for another message`);
+    return ok({ kind: "stored", message: first });
+  }
+  const screening = screen(state.context);
+  if (screening.delivery === "confirm" && options.confirmed !== true)
+    return ok({ kind: "needs_confirmation", relationshipId: pair.id, screening });
+  const delivery: MessageDelivery = screening.delivery === "hold" ? "held" : "delivered";
+  const signals: SignalRecord[] = screening.signals.map((signal) => ({
+    accountId: message.senderId,
+    relationshipId: pair.id,
+    signal,
+    at: now,
+    messageId: message.id,
+  }));
+  // Every verdict, allow included: the log is the record of what the engine decided and when.
+  const screened: AuditEntry = {
+    at: now,
+    actorId: message.senderId,
+    event: "message.screened",
+    subjectId: message.senderId,
+    change: {
+      messageId: message.id,
+      relationshipId: pair.id,
+      recipientId: message.recipientId,
+      verdict: screening.verdict,
+      delivery,
+      stage: screening.stage,
+    },
+  };
+  const handles = screening.handleHashes ?? [];
+  // recordNewAccountContactBurst's cheap checks, on what the send knows: the message (its stage and scan, as
+  // stored) and the sender's first message (this one if it has none before).
+  // The signal is written once per account (appendUnless) and never deleted: one the sender has is enough.
+  const burstPossible =
+    !state.senderSignals.some((e) => e.signal === "new_account_contact_burst") &&
+    screening.stage !== "contract_active" &&
+    scanCarriesDetail(screening.scan) &&
+    isNewAccountAt(
+      state.firstSentAt === null || state.firstSentAt.getTime() > now.getTime() ? now : state.firstSentAt,
+      now,
+    );
+  // openCaseIfDue with nothing else recorded: the sender's signals as read, then this message's, in the
+  // order riskNow reads them (time, then id: the new rows come last among equal times).
+  const events = [...state.senderSignals, ...signals.map((e) => ({ signal: e.signal, at: e.at }))];
+  const score =
+    events.length > SIGNALS_READ
+      ? null
+      : riskOfRecorded(
+          events.sort((a, b) => a.at.getTime() - b.at.getTime()),
+          now,
+          3,
+          options.signals,
+        ).score;
+  const caseMayOpen = delivery === "held" || score === null || score >= CASE_RISK_THRESHOLD;
+  const write = (q: Queryable) =>
+    insertMessage(q, message, pair.id, now, screening, delivery, screened, signals);
+  if (!caseMayOpen && !burstPossible && handles.length === 0 && screening.shadow === undefined) {
+    // The common send: one statement, atomic by itself, writes the message, its audit entry and its
+    // signals; no case opens (a delivered message, a risk under the threshold with its signals counted) and
+    // nothing else can be recorded, so it needs no transaction of its own.
+    return ok({ kind: "stored", message: await write(db) });
+  }
+  return db.transaction(async (tx) => {
+    const stored = await write(tx);
+    await emitWebhookOf(tx, screened);
+    let moreSignals = await recordHandles(tx, message.senderId, message.id, handles, now);
+    if (screening.shadow !== undefined)
+      await tx.query(
+        `INSERT INTO shadow_verdicts (message_id, live_policy, live_verdict, candidate_policy, candidate_verdict,
+           candidate_rules, stage, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          message.id,
+          screening.shadow.livePolicy,
+          screening.verdict,
+          screening.shadow.candidatePolicy,
+          screening.shadow.verdict,
+          screening.shadow.rules,
+          screening.stage,
+          now,
+        ],
+      );
+    if (burstPossible)
+      moreSignals =
+        (await completeNewAccountContactBurst(tx, message.senderId, message.id, pair.id, now)) || moreSignals;
+    const event = delivery === "held" ? "held_message" : "message";
+    // A signal recorded since the score (a shared handle, a burst) or one too many to read: riskNow scores.
+    if (moreSignals || score === null) await openCaseIfDue(tx, message.senderId, event, now, options.signals);
+    else await openCaseIfDueAtRisk(tx, message.senderId, event, score, now);
+    return ok({ kind: "stored" as const, message: stored });
+  });
+}
+
+/** riskNow reads at most this many signal events; a sender with more is scored by it, after the writes. */
+const SIGNALS_READ = 1000;
+
+interface SendState {
+  sender: Account | null;
+  recipient: Account | null;
+  /** The pair of the sender and the recipient, if formed (null too when they cannot form one). */
+  pair: Relationship | null;
+  /** A message already stored under this id (a retried send). */
+  first: StoredMessage | null;
+  /** The screening's context (read only for a formed pair and a new id). */
+  context: MessageContext;
+  /** The sender's signal events, oldest first, as riskNow reads them (up to SIGNALS_READ + 1). */
+  senderSignals: { signal: string; at: Date; weight?: number }[];
+  /** When the sender's first message was sent (null: none yet). */
+  firstSentAt: Date | null;
+}
+
+type Prefixed<P extends string, R> = { [K in keyof R as `${P}${K & string}`]: R[K] | null };
+
+/**
+ * What sendMessage reads, in one statement: the sender, the recipient, their
+ * pair (its sides following the sender's role, as a send forms it), a message
+ * already stored under the id and, for a new message in a formed pair, what
+ * its screening needs (contextOf's statement), the sender's signal events
+ * (riskNow's) and their first message's time. Seven statements before (BEGIN
+ * included), each a round trip and most of a send's CPU in the API process.
+ */
+async function readSendState(
+  db: Queryable,
+  message: { id: string; senderId: string; recipientId: string },
+): Promise<SendState> {
+  const row = (
+    await db.query<
+      Prefixed<"s_", AccountRow> &
+        Prefixed<"t_", AccountRow> &
+        Prefixed<"r_", RelationshipRow> &
+        Prefixed<"m_", MessageRow> & {
+          contracts: unknown;
+          recent: unknown;
+          signals: unknown;
+          first_sent_at: Date | null;
+        }
+    >(
+      sendReadSql(),
+      [message.senderId, message.recipientId, message.id, RECENT, SIGNALS_READ + 1],
+      "leakguard_send_read",
+    )
+  ).rows[0];
+  if (row === undefined) throw new Error("the send's state could not be read");
+  const unprefixed = <R>(prefix: string): R =>
+    Object.fromEntries(
+      Object.entries(row)
+        .filter(([k]) => k.startsWith(prefix))
+        .map(([k, v]) => [k.slice(prefix.length), v]),
+    ) as R;
+  const pair = row.r_id === null ? null : relationshipOf(unprefixed<RelationshipRow>("r_"));
+  const parsed = <T>(v: unknown): T => (typeof v === "string" ? JSON.parse(v) : v) as T;
+  const signals = parsed<{ signal: string; at: string; weight: string }[] | null>(row.signals) ?? [];
+  return {
+    sender: row.s_id === null ? null : accountOf(unprefixed<AccountRow>("s_")),
+    recipient: row.t_id === null ? null : accountOf(unprefixed<AccountRow>("t_")),
+    pair,
+    first: row.m_id === null ? null : messageOf(unprefixed<MessageRow>("m_")),
+    context:
+      pair === null
+        ? {
+            pair: { id: "", clientId: "", freelancerId: "", identifiedAt: new Date(0) },
+            contracts: [],
+            recent: [],
+          }
+        : contextFrom(pair, row.contracts ?? [], row.recent ?? []),
+    senderSignals: signals.map((e) => ({ signal: e.signal, at: new Date(e.at), weight: Number(e.weight) })),
+    firstSentAt: row.first_sent_at === null ? null : new Date(row.first_sent_at),
+  };
+}
+
+/** readSendState's statement, made once (a prepared statement's text never changes). */
+let SEND_READ_SQL: string | undefined;
+
+function sendReadSql(): string {
+  if (SEND_READ_SQL !== undefined) return SEND_READ_SQL;
+  const columns = (alias: string, list: string) =>
+    list
+      .split(", ")
+      .map((c) => `${alias}.${c} AS ${alias}_${c}`)
+      .join(", ");
+  SEND_READ_SQL = `SELECT ${columns("s", ACCOUNT_COLUMNS)}, ${columns("t", ACCOUNT_COLUMNS)},
+         ${columns("r", RELATIONSHIP_COLUMNS)}, ${columns("m", MESSAGE_COLUMNS)},
+         CASE WHEN r.id IS NOT NULL AND m.id IS NULL THEN (${CONTRACTS_SQL("r.client_id", "r.freelancer_id")}) END AS contracts,
+         CASE WHEN r.id IS NOT NULL AND m.id IS NULL THEN (${RECENT_SQL("r.id", "$4")}) END AS recent,
+         CASE WHEN r.id IS NOT NULL AND m.id IS NULL THEN (
+           SELECT json_agg(json_build_object('signal', e.signal, 'at', e.at, 'weight', e.weight::text) ORDER BY e.at, e.id)
+             FROM (SELECT id, signal, at, weight FROM signal_events WHERE account_id = $1 ORDER BY at, id LIMIT $5) e)
+         END AS signals,
+         CASE WHEN r.id IS NOT NULL AND m.id IS NULL THEN (SELECT MIN(sent_at) FROM messages WHERE sender_id = $1)
+         END AS first_sent_at
+       FROM (SELECT 1) AS one
+       LEFT JOIN accounts s ON s.id = $1
+       LEFT JOIN accounts t ON t.id = $2
+       LEFT JOIN relationships r
+         ON r.client_id = CASE WHEN s.role = 'client' THEN s.id ELSE t.id END
+        AND r.freelancer_id = CASE WHEN s.role = 'client' THEN t.id ELSE s.id END
+       LEFT JOIN messages m ON m.id = $3`;
+  return SEND_READ_SQL;
+}
+
+/**
+ * The message, its `message.screened` entry and its signals (events, then
+ * their entries) in one statement: a data-modifying WITH, atomic as any
+ * statement, the rows of each table in the order the step-by-step send wrote
+ * them. The row as stored comes back.
+ */
+async function insertMessage(
+  q: Queryable,
+  message: { id: string; senderId: string; text: string },
+  relationshipId: string,
+  now: Date,
+  screening: Screening,
+  delivery: MessageDelivery,
+  screened: AuditEntry,
+  signals: readonly SignalRecord[],
+): Promise<StoredMessage> {
+  const entries = [screened, ...signals.map(signalAuditEntry)];
+  const inserted = await q.query<MessageRow>(
+    `WITH stored AS (
+       INSERT INTO messages (id, relationship_id, sender_id, text, sent_at, verdict, delivery, shown_text, stage, scan)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${MESSAGE_COLUMNS}),
+     signals AS (
+       INSERT INTO signal_events (account_id, relationship_id, signal, at, message_id, weight)
+       SELECT stored.sender_id, stored.relationship_id, u.signal, $5, stored.id, 1
+       FROM stored, unnest($11::text[]) WITH ORDINALITY AS u(signal, n) ORDER BY u.n),
+     entries AS (
+       INSERT INTO audit_log (at, actor_id, event, subject_id, reason, change)
+       SELECT $5, u.actor_id, u.event, u.subject_id, '', u.change::jsonb
+       FROM stored, unnest($12::text[], $13::text[], $14::text[], $15::text[])
+         WITH ORDINALITY AS u(actor_id, event, subject_id, change, n) ORDER BY u.n)
+     SELECT ${MESSAGE_COLUMNS} FROM stored`,
+    [
+      message.id,
+      relationshipId,
+      message.senderId,
+      message.text,
+      now,
+      screening.verdict,
+      delivery,
+      screening.shownText,
+      screening.stage,
+      JSON.stringify(screening.scan),
+      signals.map((e) => e.signal),
+      entries.map((e) => e.actorId),
+      entries.map((e) => e.event),
+      entries.map((e) => e.subjectId ?? null),
+      entries.map((e) => JSON.stringify(e.change ?? {})),
+    ],
+    "leakguard_send_write",
+  );
+  const stored = inserted.rows[0];
+  if (stored === undefined) throw new Error(`message ${message.id} could not be read back`);
+  return messageOf(stored);
+}
+
+/**
+ * The send as it was before readSendState: each read and write a statement of
+ * its own, in one transaction. Kept for a pair's first message, which forms
+ * the pair.
+ */
+async function sendMessageStepByStep(
   db: Db,
   message: { id: string; senderId: string; recipientId: string; text: string },
   now: Date,
@@ -193,23 +490,35 @@ export async function sendMessage(
 async function contextOf(tx: Queryable, pair: Relationship): Promise<MessageContext> {
   const row = (
     await tx.query<{ contracts: unknown; recent: unknown }>(
-      `SELECT
-         (SELECT COALESCE(json_agg(json_build_object('id', c.id, 'kind', c.kind, 'status', m.status,
-                   'ended', c.ended_at IS NOT NULL)), '[]')
-            FROM contracts c LEFT JOIN milestones m ON m.contract_id = c.id
-           WHERE c.client_id = $1 AND c.freelancer_id = $2) AS contracts,
-         (SELECT COALESCE(json_agg(json_build_object('senderId', r.sender_id, 'text', r.text)
-                   ORDER BY r.sent_at, r.id), '[]')
-            FROM (SELECT sender_id, COALESCE(text, shown_text, '') AS text, sent_at, id FROM messages WHERE relationship_id = $3
-                  ORDER BY sent_at DESC, id DESC LIMIT $4) r) AS recent`,
+      `SELECT (${CONTRACTS_SQL("$1", "$2")}) AS contracts, (${RECENT_SQL("$3", "$4")}) AS recent`,
       [pair.clientId, pair.freelancerId, pair.id, RECENT],
     )
   ).rows[0];
+  return contextFrom(pair, row?.contracts ?? [], row?.recent ?? []);
+}
+
+/** SQL: a pair's contracts with their milestones' statuses, one JSON row per milestone (or contract without). */
+const CONTRACTS_SQL = (clientId: string, freelancerId: string): string =>
+  `SELECT COALESCE(json_agg(json_build_object('id', c.id, 'kind', c.kind, 'status', m.status,
+            'ended', c.ended_at IS NOT NULL)), '[]')
+     FROM contracts c LEFT JOIN milestones m ON m.contract_id = c.id
+    WHERE c.client_id = ${clientId} AND c.freelancer_id = ${freelancerId}`;
+
+/** SQL: a pair's `limit` most recent messages, oldest first, as JSON. */
+const RECENT_SQL = (relationshipId: string, limit: string): string =>
+  `SELECT COALESCE(json_agg(json_build_object('senderId', r.sender_id, 'text', r.text)
+            ORDER BY r.sent_at, r.id), '[]')
+     FROM (SELECT sender_id, COALESCE(text, shown_text, '') AS text, sent_at, id FROM messages
+            WHERE relationship_id = ${relationshipId} ORDER BY sent_at DESC, id DESC LIMIT ${limit}) r`;
+
+/** The context from CONTRACTS_SQL's and RECENT_SQL's JSON. */
+function contextFrom(pair: Relationship, contracts: unknown, recent: unknown): MessageContext {
   // Both engines parse json columns; a string is parsed here in case a driver does not.
   const parsed = <T>(v: unknown): T => (typeof v === "string" ? JSON.parse(v) : v) as T;
-  const rows = parsed<
-    { id: string; kind: "fixed_price" | "hourly"; status: string | null; ended: boolean }[]
-  >(row?.contracts ?? []);
+  const rows =
+    parsed<{ id: string; kind: "fixed_price" | "hourly"; status: string | null; ended: boolean }[]>(
+      contracts,
+    );
   const byId = new Map<string, ContractState & { milestoneStatuses: string[] }>();
   for (const r of rows) {
     const c = byId.get(r.id) ?? { kind: r.kind, milestoneStatuses: [], ended: r.ended };
@@ -219,7 +528,7 @@ async function contextOf(tx: Queryable, pair: Relationship): Promise<MessageCont
   return {
     pair,
     contracts: [...byId.values()],
-    recent: parsed<{ senderId: string; text: string }[]>(row?.recent ?? []).map((r) => ({
+    recent: parsed<{ senderId: string; text: string }[]>(recent).map((r) => ({
       senderId: r.senderId,
       text: r.text,
     })),
@@ -622,24 +931,37 @@ async function recordHandles(
   messageId: string,
   handles: readonly { kind: string; hash: string }[],
   now: Date,
-): Promise<void> {
+): Promise<boolean> {
+  if (handles.length === 0) return false;
+  // One statement for all of a message's handles, and one for the signals they raise (two statements per
+  // handle before, two more per account linked). A handle listed twice is inserted once, as one at a time did.
+  const sightings = (
+    await tx.query<{ handle_hash: string; others: string[] }>(
+      `WITH inserted AS (
+         INSERT INTO handle_sightings (handle_hash, kind, account_id, first_message_id, first_seen_at)
+         SELECT u.hash, u.kind, $3, $4, $5 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(hash, kind, n)
+         ORDER BY u.n
+         ON CONFLICT (handle_hash, account_id) DO NOTHING RETURNING handle_hash)
+       SELECT i.handle_hash,
+         ARRAY(SELECT o.account_id FROM handle_sightings o WHERE o.handle_hash = i.handle_hash AND o.account_id <> $3)
+           AS others
+       FROM inserted i`,
+      [handles.map((h) => h.hash), handles.map((h) => h.kind), accountId, messageId, now],
+      "leakguard_send_handles",
+    )
+  ).rows;
+  const othersOf = new Map(sightings.map((r) => [r.handle_hash, r.others]));
+  const signals: SignalRecord[] = [];
   for (const h of handles) {
-    const inserted = await tx.query(
-      `INSERT INTO handle_sightings (handle_hash, kind, account_id, first_message_id, first_seen_at)
-       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (handle_hash, account_id) DO NOTHING RETURNING account_id`,
-      [h.hash, h.kind, accountId, messageId, now],
-    );
-    if (inserted.rows.length === 0) continue;
-    const others = (
-      await tx.query<{ account_id: string }>(
-        "SELECT account_id FROM handle_sightings WHERE handle_hash = $1 AND account_id <> $2",
-        [h.hash, accountId],
-      )
-    ).rows.map((r) => r.account_id);
-    if (others.length === 0) continue;
+    const others = othersOf.get(h.hash);
+    othersOf.delete(h.hash);
+    if (others === undefined || others.length === 0) continue;
+    // The link is news to all: the newcomer and each account that already used the handle.
     for (const id of [accountId, ...others])
-      await recordSignal(tx, { accountId: id, signal: "handle_shared_across_accounts", at: now, messageId });
+      signals.push({ accountId: id, signal: "handle_shared_across_accounts", at: now, messageId });
   }
+  await recordSignals(tx, signals);
+  return signals.length > 0;
 }
 
 export interface LinkedAccount {

@@ -93,17 +93,15 @@ export async function emitEvent(
   payload: Record<string, unknown>,
 ): Promise<string> {
   const id = `evt_${randomUUID()}`;
-  await tx.query("INSERT INTO webhook_events (id, type, occurred_at, payload) VALUES ($1, $2, $3, $4)", [
-    id,
-    type,
-    at,
-    JSON.stringify(payload),
-  ]);
+  // The event and its deliveries in one statement (a held message emits one with every send).
   await tx.query(
-    `INSERT INTO webhook_deliveries (id, event_id, endpoint_id, status, next_attempt_at)
-     SELECT 'dlv_' || md5($1 || e.id), $1, e.id, 'pending', $3 FROM webhook_endpoints e
+    `WITH event AS (
+       INSERT INTO webhook_events (id, type, occurred_at, payload) VALUES ($1, $2, $3, $4) RETURNING id)
+     INSERT INTO webhook_deliveries (id, event_id, endpoint_id, status, next_attempt_at)
+     SELECT 'dlv_' || md5(event.id || e.id), event.id, e.id, 'pending', $3 FROM event, webhook_endpoints e
      WHERE e.active AND ($2 = ANY (e.events) OR '*' = ANY (e.events))`,
-    [id, type, at],
+    [id, type, at, JSON.stringify(payload)],
+    "leakguard_emit_event",
   );
   return id;
 }

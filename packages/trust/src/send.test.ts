@@ -120,4 +120,43 @@ describe("judging texts against a conversation read once", () => {
     expect(judge({ ...open, converted: true }, recent)).toBe("allow");
     expect(judge(open, recent)).not.toBe("allow");
   });
+  it("keeps a sent message's scanner for the next message: each judged as after a fresh read of all before it", () => {
+    // Counts the conversation reads: a kept scanner is found without one.
+    const cache = new (class extends ConversationCache {
+      reads = 0;
+      override scannerFor(...[policy, key, recent, read]: Parameters<ConversationCache["scannerFor"]>) {
+        return super.scannerFor(policy, key, recent, () => {
+          this.reads++;
+          return read();
+        });
+      }
+    })();
+    const on = { cache, key: "c:f", keepJudged: true };
+    // A phone number split over the freelancer's turns, the client asking in between: assembled only with history.
+    const turns = [
+      { senderId: "c", text: "what's your number?" },
+      { senderId: "f", text: "415" },
+      { senderId: "f", text: "290" },
+      { senderId: "c", text: "go on" },
+      { senderId: "f", text: "7396" },
+      { senderId: "f", text: "thanks, talk soon" },
+    ];
+    const conversation: { senderId: string; text: string }[] = [];
+    for (const turn of turns) {
+      const message = { ...turn, locale: "en-US" };
+      expect(judgeInConversation(DEFAULT_POLICY, open, message, conversation, on)).toEqual(
+        judgeInConversation(DEFAULT_POLICY, open, message, conversation),
+      );
+      conversation.push(turn);
+    }
+    expect(cache.reads).toBe(1);
+    // A message judged but never stored (a nudge not confirmed) leaves a list nobody reads: the next read misses.
+    const unsent = { senderId: "f", text: "my email is dana.k@gmail.com", locale: "en-US" };
+    judgeInConversation(DEFAULT_POLICY, open, unsent, conversation, on);
+    const next = { senderId: "f", text: "dana.k", locale: "en-US" };
+    expect(judgeInConversation(DEFAULT_POLICY, open, next, conversation, on)).toEqual(
+      judgeInConversation(DEFAULT_POLICY, open, next, conversation),
+    );
+    expect(cache.reads).toBe(2);
+  });
 });

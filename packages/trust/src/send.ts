@@ -149,7 +149,15 @@ export function judgeInConversation(
   pair: PairState,
   message: { senderId: string; text: string; locale?: string },
   recent: readonly { senderId: string; text: string }[],
-  conversations?: { cache: ConversationCache; key: string },
+  conversations?: {
+    cache: ConversationCache;
+    key: string;
+    /**
+     * Keep the scanner that judged the message: it has read the recent messages and this one, which is
+     * what the pair's next message is judged after once this one is stored (a send).
+     */
+    keepJudged?: boolean;
+  },
 ): Judgement {
   const policy = policyForPair(base, pair);
   const read = (): ConversationScanner => {
@@ -162,16 +170,18 @@ export function judgeInConversation(
     for (const m of recent) scanner.push({ from: m.senderId, text: m.text });
     return scanner;
   };
+  const key =
+    conversations === undefined ? "" : `${conversations.key}\u0000${pair.stage}\u0000${message.locale ?? ""}`;
   const scanner =
-    conversations === undefined
-      ? read()
-      : conversations.cache.scannerFor(
-          policy,
-          `${conversations.key}\u0000${pair.stage}\u0000${message.locale ?? ""}`,
-          recent,
-          read,
-        );
+    conversations === undefined ? read() : conversations.cache.scannerFor(policy, key, recent, read);
   const result = scanner.push({ from: message.senderId, text: message.text });
+  if (conversations?.keepJudged === true)
+    conversations.cache.keep(
+      policy,
+      key,
+      [...recent, { senderId: message.senderId, text: message.text }],
+      scanner,
+    );
   return { policy, result, decision: decideSend(result, message.text) };
 }
 
@@ -205,12 +215,30 @@ export class ConversationCache {
       return hit.scanner.fork();
     }
     const scanner = read();
+    this.keep(policy, key, recent, scanner);
+    return scanner.fork();
+  }
+
+  /**
+   * Keeps `scanner`, which has read exactly `recent` (no more, and is not
+   * pushed to again), for the next judgement against those messages. A send
+   * keeps the scanner that judged it: once the message is stored, the pair's
+   * next message is judged after the same messages and that one, and reads
+   * only itself (until the conversation is longer than the recent messages
+   * read, when the oldest drops out and the list no longer matches).
+   */
+  keep(
+    policy: Policy,
+    key: string,
+    recent: readonly { senderId: string; text: string }[],
+    scanner: ConversationScanner,
+  ): void {
+    this.entries.delete(key);
     this.entries.set(key, { policy, recent: recent.map((m) => ({ ...m })), scanner });
     for (const oldest of this.entries.keys()) {
       if (this.entries.size <= this.size) break;
       this.entries.delete(oldest);
     }
-    return scanner.fork();
   }
 }
 

@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { auditLogOf } from "./audit.js";
+import { listCases } from "./cases.js";
+import { engines, migratedDb } from "./engines.test-helper.js";
+import { type Screening, sendMessage } from "./messages.js";
+import { createAccount } from "./people.js";
+import { signalEventsOf } from "./signals.js";
+
+/** A screening of the store's part only: the verdict and what it raises are given. */
+const screened =
+  (text: string, extra: Partial<Screening> = {}) =>
+  (): Screening => ({
+    verdict: "allow",
+    delivery: "deliver",
+    shownText: text,
+    stage: "pre_contract",
+    scan: null,
+    signals: [],
+    ...extra,
+  });
+
+const t0 = new Date("2026-03-02T09:00:00Z");
+const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);
+
+// The send reads in one statement and writes in one when nothing else can follow (messages.ts); these pin
+// what it writes either way, on both engines.
+describe.each(engines)("a send's writes on $name", ({ open }) => {
+  const dbOf = migratedDb(open);
+  const person = (id: string, role: "client" | "freelancer") =>
+    createAccount(dbOf(), id, { role, displayName: id, country: "US", locale: "en-US" });
+  const send = (
+    id: string,
+    from: string,
+    to: string,
+    text: string,
+    when: Date,
+    extra: Partial<Screening> = {},
+  ) => sendMessage(dbOf(), { id, senderId: from, recipientId: to, text }, when, screened(text, extra));
+
+  it("writes the message, its screening entry, then each signal and its entry, in order; a retry is the first", async () => {
+    await person("sw_c1", "client");
+    await person("sw_f1", "freelancer");
+    expect((await send("sw_m0", "sw_c1", "sw_f1", "hello", at(0))).ok).toBe(true);
+    const sent = await send("sw_m1", "sw_f1", "sw_c1", "mail me", at(1), {
+      signals: ["contact_before_contract", "details_split_across_messages"],
+    });
+    expect(sent).toMatchObject({
+      ok: true,
+      value: { kind: "stored", message: { id: "sw_m1", text: "mail me" } },
+    });
+    const log = await auditLogOf(dbOf(), { subjectId: "sw_f1" });
+    expect(log.map((e) => [e.event, e.change.signal ?? e.change.verdict])).toEqual([
+      ["message.screened", "allow"],
+      ["signal.recorded", "contact_before_contract"],
+      ["signal.recorded", "details_split_across_messages"],
+    ]);
+    expect(log[1]?.change).toEqual({
+      signal: "contact_before_contract",
+      relationshipId: sent.ok && sent.value.kind === "stored" ? sent.value.message.relationshipId : "",
+      messageId: "sw_m1",
+    });
+    expect(
+      (await signalEventsOf(dbOf(), { accountId: "sw_f1" })).map((e) => [e.signal, e.messageId]),
+    ).toEqual([
+      ["contact_before_contract", "sw_m1"],
+      ["details_split_across_messages", "sw_m1"],
+    ]);
+    // The same id again: stored once, answered as the first time; another text under it is refused.
+    const again = await send("sw_m1", "sw_f1", "sw_c1", "mail me", at(2));
+    expect(again).toMatchObject({ ok: true, value: { kind: "stored", message: { id: "sw_m1" } } });
+    expect(await send("sw_m1", "sw_f1", "sw_c1", "other", at(2))).toMatchObject({
+      ok: false,
+      code: "message_id_reused",
+    });
+    expect(await auditLogOf(dbOf(), { subjectId: "sw_f1" })).toHaveLength(3);
+  });
+
+  it("opens a case on the message that takes the sender's risk to the threshold, with its own signals counted", async () => {
+    await person("sw_c2", "client");
+    await person("sw_f2", "freelancer");
+    await send("sw_r0", "sw_c2", "sw_f2", "hi", at(0));
+    // off_platform_payment_proposed weighs 30: the second takes the risk to 63 (>= 60); a plain message then
+    // raises it again.
+    for (const [i, expected] of [
+      [1, 0],
+      [2, 1],
+    ] as const) {
+      await send(`sw_r${i}`, "sw_f2", "sw_c2", `detail ${i}`, at(i), {
+        signals: ["off_platform_payment_proposed"],
+      });
+      expect((await listCases(dbOf(), at(i))).filter((c) => c.subjectId === "sw_f2")).toHaveLength(expected);
+    }
+    const [opened] = (await listCases(dbOf(), at(2))).filter((c) => c.subjectId === "sw_f2");
+    expect(opened).toMatchObject({ openedBecause: "risk_threshold", priority: 63 });
+    await send("sw_r4", "sw_f2", "sw_c2", "ok", at(4));
+    const [after] = (await listCases(dbOf(), at(4))).filter((c) => c.subjectId === "sw_f2");
+    expect(after).toMatchObject({ id: opened?.id, updatedAt: at(4) });
+  });
+
+  it("links accounts that share a handle, each once, a handle listed twice counted once", async () => {
+    await person("sw_c3", "client");
+    await person("sw_f3", "freelancer");
+    await person("sw_f4", "freelancer");
+    const handle = { kind: "email", hash: "sw_hash_1" };
+    await send("sw_h0", "sw_c3", "sw_f3", "hi", at(0));
+    await send("sw_h1", "sw_f3", "sw_c3", "a", at(1), { handleHashes: [handle, handle] });
+    await send("sw_h2", "sw_c3", "sw_f4", "b", at(2), { handleHashes: [handle] });
+    await send("sw_h3", "sw_c3", "sw_f4", "c", at(3), { handleHashes: [handle] });
+    const shared = async (id: string) =>
+      (await signalEventsOf(dbOf(), { accountId: id })).filter(
+        (e) => e.signal === "handle_shared_across_accounts",
+      );
+    expect(await shared("sw_f3")).toHaveLength(1);
+    expect(await shared("sw_c3")).toHaveLength(1);
+    expect((await shared("sw_c3"))[0]?.messageId).toBe("sw_h2");
+  });
+});
