@@ -186,21 +186,7 @@ export async function sendMessage(
     const stored = await write(tx);
     await emitWebhookOf(tx, screened);
     let moreSignals = await recordHandles(tx, message.senderId, message.id, handles, now);
-    if (screening.shadow !== undefined)
-      await tx.query(
-        `INSERT INTO shadow_verdicts (message_id, live_policy, live_verdict, candidate_policy, candidate_verdict,
-           candidate_rules, stage, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [
-          message.id,
-          screening.shadow.livePolicy,
-          screening.verdict,
-          screening.shadow.candidatePolicy,
-          screening.shadow.verdict,
-          screening.shadow.rules,
-          screening.stage,
-          now,
-        ],
-      );
+    await recordShadowVerdict(tx, message.id, screening, now);
     if (burstPossible)
       moreSignals =
         (await completeNewAccountContactBurst(tx, message.senderId, message.id, pair.id, now)) || moreSignals;
@@ -325,6 +311,30 @@ function sendReadSql(): string {
  * statement, the rows of each table in the order the step-by-step send wrote
  * them. The row as stored comes back.
  */
+/** The candidate policy's verdict beside the live one, when a shadow policy runs (nothing otherwise). */
+async function recordShadowVerdict(
+  tx: Queryable,
+  messageId: string,
+  screening: Screening,
+  now: Date,
+): Promise<void> {
+  if (screening.shadow === undefined) return;
+  await tx.query(
+    `INSERT INTO shadow_verdicts (message_id, live_policy, live_verdict, candidate_policy, candidate_verdict,
+       candidate_rules, stage, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [
+      messageId,
+      screening.shadow.livePolicy,
+      screening.verdict,
+      screening.shadow.candidatePolicy,
+      screening.shadow.verdict,
+      screening.shadow.rules,
+      screening.stage,
+      now,
+    ],
+  );
+}
+
 async function insertMessage(
   q: Queryable,
   message: { id: string; senderId: string; text: string },
@@ -454,21 +464,7 @@ async function sendMessageStepByStep(
         messageId: message.id,
       });
     await recordHandles(tx, message.senderId, message.id, screening.handleHashes ?? [], now);
-    if (screening.shadow !== undefined)
-      await tx.query(
-        `INSERT INTO shadow_verdicts (message_id, live_policy, live_verdict, candidate_policy, candidate_verdict,
-           candidate_rules, stage, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [
-          message.id,
-          screening.shadow.livePolicy,
-          screening.verdict,
-          screening.shadow.candidatePolicy,
-          screening.shadow.verdict,
-          screening.shadow.rules,
-          screening.stage,
-          now,
-        ],
-      );
+    await recordShadowVerdict(tx, message.id, screening, now);
     await recordNewAccountContactBurst(tx, message.senderId, message.id, pair.value.id, now);
     await openCaseIfDue(
       tx,
