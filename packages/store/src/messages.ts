@@ -111,44 +111,13 @@ export async function sendMessage(
   // send does that, once per pair.
   if (state.pair === null) return sendMessageStepByStep(db, message, now, screen, options);
   const pair = state.pair;
-  const first = state.first;
-  if (first !== null) {
-    // The id was used: the same message sent again is stored once and answered as the first time.
-    // An erased original cannot be compared: the id (derived from the sender and their key) has to do.
-    if (
-      first.relationshipId !== pair.id ||
-      first.senderId !== message.senderId ||
-      (first.erasedAt === undefined && first.text !== message.text)
-    )
-      return err("message_id_reused", `message id ${message.id} was used for another message`);
-    return ok({ kind: "stored", message: first });
-  }
+  if (state.first !== null) return replayOf(state.first, pair.id, message);
   const screening = screen(state.context);
   if (screening.delivery === "confirm" && options.confirmed !== true)
     return ok({ kind: "needs_confirmation", relationshipId: pair.id, screening });
   const delivery: MessageDelivery = screening.delivery === "hold" ? "held" : "delivered";
-  const signals: SignalRecord[] = screening.signals.map((signal) => ({
-    accountId: message.senderId,
-    relationshipId: pair.id,
-    signal,
-    at: now,
-    messageId: message.id,
-  }));
-  // Every verdict, allow included: the log is the record of what the engine decided and when.
-  const screened: AuditEntry = {
-    at: now,
-    actorId: message.senderId,
-    event: "message.screened",
-    subjectId: message.senderId,
-    change: {
-      messageId: message.id,
-      relationshipId: pair.id,
-      recipientId: message.recipientId,
-      verdict: screening.verdict,
-      delivery,
-      stage: screening.stage,
-    },
-  };
+  const signals = signalRecordsOf(message, pair.id, screening, now);
+  const screened = screenedEntry(message, pair.id, screening, delivery, now);
   const handles = screening.handleHashes ?? [];
   // recordNewAccountContactBurst's cheap checks, on what the send knows: the message (its stage and scan, as
   // stored) and the sender's first message (this one if it has none before).
@@ -384,6 +353,62 @@ async function insertMessage(
   return messageOf(stored);
 }
 
+/** The same message sent again under its id: answered as the first time; another message under it is refused. */
+function replayOf(
+  first: StoredMessage,
+  relationshipId: string,
+  message: { id: string; senderId: string; text: string },
+): Result<SendOutcome, PeopleCode> {
+  // An erased original cannot be compared: the id (derived from the sender and their key) has to do.
+  if (
+    first.relationshipId !== relationshipId ||
+    first.senderId !== message.senderId ||
+    (first.erasedAt === undefined && first.text !== message.text)
+  )
+    return err("message_id_reused", `message id ${message.id} was used for another message`);
+  return ok({ kind: "stored", message: first });
+}
+
+/** The red flags the screening raised about the sender, as recorded with the message. */
+function signalRecordsOf(
+  message: { id: string; senderId: string },
+  relationshipId: string,
+  screening: Screening,
+  now: Date,
+): SignalRecord[] {
+  return screening.signals.map((signal) => ({
+    accountId: message.senderId,
+    relationshipId,
+    signal,
+    at: now,
+    messageId: message.id,
+  }));
+}
+
+/** Every verdict, allow included, is logged: the record of what the engine decided and when. */
+function screenedEntry(
+  message: { id: string; senderId: string; recipientId: string },
+  relationshipId: string,
+  screening: Screening,
+  delivery: MessageDelivery,
+  now: Date,
+): AuditEntry {
+  return {
+    at: now,
+    actorId: message.senderId,
+    event: "message.screened",
+    subjectId: message.senderId,
+    change: {
+      messageId: message.id,
+      relationshipId,
+      recipientId: message.recipientId,
+      verdict: screening.verdict,
+      delivery,
+      stage: screening.stage,
+    },
+  };
+}
+
 /**
  * The send as it was before readSendState: each read and write a statement of
  * its own, in one transaction. Kept for a pair's first message, which forms
@@ -408,61 +433,24 @@ async function sendMessageStepByStep(
     const pair = await relationshipOfAccounts(tx, client, freelancer, now);
     if (!pair.ok) return pair;
     const first = await messageById(tx, message.id);
-    if (first !== null) {
-      // The id was used: the same message sent again is stored once and answered as the first time.
-      // An erased original cannot be compared: the id (derived from the sender and their key) has to do.
-      if (
-        first.relationshipId !== pair.value.id ||
-        first.senderId !== message.senderId ||
-        (first.erasedAt === undefined && first.text !== message.text)
-      )
-        return err("message_id_reused", `message id ${message.id} was used for another message`);
-      return ok({ kind: "stored", message: first });
-    }
+    if (first !== null) return replayOf(first, pair.value.id, message);
     const screening = screen(await contextOf(tx, pair.value));
     if (screening.delivery === "confirm" && options.confirmed !== true)
       return ok({ kind: "needs_confirmation", relationshipId: pair.value.id, screening });
     const delivery: MessageDelivery = screening.delivery === "hold" ? "held" : "delivered";
-    // The row as stored comes back with the insert: nothing later in this transaction changes it.
-    const inserted = await tx.query<MessageRow>(
-      `INSERT INTO messages (id, relationship_id, sender_id, text, sent_at, verdict, delivery, shown_text, stage, scan)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${MESSAGE_COLUMNS}`,
-      [
-        message.id,
-        pair.value.id,
-        message.senderId,
-        message.text,
-        now,
-        screening.verdict,
-        delivery,
-        screening.shownText,
-        screening.stage,
-        JSON.stringify(screening.scan),
-      ],
+    const screened = screenedEntry(message, pair.value.id, screening, delivery, now);
+    const signals = signalRecordsOf(message, pair.value.id, screening, now);
+    const stored = await insertMessage(
+      tx,
+      message,
+      pair.value.id,
+      now,
+      screening,
+      delivery,
+      screened,
+      signals,
     );
-    // Every verdict, allow included: the log is the record of what the engine decided and when.
-    await audit(tx, {
-      at: now,
-      actorId: message.senderId,
-      event: "message.screened",
-      subjectId: message.senderId,
-      change: {
-        messageId: message.id,
-        relationshipId: pair.value.id,
-        recipientId: message.recipientId,
-        verdict: screening.verdict,
-        delivery,
-        stage: screening.stage,
-      },
-    });
-    for (const signal of screening.signals)
-      await recordSignal(tx, {
-        accountId: message.senderId,
-        relationshipId: pair.value.id,
-        signal,
-        at: now,
-        messageId: message.id,
-      });
+    await emitWebhookOf(tx, screened);
     await recordHandles(tx, message.senderId, message.id, screening.handleHashes ?? [], now);
     await recordShadowVerdict(tx, message.id, screening, now);
     await recordNewAccountContactBurst(tx, message.senderId, message.id, pair.value.id, now);
@@ -473,9 +461,7 @@ async function sendMessageStepByStep(
       now,
       options.signals,
     );
-    const stored = inserted.rows[0];
-    if (stored === undefined) throw new Error(`message ${message.id} could not be read back`);
-    return ok({ kind: "stored", message: messageOf(stored) });
+    return ok({ kind: "stored", message: stored });
   });
 }
 
