@@ -4,8 +4,8 @@ import {
   buildWorld,
   CALLERS,
   type CallerName,
+  fillTemplate as fill,
   type World,
-  type WorldIds,
 } from "./authz-world.test-helper.js";
 import { type ApiCode, STATUS_OF } from "./errors.js";
 
@@ -403,19 +403,6 @@ function errorCodeOf(body: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function fill(template: unknown, ids: WorldIds): unknown {
-  if (typeof template === "string")
-    return template.replace(/\{(\w+)\}/g, (_m, name: string) => {
-      const v = (ids as unknown as Record<string, unknown>)[name];
-      if (typeof v !== "string") throw new Error(`the world has no record {${name}}`);
-      return v;
-    });
-  if (Array.isArray(template)) return template.map((t) => fill(t, ids));
-  if (typeof template === "object" && template !== null)
-    return Object.fromEntries(Object.entries(template).map(([k, v]) => [k, fill(v, ids)]));
-  return template;
 }
 
 describe.each(engines)("the authorisation matrix on $name", ({ open }) => {

@@ -390,3 +390,17 @@ export async function buildWorld(db: Db): Promise<World> {
     });
   return { app, routes, bodyRoutes, ids, headersOf, call, rowCounts, restore };
 }
+
+/** A request template with the world's ids in it: `{name}` in any string is `ids.name`. */
+export function fillTemplate(template: unknown, ids: WorldIds): unknown {
+  if (typeof template === "string")
+    return template.replace(/\{(\w+)\}/g, (_m, name: string) => {
+      const v = (ids as unknown as Record<string, unknown>)[name];
+      if (typeof v !== "string") throw new Error(`the world has no record {${name}}`);
+      return v;
+    });
+  if (Array.isArray(template)) return template.map((t) => fillTemplate(t, ids));
+  if (typeof template === "object" && template !== null)
+    return Object.fromEntries(Object.entries(template).map(([k, v]) => [k, fillTemplate(v, ids)]));
+  return template;
+}

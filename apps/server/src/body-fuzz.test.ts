@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { engines, migratedDb } from "../../../packages/store/src/engines.test-helper.js";
-import { buildWorld, type CallerName, type World, type WorldIds } from "./authz-world.test-helper.js";
+import { buildWorld, type CallerName, fillTemplate as fill, type World } from "./authz-world.test-helper.js";
 import { STATUS_OF } from "./errors.js";
 
 /**
@@ -170,19 +170,6 @@ const TARGETS: Readonly<Record<string, Target>> = {
     ],
   },
 };
-
-function fill(template: unknown, ids: WorldIds): unknown {
-  if (typeof template === "string")
-    return template.replace(/\{(\w+)\}/g, (_m, name: string) => {
-      const v = (ids as unknown as Record<string, unknown>)[name];
-      if (typeof v !== "string") throw new Error(`the world has no record {${name}}`);
-      return v;
-    });
-  if (Array.isArray(template)) return template.map((t) => fill(t, ids));
-  if (typeof template === "object" && template !== null)
-    return Object.fromEntries(Object.entries(template).map(([k, v]) => [k, fill(v, ids)]));
-  return template;
-}
 
 /** Strings that have broken servers: controls and NUL, lone surrogates, bidi and zero-width marks, emoji, SQL and paths. */
 const oddString = fc.oneof(
