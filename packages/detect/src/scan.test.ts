@@ -219,6 +219,20 @@ describe("review regressions", () => {
     expect(c.push({ from: "f", text: "0142" }).handles).toContain("phone:9175550142");
   });
 
+  it("assembles a detail begun at the end of a long message, reading only that end back", () => {
+    const long = "Here is the full brief again so nothing gets lost between us. ".repeat(8);
+    const c = createConversationScanner(pre);
+    c.push({ from: "f", text: long });
+    c.push({ from: "f", text: `${long}my mail is sam.porter` });
+    expect(c.push({ from: "f", text: "@fastmail.com" }).handles).toContain("email:sam.porter@fastmail.com");
+    // Earlier text with no space to cut at: the joined text starts mid-word, and the detail still assembles.
+    const d = createConversationScanner(pre);
+    d.push({ from: "f", text: "x".repeat(600) });
+    d.push({ from: "f", text: "917" });
+    d.push({ from: "f", text: "555" });
+    expect(d.push({ from: "f", text: "0142" }).handles).toContain("phone:9175550142");
+  });
+
   it("matches policy hosts and their subdomains", () => {
     const contact = resolvePolicy({ contactHosts: ["acmechat.io"] });
     expect(scan("ping me at eu.acmechat.io/u/bob", { stage: "pre_contract", policy: contact }).verdict).toBe(
