@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import fastifyCookie from "@fastify/cookie";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
-import { DEFAULT_POLICY, type Policy } from "@leakguard/detect";
+import { DEFAULT_POLICY, type Policy, ScanMemo } from "@leakguard/detect";
 import {
   ACCOUNT_STATUSES,
   type AccountStatus,
@@ -115,6 +115,11 @@ export interface AppOptions {
    * absent, `false` to read the database on every check.
    */
   readCache?: ReadCacheOptions | false;
+  /**
+   * How many scans of conversation messages to remember for building a pair's conversation scanner again
+   * (ScanMemo; LEAKGUARD_SCAN_MEMO_ENTRIES); 50,000 when absent, 0 for none.
+   */
+  scanMemoEntries?: number;
   /** Told of every route as it is added: the authorisation matrix test lists the routes so, hidden ones included. */
   onRoute?: (route: RouteOptions) => void;
 }
@@ -193,6 +198,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await readCache.start();
     app.addHook("onClose", () => readCache.close());
   }
+  const scanMemoEntries = options.scanMemoEntries ?? 50_000;
+  const scanMemo = scanMemoEntries > 0 ? new ScanMemo(scanMemoEntries) : null;
+  if (scanMemo !== null) metrics.watchScanMemo(scanMemo);
   if (options.onRoute !== undefined) app.addHook("onRoute", options.onRoute);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -525,6 +533,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         policy: options.policy ?? DEFAULT_POLICY,
         metrics,
         readCache,
+        scanMemo,
         ...(options.shadowPolicy === undefined ? {} : { shadowPolicy: options.shadowPolicy }),
       };
       milestoneRoutes(r, deps);

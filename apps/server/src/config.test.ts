@@ -21,6 +21,7 @@ describe("server configuration", () => {
         policyFile: undefined,
         shadowPolicyFile: undefined,
         checkCacheSeconds: 30,
+        scanMemoEntries: 50_000,
         clockMs: 60_000,
         webhookPollMs: 1_000,
         webhookLeaseMs: 60_000,

@@ -58,6 +58,8 @@ export interface ServerConfig {
   readonly webhookAllowPrivate: boolean;
   /** How long the pre-send check may serve a cached account or pair context at most; 0: no cache. */
   readonly checkCacheSeconds: number;
+  /** How many scans of conversation messages each API process remembers (ScanMemo); 0: none. */
+  readonly scanMemoEntries: number;
   readonly rateLimits: {
     readonly userPerMinute: number;
     readonly ipPerMinute: number;
@@ -282,6 +284,7 @@ const Env = z.object({
     .default("0"),
   LEAKGUARD_RATE_LIMIT_FLUSH_MS: z.coerce.number().int().min(0).max(1_000).default(250),
   LEAKGUARD_CHECK_CACHE_SECONDS: z.coerce.number().int().min(0).max(3_600).default(30),
+  LEAKGUARD_SCAN_MEMO_ENTRIES: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
 });
 
 function trustProxyOf(text: string): boolean | number | string {
@@ -337,6 +340,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       trustProxy: trustProxyOf(e.LEAKGUARD_TRUST_PROXY),
       webhookAllowPrivate: e.LEAKGUARD_WEBHOOK_ALLOW_PRIVATE === "1",
       checkCacheSeconds: e.LEAKGUARD_CHECK_CACHE_SECONDS,
+      scanMemoEntries: e.LEAKGUARD_SCAN_MEMO_ENTRIES,
       rateLimits: Object.freeze({
         userPerMinute: e.LEAKGUARD_RATE_LIMIT_USER_PER_MIN,
         ipPerMinute: e.LEAKGUARD_RATE_LIMIT_IP_PER_MIN,

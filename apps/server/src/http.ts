@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { Policy } from "@leakguard/detect";
+import type { Policy, ScanMemo } from "@leakguard/detect";
 import {
   type Account,
   type Actor,
@@ -81,6 +81,8 @@ export interface RouteDeps {
   metrics: Metrics;
   /** What the pre-send check reads, cached (null: read from the database every time). */
   readCache: ReadCache | null;
+  /** Scans of conversation messages shared by the message routes' conversation scanners (null: none). */
+  scanMemo: ScanMemo | null;
 }
 
 export type ZodApp = FastifyInstance<

@@ -99,6 +99,7 @@ const app = await buildApp({
     serves && config.checkCacheSeconds > 0
       ? { ...DEFAULT_READ_CACHE, ttlMs: config.checkCacheSeconds * 1_000 }
       : false,
+  scanMemoEntries: serves ? config.scanMemoEntries : 0,
   rateLimits: {
     settings: config.rateLimits,
     backend: redis === undefined ? { kind: "database" } : { kind: "redis", redis },

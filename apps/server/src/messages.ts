@@ -207,16 +207,19 @@ export const endpointOf = (request: { method: string; routeOptions: { url?: stri
 const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex");
 
 export function messageRoutes(r: ZodApp, deps: RouteDeps): void {
-  const { db, now, config, handleKey, policy, shadowPolicy, metrics, readCache } = deps;
+  const { db, now, config, handleKey, policy, shadowPolicy, metrics, readCache, scanMemo } = deps;
   // A nudged text is bound to its token by a hash. Keyed, because a nudged text that is never sent is
   // stored nowhere else, and an unkeyed SHA-256 of a short text (a phone number alone) is found by trying them all.
   const keyedTextHash = (text: string): string =>
     createHmac("sha256", handleKey).update(`nudge-text\n${text}`).digest("hex");
+  // The scans of messages already read (scanMemo) serve both caches when they build a conversation's scanner
+  // again: the pair's oldest message dropped out of the 20 read, or another process took the pair's last send.
+  const memo = scanMemo ?? undefined;
   // Checks come as the user types: many texts against one conversation, which is then read once.
-  const conversations = new ConversationCache();
+  const conversations = new ConversationCache(1_000, memo);
   // Sends keep the scanner that judged each message: the pair's next send reads only itself, not the pair's
   // recent messages again (while the pair has fewer than the 20 read). Measured in docs/benchmarks.md.
-  const sentConversations = new ConversationCache();
+  const sentConversations = new ConversationCache(1_000, memo);
 
   r.post(
     "/messages",

@@ -1,4 +1,5 @@
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import type { ScanMemo } from "@leakguard/detect";
 import { type Db, queueDepths } from "@leakguard/store";
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import Fastify, { LogController } from "fastify";
@@ -112,6 +113,22 @@ export class Metrics {
     labelNames: ["result"] as const,
     registers: [this.registry],
   });
+  private scanMemo: { memo: ScanMemo; hits: number; misses: number } | null = null;
+  private readonly scanMemoReads: Counter<"result"> = new Counter({
+    name: "leakguard_scan_memo_reads_total",
+    help: "Scans of conversation messages looked up in the scan memo: hit (reused) or miss (scanned and kept)",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+    // The engine counts; it knows nothing of metrics. What it counted since the last scrape is added here.
+    collect: () => {
+      const watched = this.scanMemo;
+      if (watched === null) return;
+      this.scanMemoReads.inc({ result: "hit" }, watched.memo.hits - watched.hits);
+      this.scanMemoReads.inc({ result: "miss" }, watched.memo.misses - watched.misses);
+      watched.hits = watched.memo.hits;
+      watched.misses = watched.memo.misses;
+    },
+  });
   readonly jobFailures = new Counter({
     name: "leakguard_job_failures_total",
     help: "Background job failures, by job (a step of the clock's run, or a whole clock run or webhook pass)",
@@ -122,6 +139,11 @@ export class Metrics {
   /** `processMetrics`: also the process's CPU, memory, event loop and GC (prom-client's defaults). */
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Reports the memo's hits and misses as `leakguard_scan_memo_reads_total`. */
+  watchScanMemo(memo: ScanMemo): void {
+    this.scanMemo = { memo, hits: memo.hits, misses: memo.misses };
   }
 
   verdict(verdict: Verdict): void {

@@ -18,7 +18,9 @@ describe.each(engines)("the pre-send check's read cache, on $name", ({ name, ope
   const db = migratedDb(open);
   let first: FastifyInstance;
   let second: FastifyInstance;
-  const now = () => new Date(Date.UTC(2026, 11, 3, 12, 0, 0));
+  // A millisecond later at each reading: messages keep the order they were sent in (the last 20 are read by time).
+  let ticks = 0;
+  const now = () => new Date(Date.UTC(2026, 11, 3, 12, 0, 0) + ticks++);
 
   beforeAll(async () => {
     first = await testApp(db(), now, [
@@ -29,6 +31,8 @@ describe.each(engines)("the pre-send check's read cache, on $name", ({ name, ope
       ["cli_re", "client"],
       ["fre_re", "freelancer"],
       ["adm_rc", "admin"],
+      ["cli_rm", "client"],
+      ["fre_rm", "freelancer"],
     ]);
     second = await buildApp({ db: db(), apiKeyHashes: [sha256Hex(TEST_KEY)], now });
   });
@@ -81,6 +85,40 @@ describe.each(engines)("the pre-send check's read cache, on $name", ({ name, ope
     await eventually(async () => {
       expect((await check(second, "fre_rc", "cli_rc", "0142 is my cell")).body.verdict).toBe("mask");
     });
+  });
+
+  it("builds a long conversation's scanner again from remembered scans, judging as without them", async () => {
+    const memoReads = async (app: FastifyInstance) => {
+      const text = (await app.inject({ url: "/metrics" })).body;
+      const count = (result: string) =>
+        Number(
+          new RegExp(`^leakguard_scan_memo_reads_total\\{result="${result}"\\} (\\d+)`, "m").exec(
+            text,
+          )?.[1] ?? 0,
+        );
+      return { hit: count("hit"), miss: count("miss") };
+    };
+    const before = await memoReads(first);
+    // More messages than the 20 a send reads: from the 21st, the oldest drops out and the scanner is built again.
+    for (let i = 0; i < 24; i++) {
+      const [from, to] = i % 2 === 0 ? ["cli_rm", "fre_rm"] : ["fre_rm", "cli_rm"];
+      expect((await send(first, from, to, `Update ${i}: the draft is in the shared folder`)).statusCode).toBe(
+        201,
+      );
+    }
+    expect((await send(first, "fre_rm", "cli_rm", "415 555")).statusCode).toBe(201);
+    const after = await memoReads(first);
+    expect(after.hit - before.hit).toBeGreaterThan(after.miss - before.miss);
+    // The number's last part, checked here and by a process that remembers no scans: the same answer.
+    const plain = await buildApp({ db: db(), apiKeyHashes: [sha256Hex(TEST_KEY)], now, scanMemoEntries: 0 });
+    try {
+      const here = await check(first, "fre_rm", "cli_rm", "0142 is my cell");
+      expect(here.body.verdict).toBe("mask");
+      expect(await check(plain, "fre_rm", "cli_rm", "0142 is my cell")).toEqual(here);
+      expect((await memoReads(plain)).hit).toBe(0);
+    } finally {
+      await plain.close();
+    }
   });
 
   it("hears of a contract another process started: the pair's stage changes", async () => {

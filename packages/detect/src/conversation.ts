@@ -1,11 +1,11 @@
 import type { CountryCode } from "libphonenumber-js/max";
 import { EMAIL_APPS, PHONE_APPS } from "./kinds.js";
 import type { ChannelKind } from "./lexicon.js";
+import { copyOfResult, detailsOf, type MessageScan, messageScanOf, type ScanMemo } from "./memo.js";
 import type { Policy } from "./policy.js";
 import {
   decide,
   failClosed,
-  isDetail,
   type MessageContext,
   policyOf,
   regionHints,
@@ -26,9 +26,11 @@ export interface ConversationScanner {
   /**
    * An independent copy that has read the same messages: pushing to one does
    * not change the other. Lets a caller read a conversation once and judge
-   * several candidate next messages against it.
+   * several candidate next messages against it. With `settings`, the copy
+   * works with those instead of the original's (`{}`: no memo, for texts
+   * judged once and never part of the conversation, such as a draft).
    */
-  fork(): ConversationScanner;
+  fork(settings?: ConversationScannerSettings): ConversationScanner;
 }
 
 interface SenderState {
@@ -71,11 +73,20 @@ interface ConversationState {
   lastAskFrom: string | null;
   lastAskAge: number;
   /** Channels named in the last two messages, most recent last. */
-  recentChannels: ChannelKind[][];
+  recentChannels: (readonly ChannelKind[])[];
 }
 
-export function createConversationScanner(options: ScanOptions): ConversationScanner {
-  return scannerFrom(options, policyOf(options.policy), regionHints(options.locale), {
+/** How a conversation scanner works, beside what it judges by. */
+export interface ConversationScannerSettings {
+  /** Scans to reuse, shared with other scanners: see ScanMemo. Results are the same with or without. */
+  memo?: ScanMemo;
+}
+
+export function createConversationScanner(
+  options: ScanOptions,
+  settings: ConversationScannerSettings = {},
+): ConversationScanner {
+  return scannerFrom(options, settings.memo, policyOf(options.policy), regionHints(options.locale), {
     senders: new Map(),
     workSubjects: new Set(),
     lastAskFrom: null,
@@ -86,6 +97,7 @@ export function createConversationScanner(options: ScanOptions): ConversationSca
 
 function scannerFrom(
   options: ScanOptions,
+  memo: ScanMemo | undefined,
   policy: Policy,
   regions: readonly CountryCode[],
   s: ConversationState,
@@ -103,8 +115,8 @@ function scannerFrom(
         );
       }
     },
-    fork() {
-      return scannerFrom(options, policy, regions, {
+    fork(settings) {
+      return scannerFrom(options, settings === undefined ? memo : settings.memo, policy, regions, {
         senders: new Map(
           [...s.senders].map(([from, st]) => [
             from,
@@ -132,18 +144,18 @@ function scannerFrom(
         .at(-1),
       workSubjects: s.workSubjects,
     };
-    const { result: single, detection } = scanWith(text, options.stage, policy, regions, context);
+    const { result: single, ...detection } = messageScan(text, context);
     s.lastAskAge++;
-    if (detection?.asksForContact === true) {
+    if (detection.asksForContact) {
       s.lastAskFrom = from;
       s.lastAskAge = 0;
     }
-    for (const k of detection?.workSubjects ?? []) s.workSubjects.add(k);
-    s.recentChannels = [...s.recentChannels, detection?.channelsNamed ?? []].slice(-2);
+    for (const k of detection.workSubjects) s.workSubjects.add(k);
+    s.recentChannels = [...s.recentChannels, detection.channelsNamed].slice(-2);
 
     let result: ScanResult = single;
     if (single.error === undefined && state.recent.length > 0) {
-      const fresh = assemble(state.recent, text, options, policy, regions, context).filter(
+      const fresh = assemble(state.recent, text, policy, context, detailsIn).filter(
         (f) =>
           !single.handles.includes(`${f.kind}:${f.value}`) &&
           !state.reported.has(`${f.kind}:${f.value}`) &&
@@ -168,7 +180,20 @@ function scannerFrom(
       state.recent.push(text);
       if (state.recent.length > policy.conversation.assemblyWindow - 1) state.recent.shift();
     }
-    return result;
+    // A remembered scan is shared: the caller gets its own copy.
+    return memo !== undefined && result === single ? copyOfResult(result) : result;
+  }
+
+  function messageScan(text: string, context: MessageContext): MessageScan {
+    return memo === undefined
+      ? messageScanOf(scanWith(text, options.stage, policy, regions, context))
+      : memo.message(text, options.stage, policy, regions, context);
+  }
+
+  function detailsIn(text: string, context: MessageContext): readonly Finding[] {
+    return memo === undefined
+      ? detailsOf(scanWith(text, options.stage, policy, regions, context))
+      : memo.detailsIn(text, options.stage, policy, regions, context);
   }
 }
 
@@ -198,10 +223,9 @@ function extendsReported(value: string, reported: ReadonlySet<string>): boolean 
 function assemble(
   previous: readonly string[],
   current: string,
-  options: ScanOptions,
   policy: Policy,
-  regions: readonly CountryCode[],
   context: MessageContext,
+  detailsIn: (text: string, context: MessageContext) => readonly Finding[],
 ): Finding[] {
   const out: Finding[] = [];
   const tryJoin = (parts: readonly string[], separator: string): void => {
@@ -215,8 +239,8 @@ function assemble(
     if (joined.length > policy.maxMessageLength)
       joined = joined.slice(joined.length - policy.maxMessageLength);
     const offset = joined.length - current.length;
-    for (const f of scanWith(joined, options.stage, policy, regions, context).result.findings) {
-      if (!isDetail(f) || f.end <= offset || f.value === "") continue;
+    for (const f of detailsIn(joined, context)) {
+      if (f.end <= offset) continue;
       if (/^\d+$/.test(f.value) && f.value.length < MIN_ASSEMBLED_PHONE_DIGITS) continue;
       if (out.some((o) => o.kind === f.kind && o.value === f.value)) continue;
       out.push({ ...f, start: Math.max(0, f.start - offset), end: Math.min(current.length, f.end - offset) });

@@ -5,8 +5,10 @@
 export {
   type ConversationMessage,
   type ConversationScanner,
+  type ConversationScannerSettings,
   createConversationScanner,
 } from "./conversation.js";
+export { ScanMemo } from "./memo.js";
 export {
   type Action,
   DEFAULT_POLICY,

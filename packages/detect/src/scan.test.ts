@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { createConversationScanner, DEFAULT_POLICY, PolicyError, resolvePolicy, scan } from "./index.js";
+import {
+  createConversationScanner,
+  DEFAULT_POLICY,
+  PolicyError,
+  resolvePolicy,
+  ScanMemo,
+  scan,
+} from "./index.js";
 import type { Stage } from "./types.js";
 
 const pre = { stage: "pre_contract" as Stage };
@@ -231,6 +238,43 @@ describe("review regressions", () => {
     d.push({ from: "f", text: "917" });
     d.push({ from: "f", text: "555" });
     expect(d.push({ from: "f", text: "0142" }).handles).toContain("phone:9175550142");
+  });
+
+  it("judges the same with a scan memo as without, whatever other scanners remembered", () => {
+    const asked = [
+      { from: "client", text: "what's the best way to reach you?" },
+      { from: "freelancer", text: "917" },
+      { from: "freelancer", text: "555" },
+      { from: "freelancer", text: "0142" },
+      { from: "client", text: "We could build you a Telegram bot too" },
+      { from: "freelancer", text: "message me on Telegram" },
+    ];
+    // The same texts in other contexts: no ask before the digits, no bot before the brand.
+    const unasked = asked.filter((m) => m.from === "freelancer");
+    const memo = new ScanMemo(50);
+    const read = (messages: typeof asked, withMemo: boolean) => {
+      const c = createConversationScanner(pre, withMemo ? { memo } : {});
+      return messages.map((m) => c.push(m));
+    };
+    for (const messages of [asked, unasked, asked, unasked])
+      expect(read(messages, true)).toEqual(read(messages, false));
+    expect(memo.hits).toBeGreaterThan(0);
+    // A caller changing what it got changes nothing remembered.
+    const first = read(asked, true);
+    first[3]?.handles.push("phone:0");
+    first[3]?.findings.splice(0);
+    expect(read(asked, true)).toEqual(read(asked, false));
+  });
+
+  it("forks without the memo for a text judged once", () => {
+    const memo = new ScanMemo();
+    const c = createConversationScanner(pre, { memo });
+    c.push({ from: "client", text: "hello there" });
+    const before = memo.misses;
+    c.fork({}).push({ from: "freelancer", text: "a draft typed once" });
+    expect(memo.misses).toBe(before);
+    c.fork().push({ from: "freelancer", text: "a message sent" });
+    expect(memo.misses).toBeGreaterThan(before);
   });
 
   it("matches policy hosts and their subdomains", () => {

@@ -6,6 +6,7 @@ import {
   type Policy,
   type RuleId,
   resolvePolicy,
+  type ScanMemo,
   type ScanResult,
   type Stage,
   type Verdict,
@@ -162,18 +163,23 @@ export function judgeInConversation(
   const policy = policyForPair(base, pair);
   const read = (): ConversationScanner => {
     // The sender's locale hints at how they write phone numbers (their region's formats first).
-    const scanner = createConversationScanner({
-      stage: pair.stage,
-      policy,
-      ...(message.locale === undefined ? {} : { locale: message.locale }),
-    });
+    const scanner = createConversationScanner(
+      {
+        stage: pair.stage,
+        policy,
+        ...(message.locale === undefined ? {} : { locale: message.locale }),
+      },
+      conversations?.cache.memo === undefined ? {} : { memo: conversations.cache.memo },
+    );
     for (const m of recent) scanner.push({ from: m.senderId, text: m.text });
     return scanner;
   };
   const key =
     conversations === undefined ? "" : `${conversations.key}\u0000${pair.stage}\u0000${message.locale ?? ""}`;
   const scanner =
-    conversations === undefined ? read() : conversations.cache.scannerFor(policy, key, recent, read);
+    conversations === undefined
+      ? read()
+      : conversations.cache.scannerFor(policy, key, recent, read, conversations.keepJudged === true);
   const result = scanner.push({ from: message.senderId, text: message.text });
   if (conversations?.keepJudged === true)
     conversations.cache.keep(
@@ -193,6 +199,11 @@ export function judgeInConversation(
  * through a copy (a judged text is not part of the conversation), so an
  * answer is the one a fresh scanner gives. The least recently used entries
  * go beyond `size`.
+ *
+ * With a `memo`, the scanners it builds reuse the scans other scanners made
+ * of the same messages in the same contexts (ScanMemo): building one again
+ * after the pair's oldest message dropped out of those read, or after
+ * another process took the pair's last send, scans only the new texts.
  */
 export class ConversationCache {
   private readonly entries = new Map<
@@ -200,23 +211,33 @@ export class ConversationCache {
     { policy: Policy; recent: readonly { senderId: string; text: string }[]; scanner: ConversationScanner }
   >();
 
-  constructor(private readonly size = 1_000) {}
+  constructor(
+    private readonly size = 1_000,
+    readonly memo?: ScanMemo,
+  ) {}
 
+  /**
+   * A scanner that has read `recent`, to judge one more text with. `stored`: the text judged will be
+   * part of the conversation (a send), so its scans are worth remembering in the memo; a draft checked
+   * as the user types is judged once, and remembering it would only push the conversation's scans out.
+   */
   scannerFor(
     policy: Policy,
     key: string,
     recent: readonly { senderId: string; text: string }[],
     read: () => ConversationScanner,
+    stored = false,
   ): ConversationScanner {
     const hit = this.entries.get(key);
     this.entries.delete(key);
+    const copy = (s: ConversationScanner): ConversationScanner => (stored ? s.fork() : s.fork({}));
     if (hit !== undefined && hit.policy === policy && sameMessages(hit.recent, recent)) {
       this.entries.set(key, hit);
-      return hit.scanner.fork();
+      return copy(hit.scanner);
     }
     const scanner = read();
     this.keep(policy, key, recent, scanner);
-    return scanner.fork();
+    return copy(scanner);
   }
 
   /**
