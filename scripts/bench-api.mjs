@@ -326,12 +326,14 @@ function load(base, headers, ids, path, duration) {
 }
 
 /**
- * The read cache's counts (hit, miss, bypass) summed over the API processes: each /metrics request is
- * a new connection, which the cluster hands to the next process in turn, so `processes` of them reach
- * each once. Counted since the process started (seeding and warm-up included).
+ * The read cache's counts (hit, miss, bypass) and the scan memo's (hit, miss) summed over the API
+ * processes: each /metrics request is a new connection, which the cluster hands to the next process in
+ * turn, so `processes` of them reach each once. Counted since the process started (seeding and warm-up
+ * included).
  */
-async function readCacheCounts(port, processes) {
+async function cacheCounts(port, processes) {
   const counts = { hit: 0, miss: 0, bypass: 0 };
+  const memo = { hit: 0, miss: 0 };
   for (let i = 0; i < processes; i++) {
     const text = await new Promise((resolve, reject) => {
       http
@@ -346,8 +348,10 @@ async function readCacheCounts(port, processes) {
     });
     for (const m of text.matchAll(/^leakguard_read_cache_reads_total\{result="(\w+)"\} (\d+)/gm))
       counts[m[1]] += Number(m[2]);
+    for (const m of text.matchAll(/^leakguard_scan_memo_reads_total\{result="(\w+)"\} (\d+)/gm))
+      memo[m[1]] += Number(m[2]);
   }
-  return counts;
+  return { ...counts, memo };
 }
 
 function figures(result) {
@@ -427,12 +431,14 @@ async function runWith(processes) {
       const client = process.cpuUsage(clientBefore);
       const clientCpuMs = (client.user + client.system) / 1000 / Math.max(1, result.total);
       out[name] = { ...result, loadavg, cpuMs, clientCpuMs };
-      if (name === "check") {
-        const c = await readCacheCounts(port, processes);
+      const c = await cacheCounts(port, processes);
+      if (name === "check")
         console.log(
           `read cache since start: ${thousands(c.hit)} hits, ${thousands(c.miss)} misses, ${thousands(c.bypass)} bypassed`,
         );
-      }
+      console.log(
+        `scan memo since start: ${thousands(c.memo.hit)} hits, ${thousands(c.memo.miss)} misses (LEAKGUARD_SCAN_MEMO_ENTRIES=${process.env.LEAKGUARD_SCAN_MEMO_ENTRIES ?? "default"})`,
+      );
       console.log(
         `${processes} API process${processes === 1 ? "" : "es"}, ${name}: ${thousands(out[name].rps)} requests/s, ` +
           `p50 ${out[name].p50} ms, p99 ${out[name].p99} ms, errors ${out[name].errors}, non-2xx ${out[name].non2xx}, ` +

@@ -323,8 +323,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const r = v1.withTypeProvider<ZodTypeProvider>();
       r.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
         // The pre-send check comes at every pause in typing: its acting account comes from the read cache.
+        // So does a send's: the send reads its sender again, with the pair, in its one read, and refuses an
+        // account that cannot act, so an entry a notification has not yet reached decides nothing.
         const accountOf =
-          readCache !== null && request.routeOptions.url === "/v1/messages/check"
+          readCache !== null &&
+          (request.routeOptions.url === "/v1/messages/check" ||
+            (request.routeOptions.url === "/v1/messages" && request.method === "POST"))
             ? (id: string) => readCache.account(id)
             : undefined;
         const auth = await authenticate(db, request, options.apiKeyHashes, now(), accountOf);

@@ -159,6 +159,23 @@ describe.each(engines)("the pre-send check's read cache, on $name", ({ name, ope
     });
   });
 
+  it("refuses a send by an account suspended a moment ago, whether or not the notification has come", async () => {
+    expect((await send(second, "fre_rd", "cli_rd", "Draft one is ready")).statusCode).toBe(201);
+    await db().query("UPDATE accounts SET status = 'suspended' WHERE id = $1", ["fre_rd"]);
+    // No waiting: the cached account may still say active; the send reads its sender again and refuses.
+    const refused = await send(second, "fre_rd", "cli_rd", "Draft two is ready");
+    expect(refused.statusCode).toBe(403);
+    expect(["account_suspended", "account_cannot_act"]).toContain(
+      refused.json<{ error: { code: string } }>().error.code,
+    );
+    const stored = await db().query<{ n: string }>(
+      "SELECT count(*)::text AS n FROM messages WHERE sender_id = $1 AND text = $2",
+      ["fre_rd", "Draft two is ready"],
+    );
+    expect(stored.rows[0]?.n).toBe("0");
+    await db().query("UPDATE accounts SET status = 'active' WHERE id = $1", ["fre_rd"]);
+  });
+
   it("keeps nothing read before a change it hears of while reading", async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => {
