@@ -79,6 +79,7 @@ export const STATUS_OF: Readonly<Record<ApiCode, number>> = Object.freeze({
   not_a_pair: 422,
   account_cannot_act: 403,
   message_id_reused: 422,
+  conversation_busy: 409,
   confirmation_invalid: 422,
   message_not_found: 404,
   message_not_held: 409,

@@ -94,6 +94,30 @@ export async function sendMessage(
   screen: (context: MessageContext) => Screening,
   options: { confirmed?: boolean; signals?: SignalTuning } = {},
 ): Promise<Result<SendOutcome, PeopleCode>> {
+  // A message takes the place after the last one its screening read; if another message of the pair took
+  // that place meanwhile, nothing of this one was written (its statement or transaction failed whole), and it
+  // is read and screened again after that message.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await sendMessageOnce(db, message, now, screen, options);
+    } catch (error) {
+      if (!isPairSequenceConflict(error)) throw error;
+      if (attempt >= SEND_ATTEMPTS)
+        return err(
+          "conversation_busy",
+          `other messages of this pair were stored while this one was screened, ${SEND_ATTEMPTS} times; send it again`,
+        );
+    }
+  }
+}
+
+async function sendMessageOnce(
+  db: Db,
+  message: { id: string; senderId: string; recipientId: string; text: string },
+  now: Date,
+  screen: (context: MessageContext) => Screening,
+  options: { confirmed?: boolean; signals?: SignalTuning },
+): Promise<Result<SendOutcome, PeopleCode>> {
   // Everything the send reads, in one statement. Outside the writing transaction: reads take no lock, and
   // under READ COMMITTED each statement of a transaction sees what was committed before it anyway, so
   // reading first is what the step-by-step send would see had its reads all come first.
@@ -144,7 +168,7 @@ export async function sendMessage(
         ).score;
   const caseMayOpen = delivery === "held" || score === null || score >= CASE_RISK_THRESHOLD;
   const write = (q: Queryable) =>
-    insertMessage(q, message, pair.id, now, screening, delivery, screened, signals);
+    insertMessage(q, message, pair.id, state.lastSeq + 1, now, screening, delivery, screened, signals);
   if (!caseMayOpen && !burstPossible && handles.length === 0 && screening.shadow === undefined) {
     // The common send: one statement, atomic by itself, writes the message, its audit entry and its
     // signals; no case opens (a delivered message, a risk under the threshold with its signals counted) and
@@ -183,6 +207,8 @@ interface SendState {
   senderSignals: { signal: string; at: Date; weight?: number }[];
   /** When the sender's first message was sent (null: none yet). */
   firstSentAt: Date | null;
+  /** The place of the pair's last message in its conversation, read with the context (0: none). */
+  lastSeq: number;
 }
 
 type Prefixed<P extends string, R> = { [K in keyof R as `${P}${K & string}`]: R[K] | null };
@@ -209,6 +235,7 @@ async function readSendState(
           recent: unknown;
           signals: unknown;
           first_sent_at: Date | null;
+          last_seq: string | number | null;
         }
     >(
       sendReadSql(),
@@ -241,6 +268,7 @@ async function readSendState(
         : contextFrom(pair, row.contracts ?? [], row.recent ?? []),
     senderSignals: signals.map((e) => ({ signal: e.signal, at: new Date(e.at), weight: Number(e.weight) })),
     firstSentAt: row.first_sent_at === null ? null : new Date(row.first_sent_at),
+    lastSeq: Number(row.last_seq ?? 0),
   };
 }
 
@@ -263,7 +291,8 @@ function sendReadSql(): string {
              FROM (SELECT id, signal, at, weight FROM signal_events WHERE account_id = $1 ORDER BY at, id LIMIT $5) e)
          END AS signals,
          CASE WHEN r.id IS NOT NULL AND m.id IS NULL THEN (SELECT MIN(sent_at) FROM messages WHERE sender_id = $1)
-         END AS first_sent_at
+         END AS first_sent_at,
+         CASE WHEN r.id IS NOT NULL THEN (${LAST_SEQ_SQL("r.id")}) END AS last_seq
        FROM (SELECT 1) AS one
        LEFT JOIN accounts s ON s.id = $1
        LEFT JOIN accounts t ON t.id = $2
@@ -308,6 +337,7 @@ async function insertMessage(
   q: Queryable,
   message: { id: string; senderId: string; text: string },
   relationshipId: string,
+  seq: number,
   now: Date,
   screening: Screening,
   delivery: MessageDelivery,
@@ -317,8 +347,8 @@ async function insertMessage(
   const entries = [screened, ...signals.map(signalAuditEntry)];
   const inserted = await q.query<MessageRow>(
     `WITH stored AS (
-       INSERT INTO messages (id, relationship_id, sender_id, text, sent_at, verdict, delivery, shown_text, stage, scan)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${MESSAGE_COLUMNS}),
+       INSERT INTO messages (id, relationship_id, sender_id, text, sent_at, verdict, delivery, shown_text, stage, scan, seq)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $16) RETURNING ${MESSAGE_COLUMNS}),
      signals AS (
        INSERT INTO signal_events (account_id, relationship_id, signal, at, message_id, weight)
        SELECT stored.sender_id, stored.relationship_id, u.signal, $5, stored.id, 1
@@ -345,6 +375,7 @@ async function insertMessage(
       entries.map((e) => e.event),
       entries.map((e) => e.subjectId ?? null),
       entries.map((e) => JSON.stringify(e.change ?? {})),
+      seq,
     ],
     "leakguard_send_write",
   );
@@ -434,7 +465,8 @@ async function sendMessageStepByStep(
     if (!pair.ok) return pair;
     const first = await messageById(tx, message.id);
     if (first !== null) return replayOf(first, pair.value.id, message);
-    const screening = screen(await contextOf(tx, pair.value));
+    const { context, lastSeq } = await contextAndPlaceOf(tx, pair.value);
+    const screening = screen(context);
     if (screening.delivery === "confirm" && options.confirmed !== true)
       return ok({ kind: "needs_confirmation", relationshipId: pair.value.id, screening });
     const delivery: MessageDelivery = screening.delivery === "hold" ? "held" : "delivered";
@@ -444,6 +476,7 @@ async function sendMessageStepByStep(
       tx,
       message,
       pair.value.id,
+      lastSeq + 1,
       now,
       screening,
       delivery,
@@ -470,13 +503,25 @@ async function sendMessageStepByStep(
  * one statement (a round trip to the database is most of a pre-send check's cost).
  */
 async function contextOf(tx: Queryable, pair: Relationship): Promise<MessageContext> {
+  return (await contextAndPlaceOf(tx, pair)).context;
+}
+
+/** contextOf, and the place of the pair's last message, read in the same statement. */
+async function contextAndPlaceOf(
+  tx: Queryable,
+  pair: Relationship,
+): Promise<{ context: MessageContext; lastSeq: number }> {
   const row = (
-    await tx.query<{ contracts: unknown; recent: unknown }>(
-      `SELECT (${CONTRACTS_SQL("$1", "$2")}) AS contracts, (${RECENT_SQL("$3", "$4")}) AS recent`,
+    await tx.query<{ contracts: unknown; recent: unknown; last_seq: string | number }>(
+      `SELECT (${CONTRACTS_SQL("$1", "$2")}) AS contracts, (${RECENT_SQL("$3", "$4")}) AS recent,
+              (${LAST_SEQ_SQL("$3")}) AS last_seq`,
       [pair.clientId, pair.freelancerId, pair.id, RECENT],
     )
   ).rows[0];
-  return contextFrom(pair, row?.contracts ?? [], row?.recent ?? []);
+  return {
+    context: contextFrom(pair, row?.contracts ?? [], row?.recent ?? []),
+    lastSeq: Number(row?.last_seq ?? 0),
+  };
 }
 
 /** SQL: a pair's contracts with their milestones' statuses, one JSON row per milestone (or contract without). */
@@ -488,10 +533,28 @@ const CONTRACTS_SQL = (clientId: string, freelancerId: string): string =>
 
 /** SQL: a pair's `limit` most recent messages, oldest first, as JSON. */
 const RECENT_SQL = (relationshipId: string, limit: string): string =>
-  `SELECT COALESCE(json_agg(json_build_object('senderId', r.sender_id, 'text', r.text)
-            ORDER BY r.sent_at, r.id), '[]')
-     FROM (SELECT sender_id, COALESCE(text, shown_text, '') AS text, sent_at, id FROM messages
-            WHERE relationship_id = ${relationshipId} ORDER BY sent_at DESC, id DESC LIMIT ${limit}) r`;
+  `SELECT COALESCE(json_agg(json_build_object('senderId', r.sender_id, 'text', r.text) ORDER BY r.seq), '[]')
+     FROM (SELECT sender_id, COALESCE(text, shown_text, '') AS text, seq FROM messages
+            WHERE relationship_id = ${relationshipId} ORDER BY seq DESC LIMIT ${limit}) r`;
+
+/** SQL: the place of a pair's last message in its conversation (0: none yet), read with its recent messages. */
+const LAST_SEQ_SQL = (relationshipId: string): string =>
+  `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE relationship_id = ${relationshipId}`;
+
+/** The unique index that refuses a second message at one place of a conversation (migration 20261203T1900). */
+const PAIR_SEQUENCE = "messages_pair_seq";
+
+/** How often a send screens again after other messages of its pair were stored while it was screened. */
+const SEND_ATTEMPTS = 10;
+
+function isPairSequenceConflict(error: unknown): boolean {
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    (error as { code?: unknown }).code === "23505" &&
+    (error as { constraint?: unknown }).constraint === PAIR_SEQUENCE
+  );
+}
 
 /** The context from CONTRACTS_SQL's and RECENT_SQL's JSON. */
 function contextFrom(pair: Relationship, contracts: unknown, recent: unknown): MessageContext {
@@ -626,7 +689,7 @@ export async function messagesOf(
 ): Promise<StoredMessage[]> {
   return (
     await db.query<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE relationship_id = $1 ORDER BY sent_at, id LIMIT $2`,
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE relationship_id = $1 ORDER BY seq LIMIT $2`,
       [relationshipId, limit],
     )
   ).rows.map(messageOf);

@@ -31,7 +31,8 @@ export type PeopleCode =
   | "account_exists"
   | "not_a_pair"
   | "account_cannot_act"
-  | "message_id_reused";
+  | "message_id_reused"
+  | "conversation_busy";
 
 export async function createAccount(
   db: Queryable,

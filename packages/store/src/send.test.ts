@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { auditLogOf } from "./audit.js";
 import { listCases } from "./cases.js";
 import { engines, migratedDb } from "./engines.test-helper.js";
-import { type Screening, sendMessage } from "./messages.js";
+import { type MessageContext, messagesOf, type Screening, sendMessage } from "./messages.js";
 import { createAccount } from "./people.js";
 import { signalEventsOf } from "./signals.js";
 
@@ -36,6 +36,37 @@ describe.each(engines)("a send's writes on $name", ({ open }) => {
     when: Date,
     extra: Partial<Screening> = {},
   ) => sendMessage(dbOf(), { id, senderId: from, recipientId: to, text }, when, screened(text, extra));
+
+  it("screens each of many messages sent at once after exactly the messages stored before it", async () => {
+    await person("sw_cp", "client");
+    await person("sw_fp", "freelancer");
+    const seen = new Map<string, string[]>();
+    const sendSeeing = (id: string, from: string, to: string, text: string) =>
+      sendMessage(dbOf(), { id, senderId: from, recipientId: to, text }, at(5), (context: MessageContext) => {
+        // The last screening counts: a message refused its place is screened again after the new ones.
+        seen.set(
+          id,
+          context.recent.map((m) => m.text),
+        );
+        return screened(text)();
+      });
+    expect((await sendSeeing("sw_p0", "sw_cp", "sw_fp", "part 0")).ok).toBe(true);
+    const sent = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        i % 2 === 0
+          ? sendSeeing(`sw_p${i + 1}`, "sw_fp", "sw_cp", `part ${i + 1}`)
+          : sendSeeing(`sw_p${i + 1}`, "sw_cp", "sw_fp", `part ${i + 1}`),
+      ),
+    );
+    expect(sent.every((r) => r.ok)).toBe(true);
+    const stored = sent[0]?.ok && sent[0].value.kind === "stored" ? sent[0].value.message.relationshipId : "";
+    const conversation = await messagesOf(dbOf(), stored);
+    expect(conversation).toHaveLength(9);
+    // Same sent_at for all: the order is each message's place, and each was judged after those before it.
+    conversation.forEach((m, k) => {
+      expect(seen.get(m.id)).toEqual(conversation.slice(0, k).map((before) => before.text));
+    });
+  });
 
   it("writes the message, its screening entry, then each signal and its entry, in order; a retry is the first", async () => {
     await person("sw_c1", "client");
