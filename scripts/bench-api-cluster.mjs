@@ -23,6 +23,12 @@ if (!Number.isInteger(n) || n < 1) {
 cluster.setupPrimary({ exec: fileURLToPath(new URL("../apps/server/dist/main.js", import.meta.url)) });
 let stopping = false;
 for (let i = 0; i < n; i++) cluster.fork();
+// Said on the primary's own output, whatever LEAKGUARD_LOG_LEVEL hides of the servers' logs: bench-api waits for it.
+let listening = 0;
+cluster.on("listening", () => {
+  listening++;
+  if (listening === n) console.log(`bench-api-cluster: ${n} server processes listening`);
+});
 cluster.on("exit", (worker, code) => {
   // A server that dies mid-run would make the figures meaningless: stop everything and say so.
   if (!stopping) {
