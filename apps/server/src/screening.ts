@@ -69,18 +69,21 @@ export function screening(
       text,
       ...(sender.locale === undefined ? {} : { locale: sender.locale }),
     };
+    // The live and the shadow judgements each keep their scanner for the pair (under keys of their own).
+    const conversationsFor = (which: string) =>
+      options.conversations === undefined
+        ? undefined
+        : {
+            cache: options.conversations,
+            key: `${pair.clientId}\u0000${pair.freelancerId}${which}`,
+            ...(options.keepJudged === true ? { keepJudged: true } : {}),
+          };
     const { policy, result, decision } = judgeInConversation(
       basePolicy,
       state,
       message,
       recent,
-      options.conversations === undefined
-        ? undefined
-        : {
-            cache: options.conversations,
-            key: `${pair.clientId}\u0000${pair.freelancerId}`,
-            ...(options.keepJudged === true ? { keepJudged: true } : {}),
-          },
+      conversationsFor(""),
     );
     const record: ScreeningRecord = {
       policyVersion: policy.version,
@@ -103,7 +106,7 @@ export function screening(
     const candidate =
       options.shadowPolicy === undefined
         ? undefined
-        : judgeInConversation(options.shadowPolicy, state, message, recent);
+        : judgeInConversation(options.shadowPolicy, state, message, recent, conversationsFor("\u0000shadow"));
     const shadow =
       candidate === undefined
         ? undefined

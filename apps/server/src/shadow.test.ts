@@ -70,6 +70,17 @@ describe.each(engines)("a policy from a file, and a candidate in shadow, on $nam
     expect((await shadowed.inject({ url: "/v1/shadow?days=0", headers: as("agt_s") })).statusCode).toBe(400);
   });
 
+  it("judges the candidate with the conversation too: a number split across two messages", async () => {
+    expect((await send(shadowed, "fre_s2", "cli_s1", "415 555")).json<{ verdict: string }>().verdict).toBe(
+      "allow",
+    );
+    const second = await send(shadowed, "fre_s2", "cli_s1", "0142 is my cell");
+    expect(second.json<{ verdict: string }>().verdict).toBe("mask");
+    const report = await shadowed.inject({ url: "/v1/shadow?days=7", headers: as("agt_s") });
+    // The first test's email, and this number: each masked live, each held by the candidate.
+    expect(report.json()).toMatchObject({ byDirection: [{ live: "mask", candidate: "hold", count: 2 }] });
+  });
+
   it("scores risk with the signal weights a policy file sets", async () => {
     const file = parsePolicyFile("signals:\n  off_platform_payment_proposed: { weight: 60 }\n", "w.yaml");
     if (!file.ok) throw new Error(file.error.message);
@@ -109,7 +120,8 @@ describe.each(engines)("a policy from a file, and a candidate in shadow, on $nam
     expect(scan?.policyVersion).toBe("strict-test");
     // No candidate runs on this server: nothing is recorded in shadow for its messages.
     const report = await strictLive.inject({ url: "/v1/shadow?days=7", headers: as("agt_s") });
-    expect(report.json()).toMatchObject({ livePolicy: "strict-test", candidatePolicy: null, total: 2 });
+    // (total: the four messages the tests above recorded in shadow, none of this server's)
+    expect(report.json()).toMatchObject({ livePolicy: "strict-test", candidatePolicy: null, total: 4 });
     // The policy page reads the live policy, the file's.
     const live = await strictLive.inject({ url: "/v1/policy", headers: as("agt_s") });
     expect(
