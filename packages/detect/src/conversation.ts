@@ -144,14 +144,14 @@ function scannerFrom(
         .at(-1),
       workSubjects: s.workSubjects,
     };
-    const { result: single, ...detection } = messageScan(text, context);
+    const { result: single, asksForContact, workSubjects, channelsNamed } = messageScan(text, context);
     s.lastAskAge++;
-    if (detection.asksForContact) {
+    if (asksForContact) {
       s.lastAskFrom = from;
       s.lastAskAge = 0;
     }
-    for (const k of detection.workSubjects) s.workSubjects.add(k);
-    s.recentChannels = [...s.recentChannels, detection.channelsNamed].slice(-2);
+    for (const k of workSubjects) s.workSubjects.add(k);
+    s.recentChannels = [...s.recentChannels, channelsNamed].slice(-2);
 
     let result: ScanResult = single;
     if (single.error === undefined && state.recent.length > 0) {

@@ -292,7 +292,7 @@ function sendReadSql(): string {
          END AS signals,
          CASE WHEN r.id IS NOT NULL AND m.id IS NULL THEN (SELECT MIN(sent_at) FROM messages WHERE sender_id = $1)
          END AS first_sent_at,
-         CASE WHEN r.id IS NOT NULL THEN (${LAST_SEQ_SQL("r.id")}) END AS last_seq
+         CASE WHEN r.id IS NOT NULL AND m.id IS NULL THEN (${LAST_SEQ_SQL("r.id")}) END AS last_seq
        FROM (SELECT 1) AS one
        LEFT JOIN accounts s ON s.id = $1
        LEFT JOIN accounts t ON t.id = $2
@@ -503,18 +503,19 @@ async function sendMessageStepByStep(
  * one statement (a round trip to the database is most of a pre-send check's cost).
  */
 async function contextOf(tx: Queryable, pair: Relationship): Promise<MessageContext> {
-  return (await contextAndPlaceOf(tx, pair)).context;
+  return (await contextAndPlaceOf(tx, pair, false)).context;
 }
 
-/** contextOf, and the place of the pair's last message, read in the same statement. */
+/** contextOf and, for a send (`withPlace`), the place of the pair's last message, read in the same statement. */
 async function contextAndPlaceOf(
   tx: Queryable,
   pair: Relationship,
+  withPlace = true,
 ): Promise<{ context: MessageContext; lastSeq: number }> {
   const row = (
-    await tx.query<{ contracts: unknown; recent: unknown; last_seq: string | number }>(
-      `SELECT (${CONTRACTS_SQL("$1", "$2")}) AS contracts, (${RECENT_SQL("$3", "$4")}) AS recent,
-              (${LAST_SEQ_SQL("$3")}) AS last_seq`,
+    await tx.query<{ contracts: unknown; recent: unknown; last_seq?: string | number }>(
+      `SELECT (${CONTRACTS_SQL("$1", "$2")}) AS contracts, (${RECENT_SQL("$3", "$4")}) AS recent
+              ${withPlace ? `, (${LAST_SEQ_SQL("$3")}) AS last_seq` : ""}`,
       [pair.clientId, pair.freelancerId, pair.id, RECENT],
     )
   ).rows[0];

@@ -3,18 +3,9 @@ import { describe, expect, it } from "vitest";
 import { engines, migratedDb } from "./engines.test-helper.js";
 import { createHourlyContract } from "./hourly.js";
 import { balanceOf } from "./ledger.js";
-import { messagesOf, type Screening, sendMessage } from "./messages.js";
+import { messagesOf, sendMessage } from "./messages.js";
 import { createAccount, payConversionFee, relationshipFor, relationshipId } from "./people.js";
-
-/** A screening that lets everything through: the store's part, without the engine. */
-const deliver = (text: string) => (): Screening => ({
-  verdict: "allow",
-  delivery: "deliver",
-  shownText: text,
-  stage: "pre_contract",
-  scan: null,
-  signals: [],
-});
+import { screened } from "./screening.test-helper.js";
 
 const t0 = new Date("2026-03-02T09:00:00Z");
 
@@ -79,14 +70,14 @@ describe.each(engines)("accounts, pairs and messages on $name", ({ open }) => {
       dbOf(),
       { id: "msg_1", senderId: "u_c2", recipientId: "u_f2", text: "hi" },
       t0,
-      deliver("hi"),
+      screened("hi"),
     );
     const later = new Date(t0.getTime() + 86_400_000);
     await sendMessage(
       dbOf(),
       { id: "msg_2", senderId: "u_f2", recipientId: "u_c2", text: "hello" },
       later,
-      deliver("hello"),
+      screened("hello"),
     );
     expect(first).toMatchObject({ ok: true });
     const pair = await relationshipFor(dbOf(), "u_c2", "u_f2", later);
@@ -104,7 +95,7 @@ describe.each(engines)("accounts, pairs and messages on $name", ({ open }) => {
         dbOf(),
         { id: "msg_3", senderId: "u_c3", recipientId: "u_c4", text: "hi" },
         t0,
-        deliver("hi"),
+        screened("hi"),
       ),
     ).toMatchObject({
       ok: false,

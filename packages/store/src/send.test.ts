@@ -4,20 +4,8 @@ import { listCases } from "./cases.js";
 import { engines, migratedDb } from "./engines.test-helper.js";
 import { type MessageContext, messagesOf, type Screening, sendMessage } from "./messages.js";
 import { createAccount } from "./people.js";
+import { screened } from "./screening.test-helper.js";
 import { signalEventsOf } from "./signals.js";
-
-/** A screening of the store's part only: the verdict and what it raises are given. */
-const screened =
-  (text: string, extra: Partial<Screening> = {}) =>
-  (): Screening => ({
-    verdict: "allow",
-    delivery: "deliver",
-    shownText: text,
-    stage: "pre_contract",
-    scan: null,
-    signals: [],
-    ...extra,
-  });
 
 const t0 = new Date("2026-03-02T09:00:00Z");
 const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);

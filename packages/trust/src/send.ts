@@ -218,8 +218,9 @@ export class ConversationCache {
 
   /**
    * A scanner that has read `recent`, to judge one more text with. `stored`: the text judged will be
-   * part of the conversation (a send), so its scans are worth remembering in the memo; a draft checked
-   * as the user types is judged once, and remembering it would only push the conversation's scans out.
+   * part of the conversation (a send), so its scans are worth remembering in the memo, and the caller
+   * keeps the scanner that judged it (`keep`), so one read here is not kept first; a draft checked as the
+   * user types is judged once, and remembering it would only push the conversation's scans out.
    */
   scannerFor(
     policy: Policy,
@@ -236,7 +237,7 @@ export class ConversationCache {
       return copy(hit.scanner);
     }
     const scanner = read();
-    this.keep(policy, key, recent, scanner);
+    if (!stored) this.keep(policy, key, recent, scanner);
     return copy(scanner);
   }
 
