@@ -6,8 +6,8 @@
 //
 // Usage: npm run bench:api                 (builds first)
 //        node scripts/bench-api.mjs [--duration S] [--connections C] [--pairs P]
-//                                   [--processes 1,2] [--no-worker] [--only check|send]
-//                                   [--history H]
+//                                   [--processes 1,2] [--no-worker] [--no-floor]
+//                                   [--only check|send] [--history H]
 //
 // For each process count: a fresh database on PostgreSQL (BENCH_PG_URL,
 // default postgres://postgres@127.0.0.1:5432) is created, the API processes
@@ -35,6 +35,12 @@
 // top: set any other LEAKGUARD_* variable (a rate limit, metrics, logging)
 // to measure with it on or off. BENCH_PG_URL names the PostgreSQL server.
 //
+// Beside requests/s and latency, each run prints where the machine's CPU went per
+// request (the API processes, PostgreSQL, the load generator, the whole machine
+// from /proc/stat) and the ceiling that cost sets: the cores' CPU seconds divided
+// by the machine's CPU per request, the most requests a second this machine could
+// serve at that cost however the work were queued.
+//
 // Figures only: a missed target is printed as MISSED, never an exit code.
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -49,6 +55,7 @@ import autocannon from "autocannon";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const SERVER_MAIN = `${root}apps/server/dist/main.js`;
 const CLUSTER = `${root}scripts/bench-api-cluster.mjs`;
+const FLOOR = `${root}scripts/bench-api-floor.mjs`;
 const PG = (process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432").replace(/\/+$/, "");
 
 // Node options for the server processes (the cluster's workers inherit them), e.g.
@@ -73,6 +80,7 @@ function parseArgs(argv) {
     seed: 20261203,
     only: null,
     history: 0,
+    floor: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -87,11 +95,12 @@ function parseArgs(argv) {
     else if (a === "--seed") opts.seed = Number(value());
     else if (a === "--processes") opts.processes = value().split(",").map(Number);
     else if (a === "--no-worker") opts.worker = false;
+    else if (a === "--no-floor") opts.floor = false;
     else if (a === "--only") opts.only = value();
     else if (a === "--history") opts.history = Number(value());
     else if (a === "--help" || a === "-h") {
       console.log(
-        "usage: node scripts/bench-api.mjs [--duration S] [--connections C] [--pairs P] [--processes 1,2] [--no-worker] [--only check|send] [--history H] [--seed S]",
+        "usage: node scripts/bench-api.mjs [--duration S] [--connections C] [--pairs P] [--processes 1,2] [--no-worker] [--no-floor] [--only check|send] [--history H] [--seed S]",
       );
       process.exit(0);
     } else throw new Error(`unknown argument: ${a}`);
@@ -219,6 +228,43 @@ function cpuSeconds(pids) {
   return ticks / 100; // USER_HZ is 100 on Linux
 }
 
+/** CPU seconds of every process named postgres, by pid: the server and its backends. */
+function postgresCpu() {
+  const byPid = new Map();
+  let pids = [];
+  try {
+    pids = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return byPid;
+  }
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "postgres") byPid.set(pid, cpuSeconds([pid]));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return byPid;
+}
+
+/** CPU seconds PostgreSQL used between two postgresCpu() readings (a backend that ended meanwhile is not counted). */
+function postgresCpuSince(before, after) {
+  let s = 0;
+  for (const [pid, now] of after) s += now - (before.get(pid) ?? 0);
+  return s;
+}
+
+/** CPU seconds the whole machine spent busy (all cores; idle and I/O wait excluded), from /proc/stat. */
+function machineBusySeconds() {
+  try {
+    const [, ...fields] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/);
+    const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+    return (user + nice + system + irq + softirq + steal) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 async function admin(sql) {
   const db = await openDb({ engine: "postgres", url: `${PG}/postgres`, maxConnections: 1 });
   try {
@@ -231,6 +277,16 @@ async function admin(sql) {
 // ---------------------------------------------------------------------------
 // Seeding: accounts and pairs through the API
 
+/** The bench's client/freelancer pairs, by id. */
+function pairIds(pairs) {
+  const ids = [];
+  for (let i = 0; i < pairs; i++) {
+    const n = String(i).padStart(4, "0");
+    ids.push({ client: `bench_cli_${n}`, freelancer: `bench_fre_${n}` });
+  }
+  return ids;
+}
+
 async function seed(base, headers, pairs) {
   const post = async (path, actAs, body) => {
     const res = await fetch(`${base}${path}`, {
@@ -240,11 +296,7 @@ async function seed(base, headers, pairs) {
     });
     if (res.status >= 300) throw new Error(`seeding: ${path} answered ${res.status}: ${await res.text()}`);
   };
-  const ids = [];
-  for (let i = 0; i < pairs; i++) {
-    const n = String(i).padStart(4, "0");
-    ids.push({ client: `bench_cli_${n}`, freelancer: `bench_fre_${n}` });
-  }
+  const ids = pairIds(pairs);
   // Twenty at a time: quick, and no burst the pool would queue for long.
   for (let i = 0; i < ids.length; i += 20) {
     await Promise.all(
@@ -369,6 +421,63 @@ function figures(result) {
   };
 }
 
+/**
+ * Warms `path` up, then measures it: autocannon's figures, and where the machine's CPU went per request
+ * (the server processes under `serverPid`, PostgreSQL, this process's load generator, the whole machine).
+ */
+async function measure(base, headers, ids, path, serverPid) {
+  // Warm-up: the JIT, the pool's connections, PostgreSQL's plans and caches.
+  await load(base, headers, ids, path, Math.min(3, opts.duration));
+  await sleep(500);
+  const loadavg = os.loadavg();
+  const servers = processTree(serverPid);
+  const cpuBefore = cpuSeconds(servers);
+  const postgresBefore = postgresCpu();
+  const machineBefore = machineBusySeconds();
+  const clientBefore = process.cpuUsage();
+  const result = figures(await load(base, headers, ids, path, opts.duration));
+  const perRequest = (seconds) => (seconds * 1000) / Math.max(1, result.total);
+  const cpuMs = perRequest(cpuSeconds(servers) - cpuBefore);
+  // The load's own share of the 2 cores: autocannon runs in this process.
+  const client = process.cpuUsage(clientBefore);
+  const clientCpuMs = (client.user + client.system) / 1000 / Math.max(1, result.total);
+  // Where the machine's CPU went, per request: what a request costs all of it, and so how many requests
+  // a second the machine's cores could serve at that cost if nothing else ran and they were kept busy all
+  // the time (the ceiling no tuning of the queueing gets past).
+  const postgresCpuMs = perRequest(postgresCpuSince(postgresBefore, postgresCpu()));
+  const machineCpuMs = perRequest(machineBusySeconds() - machineBefore);
+  const ceiling = (os.cpus().length * 1000) / machineCpuMs;
+  return { ...result, loadavg, cpuMs, clientCpuMs, postgresCpuMs, machineCpuMs, ceiling };
+}
+
+/** The HTTP floor (scripts/bench-api-floor.mjs) with `processes` processes, loaded as the check is. */
+async function floorWith(processes) {
+  const port = await freePort();
+  const floor = start(
+    [FLOOR, String(processes)],
+    { ...process.env, PORT: String(port) },
+    /bench-api-floor: \d+ server processes listening/,
+  );
+  try {
+    await floor.started;
+    const headers = { authorization: "Bearer unused", "content-type": "application/json" };
+    const f = await measure(
+      `http://127.0.0.1:${port}`,
+      headers,
+      pairIds(opts.pairs),
+      "/v1/messages/check",
+      floor.child.pid,
+    );
+    console.log(
+      `${processes} floor process${processes === 1 ? "" : "es"} (Fastify, a constant answer): ${thousands(f.rps)} requests/s, ` +
+        `p50 ${f.p50} ms, p99 ${f.p99} ms, server CPU ${f.cpuMs.toFixed(3)} ms/request, load generator CPU ${f.clientCpuMs.toFixed(3)} ms/request`,
+    );
+    return f;
+  } finally {
+    await floor.stop();
+  }
+}
+
 async function runWith(processes) {
   const database = `leakguard_bench_${process.pid}_${processes}`;
   await admin(`DROP DATABASE IF EXISTS ${database}`);
@@ -421,19 +530,7 @@ async function runWith(processes) {
         await worker?.stop();
         worker = undefined;
       }
-      // Warm-up: the JIT, the pool's connections, PostgreSQL's plans and caches.
-      await load(base, headers, ids, path, Math.min(3, opts.duration));
-      await sleep(500);
-      const loadavg = os.loadavg();
-      const servers = processTree(api.child.pid);
-      const cpuBefore = cpuSeconds(servers);
-      const clientBefore = process.cpuUsage();
-      const result = figures(await load(base, headers, ids, path, opts.duration));
-      const cpuMs = ((cpuSeconds(servers) - cpuBefore) * 1000) / Math.max(1, result.total);
-      // The load's own share of the 2 cores: autocannon runs in this process.
-      const client = process.cpuUsage(clientBefore);
-      const clientCpuMs = (client.user + client.system) / 1000 / Math.max(1, result.total);
-      out[name] = { ...result, loadavg, cpuMs, clientCpuMs };
+      out[name] = await measure(base, headers, ids, path, api.child.pid);
       const c = await cacheCounts(port, processes);
       if (name === "check")
         console.log(
@@ -445,8 +542,10 @@ async function runWith(processes) {
       console.log(
         `${processes} API process${processes === 1 ? "" : "es"}, ${name}: ${thousands(out[name].rps)} requests/s, ` +
           `p50 ${out[name].p50} ms, p99 ${out[name].p99} ms, errors ${out[name].errors}, non-2xx ${out[name].non2xx}, ` +
-          `API CPU ${out[name].cpuMs.toFixed(2)} ms/request, load generator CPU ${out[name].clientCpuMs.toFixed(2)} ms/request ` +
-          `(${out[name].codes}; load average before ${loadavg.map((l) => l.toFixed(2)).join(" ")})`,
+          `API CPU ${out[name].cpuMs.toFixed(2)} ms/request, load generator CPU ${out[name].clientCpuMs.toFixed(2)} ms/request, ` +
+          `PostgreSQL CPU ${out[name].postgresCpuMs.toFixed(2)} ms/request, whole machine ${out[name].machineCpuMs.toFixed(2)} ms/request ` +
+          `(at most ${thousands(out[name].ceiling)} requests/s on ${os.cpus().length} cores at that cost) ` +
+          `(${out[name].codes}; load average before ${out[name].loadavg.map((l) => l.toFixed(2)).join(" ")})`,
       );
     }
     return out;
@@ -466,18 +565,38 @@ console.log(
     `${texts.length} corpus messages (${violating} violating), history ${opts.history} messages a pair, worker during send: ${opts.worker ? "yes" : "no"}`,
 );
 const runs = new Map();
-for (const n of opts.processes) runs.set(n, await runWith(n));
+const floors = new Map();
+for (const n of opts.processes) {
+  if (opts.floor) floors.set(n, await floorWith(n));
+  runs.set(n, await runWith(n));
+}
 
 const verdict = (name, f) => (f.rps >= TARGETS[name].rps && f.p99 < TARGETS[name].p99 ? "MET" : "MISSED");
 const rows = [];
-for (const [n, r] of runs)
+for (const [n, r] of runs) {
+  const floor = floors.get(n);
+  if (floor !== undefined)
+    rows.push(
+      `| HTTP floor (constant answer) | ${n} | ${thousands(floor.rps)} | ${floor.p50} | ${floor.p99} | ${floor.errors} | ${floor.non2xx} | ${floor.cpuMs.toFixed(2)} | ${floor.postgresCpuMs.toFixed(2)} | ${floor.machineCpuMs.toFixed(2)} | ${thousands(floor.ceiling)} | |`,
+    );
   for (const name of ["check", "send"]) {
     const f = r[name];
     if (f === undefined) continue;
     rows.push(
-      `| ${name === "check" ? "pre-send check" : "message send"} | ${n} | ${thousands(f.rps)} | ${f.p50} | ${f.p99} | ${f.errors} | ${f.non2xx} | ${f.cpuMs.toFixed(2)} | ${verdict(name, f)} |`,
+      `| ${name === "check" ? "pre-send check" : "message send"} | ${n} | ${thousands(f.rps)} | ${f.p50} | ${f.p99} | ${f.errors} | ${f.non2xx} | ${f.cpuMs.toFixed(2)} | ${f.postgresCpuMs.toFixed(2)} | ${f.machineCpuMs.toFixed(2)} | ${thousands(f.ceiling)} | ${verdict(name, f)} |`,
     );
   }
+}
+// Each endpoint against the floor with as many processes: how much of the floor's rate the work leaves.
+const againstFloor = [];
+for (const [n, r] of runs) {
+  const floor = floors.get(n);
+  if (floor === undefined) continue;
+  for (const name of ["check", "send"].filter((k) => r[k] !== undefined))
+    againstFloor.push(
+      `${name === "check" ? "pre-send check" : "message send"} with ${n}: ${(r[name].rps / floor.rps).toFixed(3)}`,
+    );
+}
 const ratios = [];
 const one = runs.get(1);
 const two = runs.get(2);
@@ -493,6 +612,8 @@ ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), Node ${process.versio
   .map((l) => l.toFixed(2))
   .join(" ")}
 targets: pre-send check >= ${thousands(TARGETS.check.rps)} requests/s with p99 < ${TARGETS.check.p99} ms; message send >= ${thousands(TARGETS.send.rps)} messages/s with p99 < ${TARGETS.send.p99} ms
-| | API processes | requests/s | p50 ms | p99 ms | errors | non-2xx | API CPU ms/request | target |
-|---|---|---|---|---|---|---|---|---|
-${rows.join("\n")}${ratios.length === 0 ? "" : `\nscaling, two processes / one: ${ratios.join(", ")}`}`);
+| | API processes | requests/s | p50 ms | p99 ms | errors | non-2xx | API CPU ms/request | PostgreSQL CPU ms/request | machine CPU ms/request | ceiling requests/s | target |
+|---|---|---|---|---|---|---|---|---|---|---|---|
+${rows.join("\n")}${ratios.length === 0 ? "" : `\nscaling, two processes / one: ${ratios.join(", ")}`}${
+  againstFloor.length === 0 ? "" : `\nrequests/s against the HTTP floor: ${againstFloor.join(", ")}`
+}`);
