@@ -1,9 +1,11 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import http from "node:http";
+import https from "node:https";
 import { claimDueDeliveries, type Db, type OutgoingDelivery, recordAttempt } from "@leakguard/store";
 import type { Logger } from "pino";
 import type { Metrics } from "./observability.js";
 import { secretKeyOf } from "./secret-key.js";
-import { webhookTargetRefusal } from "./webhook-target.js";
+import { publicAddressLookup, webhookTargetRefusal } from "./webhook-target.js";
 
 /**
  * Sends due webhook deliveries: each signed with HMAC-SHA256 over
@@ -76,7 +78,7 @@ export async function deliverDueWebhooks(
       const refusal = await webhookTargetRefusal(d.url, options.allowPrivate ?? false);
       const outcome =
         refusal === null
-          ? await send(d, now, options.timeoutMs ?? 10_000)
+          ? await send(d, now, options.timeoutMs ?? 10_000, options.allowPrivate ?? false)
           : { error: refusal, durationMs: 0 };
       // Times are the pass's clock plus what the send took, so an injected clock stays consistent.
       const at = new Date(now.getTime() + outcome.durationMs);
@@ -121,13 +123,14 @@ async function send(
   d: OutgoingDelivery,
   now: Date,
   timeoutMs: number,
+  allowPrivate: boolean,
 ): Promise<{ statusCode?: number; error?: string; durationMs: number }> {
   const timestamp = String(Math.floor(now.getTime() / 1000));
   const started = performance.now();
   try {
-    const res = await fetch(d.url, {
-      method: "POST",
-      headers: {
+    const statusCode = await postWebhook(
+      d.url,
+      {
         "content-type": "application/json",
         "user-agent": "Leakguard-Webhooks/1",
         [EVENT_ID_HEADER]: d.eventId,
@@ -136,20 +139,49 @@ async function send(
         [TIMESTAMP_HEADER]: timestamp,
         [SIGNATURE_HEADER]: signatureOf(d.secret, timestamp, d.body),
       },
-      body: d.body,
-      redirect: "manual",
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    // The answer's body is not needed; reading it frees the connection.
-    await res.arrayBuffer().catch(() => undefined);
-    return { statusCode: res.status, durationMs: performance.now() - started };
+      d.body,
+      { timeoutMs, allowPrivate },
+    );
+    return { statusCode, durationMs: performance.now() - started };
   } catch (error) {
-    const cause =
-      error instanceof Error
-        ? error.cause instanceof Error
-          ? error.cause.message
-          : error.message
-        : String(error);
+    const cause = error instanceof Error ? error.message : String(error);
     return { error: cause.slice(0, 500), durationMs: performance.now() - started };
   }
+}
+
+/**
+ * POSTs `body` to `url` and resolves with the answer's status (redirects are
+ * not followed: a 3xx is an answer like any other). Without `allowPrivate`
+ * the connection resolves the host through publicAddressLookup, so it goes
+ * only to an address checked to be public, whatever the name answered to the
+ * check before it. node:http rather than fetch: fetch (Node's bundled undici)
+ * takes its own lookup only through a dispatcher of the undici package, one
+ * more dependency for what `lookup` does here.
+ */
+export function postWebhook(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  options: { timeoutMs: number; allowPrivate: boolean },
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const request = (target.protocol === "https:" ? https : http).request(
+      target,
+      {
+        method: "POST",
+        headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
+        signal: AbortSignal.timeout(options.timeoutMs),
+        ...(options.allowPrivate ? {} : { lookup: publicAddressLookup }),
+      },
+      (response) => {
+        // The answer's body is not needed; reading it frees the connection.
+        response.resume();
+        response.once("end", () => resolve(response.statusCode ?? 0));
+        response.once("error", reject);
+      },
+    );
+    request.once("error", reject);
+    request.end(body);
+  });
 }

@@ -7,8 +7,13 @@ import { engines, migratedDb } from "../../../packages/store/src/engines.test-he
 import { buildApp } from "./app.js";
 import { sha256Hex } from "./auth.js";
 import { platform, TEST_KEY } from "./test-app.test-helper.js";
-import { deliverDueWebhooks, verifyWebhook } from "./webhook-delivery.js";
-import { isPrivateAddress, webhookTargetRefusal } from "./webhook-target.js";
+import { deliverDueWebhooks, postWebhook, verifyWebhook } from "./webhook-delivery.js";
+import {
+  isPrivateAddress,
+  PRIVATE_ADDRESS_REFUSED,
+  publicAddressLookup,
+  webhookTargetRefusal,
+} from "./webhook-target.js";
 
 describe("sealed secrets", () => {
   const key = randomBytes(32);
@@ -132,6 +137,62 @@ describe("webhook targets (SSRF)", () => {
       /LEAKGUARD_WEBHOOK_ALLOW_PRIVATE/,
     );
     expect(await webhookTargetRefusal("http://127.0.0.1:8080/x", true)).toBeNull();
+  });
+
+  // DNS rebinding: a name that answers a public address to the check before a send and a private one to the
+  // connection. The connection resolves the name itself and refuses what it resolved to, so a name that
+  // resolves inside the network when connecting ("localhost", a real name on this machine) reaches no one.
+  it("are refused by the connection itself when the name resolves inside the network then", async () => {
+    let received = 0;
+    const receiver = createServer((req, res) => {
+      received++;
+      req.resume();
+      res.statusCode = 204;
+      res.end();
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    const port = (receiver.address() as AddressInfo).port;
+    try {
+      const post = (allowPrivate: boolean) =>
+        postWebhook(`http://localhost:${port}/hooks`, { "content-type": "application/json" }, "{}", {
+          timeoutMs: 5_000,
+          allowPrivate,
+        });
+      const refused = await post(false).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(refused).toMatchObject({ code: PRIVATE_ADDRESS_REFUSED });
+      expect(refused instanceof Error ? refused.message : "").toMatch(
+        /localhost resolved to a private, loopback .*\((127\.0\.0\.1|::1)\)/,
+      );
+      expect(received).toBe(0);
+      // Allowed (a receiver on a private network, these tests), the same post is delivered.
+      expect(await post(true)).toBe(204);
+      expect(received).toBe(1);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+  });
+
+  it("resolve for the connection to the addresses they were checked at, one or all as asked", async () => {
+    const resolved = (all: boolean) =>
+      new Promise<unknown>((resolve, reject) =>
+        publicAddressLookup("localhost", { all }, (error, address, family) =>
+          error === null ? resolve({ address, family }) : reject(error),
+        ),
+      );
+    // localhost resolves inside the network whichever way it is asked.
+    await expect(resolved(true)).rejects.toMatchObject({ code: PRIVATE_ADDRESS_REFUSED });
+    await expect(resolved(false)).rejects.toMatchObject({ code: PRIVATE_ADDRESS_REFUSED });
+    // A name that does not resolve fails as the resolver says.
+    await expect(
+      new Promise((resolve, reject) =>
+        publicAddressLookup("no-such-host.invalid", {}, (error, address) =>
+          error === null ? resolve(address) : reject(error),
+        ),
+      ),
+    ).rejects.toMatchObject({ code: "ENOTFOUND" });
   });
 });
 

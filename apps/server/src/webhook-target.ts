@@ -1,5 +1,6 @@
+import { lookup as lookupOnce } from "node:dns";
 import { lookup } from "node:dns/promises";
-import { BlockList, isIP } from "node:net";
+import { BlockList, isIP, type LookupFunction } from "node:net";
 
 /**
  * Webhook URLs must not reach inside the network the server runs in (SSRF):
@@ -8,8 +9,10 @@ import { BlockList, isIP } from "node:net";
  * reserved address. LEAKGUARD_WEBHOOK_ALLOW_PRIVATE=1 lifts this for
  * receivers on a private network, and for tests whose receiver is on loopback.
  * The check runs when an endpoint is added and again before every send (a
- * name may resolve elsewhere later); a name that changes between that check
- * and the connection (DNS rebinding within one send) is not caught.
+ * name may resolve elsewhere later), and the connection itself resolves the
+ * name through `publicAddressLookup`, so what it connects to is what was
+ * checked: a name answering a public address to the check and a private one
+ * to the connection a moment later (DNS rebinding) is refused there.
  */
 const blocked = new BlockList();
 for (const [net, bits] of [
@@ -67,3 +70,37 @@ export async function webhookTargetRefusal(url: string, allowPrivate: boolean): 
     ? null
     : `the host ${host} is a private, loopback or link-local address (${inside}); webhooks go to public receivers (LEAKGUARD_WEBHOOK_ALLOW_PRIVATE=1 lifts this)`;
 }
+
+/** Why a connection was refused by publicAddressLookup (the error's `code`). */
+export const PRIVATE_ADDRESS_REFUSED = "ERR_LEAKGUARD_PRIVATE_ADDRESS";
+
+/**
+ * The lookup a webhook's connection makes (`lookup` of http.request, passed on
+ * to net.connect): the name is resolved once, every address it resolves to is
+ * checked, and the connection goes to an address that was checked. A name with
+ * any internal address is refused, as webhookTargetRefusal refuses it. An IP
+ * literal is never looked up; webhookTargetRefusal checks those.
+ */
+export const publicAddressLookup: LookupFunction = (hostname, options, callback) => {
+  lookupOnce(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error !== null) return callback(error, "", 0);
+    const inside = addresses.find((a) => isPrivateAddress(a.address));
+    const first = addresses[0];
+    if (inside !== undefined || first === undefined)
+      return callback(
+        Object.assign(
+          new Error(
+            inside === undefined
+              ? `the host ${hostname} resolved to no address`
+              : `the host ${hostname} resolved to a private, loopback or link-local address (${inside.address}) when connecting; webhooks go to public receivers (LEAKGUARD_WEBHOOK_ALLOW_PRIVATE=1 lifts this)`,
+          ),
+          { code: PRIVATE_ADDRESS_REFUSED },
+        ),
+        "",
+        0,
+      );
+    // net.connect asks for every address when it tries the families in turn (autoSelectFamily), one otherwise.
+    if (options.all === true) callback(null, addresses);
+    else callback(null, first.address, first.family);
+  });
+};
