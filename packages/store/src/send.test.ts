@@ -134,3 +134,92 @@ describe.each(engines)("a send's writes on $name", ({ open }) => {
     expect((await shared("sw_c3"))[0]?.messageId).toBe("sw_h2");
   });
 });
+
+// A message whose place in the conversation is taken while it is screened is screened again after the new
+// message; one that keeps losing it gives up. PGlite runs one statement at a time in the order asked (a query
+// waits for an open transaction), so a message stored by "another process" from inside the screening lands
+// before this send's own write, every time: on a server the same race is a matter of timing.
+describe("a send whose place is taken while it is screened, on pglite", () => {
+  const [embedded] = engines;
+  if (embedded === undefined) throw new Error("PGlite is always among the engines");
+  const dbOf = migratedDb(embedded.open);
+  const person = (id: string, role: "client" | "freelancer") =>
+    createAccount(dbOf(), id, { role, displayName: id, country: "US", locale: "en-US" });
+
+  /** Sends `text`; during each of its first `taken` screenings another message of the pair is stored first. */
+  const sendWhileTaken = async (id: string, from: string, to: string, text: string, taken: number) => {
+    const seen: string[][] = [];
+    const others: Promise<unknown>[] = [];
+    const sent = await sendMessage(
+      dbOf(),
+      { id, senderId: from, recipientId: to, text },
+      at(10),
+      (context: MessageContext) => {
+        seen.push(context.recent.map((m) => m.text));
+        if (seen.length <= taken) {
+          // Asked now, before this screening returns: it runs before the send's own write.
+          others.push(
+            dbOf().query(
+              `INSERT INTO messages (id, relationship_id, sender_id, text, sent_at, verdict, delivery, shown_text, stage, scan, seq)
+               SELECT $1, $2, $3, $4, $5, 'allow', 'delivered', $4, 'pre_contract', 'null'::jsonb, MAX(seq) + 1
+               FROM messages WHERE relationship_id = $2`,
+              [`${id}_other_${seen.length}`, context.pair.id, to, `other ${seen.length}`, at(10)],
+            ),
+          );
+        }
+        return screened(text)();
+      },
+    );
+    await Promise.all(others);
+    return { sent, seen };
+  };
+
+  it("gives up after ten places taken: conversation_busy, nothing of it stored, the others all kept", async () => {
+    await person("sb_c1", "client");
+    await person("sb_f1", "freelancer");
+    const first = await sendMessage(
+      dbOf(),
+      { id: "sb_first", senderId: "sb_c1", recipientId: "sb_f1", text: "hello" },
+      at(0),
+      screened("hello"),
+    );
+    const pairId = first.ok && first.value.kind === "stored" ? first.value.message.relationshipId : "";
+    const { sent, seen } = await sendWhileTaken("sb_busy", "sb_f1", "sb_c1", "mine", 10);
+    expect(sent).toMatchObject({ ok: false, code: "conversation_busy" });
+    expect(seen).toHaveLength(10);
+    const conversation = await messagesOf(dbOf(), pairId);
+    expect(conversation.map((m) => m.text)).toEqual([
+      "hello",
+      ...Array.from({ length: 10 }, (_, i) => `other ${i + 1}`),
+    ]);
+    expect(await auditLogOf(dbOf(), { subjectId: "sb_f1" })).toEqual([]);
+  });
+
+  it("stores the message after fewer places taken, screened after every message stored before it", async () => {
+    await person("sb_c2", "client");
+    await person("sb_f2", "freelancer");
+    await sendMessage(
+      dbOf(),
+      { id: "sb_first2", senderId: "sb_c2", recipientId: "sb_f2", text: "hello" },
+      at(0),
+      screened("hello"),
+    );
+    const { sent, seen } = await sendWhileTaken("sb_late", "sb_f2", "sb_c2", "mine", 3);
+    expect(sent).toMatchObject({ ok: true, value: { kind: "stored", message: { id: "sb_late" } } });
+    expect(seen).toEqual([
+      ["hello"],
+      ["hello", "other 1"],
+      ["hello", "other 1", "other 2"],
+      ["hello", "other 1", "other 2", "other 3"],
+    ]);
+    const stored = sent.ok && sent.value.kind === "stored" ? sent.value.message.relationshipId : "";
+    expect((await messagesOf(dbOf(), stored)).map((m) => m.text)).toEqual([
+      "hello",
+      "other 1",
+      "other 2",
+      "other 3",
+      "mine",
+    ]);
+    expect(await auditLogOf(dbOf(), { subjectId: "sb_f2" })).toHaveLength(1);
+  });
+});
