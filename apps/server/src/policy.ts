@@ -1,5 +1,5 @@
 import type { EnforcedRule } from "@leakguard/detect";
-import { POLICY_TEXT } from "@leakguard/trust";
+import { policyWordsFor } from "@leakguard/trust";
 import { z } from "zod";
 import { errors, type RouteDeps, type ZodApp } from "./http.js";
 
@@ -31,6 +31,7 @@ const PolicyValue = z.object({
 /** The policy the server screens with, raw (for the engine) and in words (for people). */
 export function policyRoutes(r: ZodApp, deps: RouteDeps): void {
   const months = deps.config.relationship.offPlatformWindowMonths;
+  const words = policyWordsFor(months);
   // The live policy: LEAKGUARD_POLICY_FILE's, else the default.
   const live = deps.policy;
   r.get(
@@ -66,7 +67,7 @@ export function policyRoutes(r: ZodApp, deps: RouteDeps): void {
         policy: live,
         rules: ENFORCED.map((id) => ({
           id,
-          forbids: POLICY_TEXT[id],
+          forbids: words[id],
           actions: {
             pre_contract: live.rules[id].pre_contract,
             contract_active: live.rules[id].contract_active,

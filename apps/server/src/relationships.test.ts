@@ -7,7 +7,7 @@ import { buildApp } from "./app.js";
 import { sha256Hex } from "./auth.js";
 import { parseConfig } from "./config.js";
 import type { ErrorBody } from "./errors.js";
-import { as, TEST_KEY, testApp } from "./test-app.test-helper.js";
+import { as, platform, TEST_KEY, testApp } from "./test-app.test-helper.js";
 
 const USD = "USD" as Currency;
 
@@ -148,5 +148,65 @@ describe.each(engines)("relationships and money over HTTP on $name", ({ open }) 
     const priced = await configured.inject({ url: `/v1/relationships/${pair}`, headers: as("cli_e") });
     // 88.00 x 2,080 x 13.5% = 24,710.40 USD.
     expect(priced.json<{ conversionFee: { amount: string } }>().conversionFee.amount).toBe("2471040");
+  });
+});
+
+describe.each(engines)("a marketplace with its own off-platform window, on $name", ({ open }) => {
+  const db = migratedDb(open);
+  it("quotes its window, not the default's, in explanations, the policy and the pair", async () => {
+    const parsed = parseConfig({ LEAKGUARD_MARKETPLACE: '{"relationship":{"offPlatformWindowMonths":12}}' });
+    if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+    const app = await buildApp({
+      db: db(),
+      apiKeyHashes: [sha256Hex(TEST_KEY)],
+      now: () => new Date("2026-11-26T15:00:00Z"),
+      marketplace: parsed.config.marketplace,
+    });
+    for (const [id, role] of [
+      ["cli_w", "client"],
+      ["fre_w", "freelancer"],
+    ] as const) {
+      const created = await app.inject({
+        method: "POST",
+        url: "/v1/accounts",
+        headers: platform,
+        payload: { id, role, displayName: id, country: "US", locale: "en-US" },
+      });
+      expect(created.statusCode).toBe(201);
+    }
+    const hello = await app.inject({
+      method: "POST",
+      url: "/v1/messages",
+      headers: as("cli_w"),
+      payload: { recipientId: "fre_w", text: "Hello, thanks for applying" },
+    });
+    expect(hello.statusCode).toBe(201);
+    const held = await app.inject({
+      method: "POST",
+      url: "/v1/messages",
+      headers: as("fre_w"),
+      payload: { recipientId: "cli_w", text: "pay me on paypal instead, skip the fee" },
+    });
+    expect(held.statusCode).toBe(201);
+    const explanations = held.json<{ explanations: { rule: string; message: string }[] }>().explanations;
+    expect(explanations.find((e) => e.rule === "P1")?.message).toMatch(/not allowed for 12 months after/);
+    const check = await app.inject({
+      method: "POST",
+      url: "/v1/messages/check",
+      headers: as("fre_w"),
+      payload: { recipientId: "cli_w", text: "pay me on paypal instead" },
+    });
+    expect(JSON.stringify(check.json())).toMatch(/not allowed for 12 months after/);
+    const policy = await app.inject({ url: "/v1/policy", headers: as("fre_w") });
+    const body = policy.json<{ rules: { id: string; forbids: string }[]; pairStates: { state: string }[] }>();
+    expect(body.rules.find((r) => r.id === "P1")?.forbids).toMatch(/for 12 months after/);
+    expect(body.pairStates[0]?.state).toMatch(/12 months/);
+    const pairId = hello.json<{ relationshipId: string }>().relationshipId;
+    const pair = await app.inject({ url: `/v1/relationships/${pairId}`, headers: as("cli_w") });
+    expect(pair.json()).toMatchObject({
+      offPlatformWindowMonths: 12,
+      offPlatformWindowEndsAt: "2027-11-26T15:00:00.000Z",
+    });
+    expect(JSON.stringify([explanations, check.json(), body])).not.toMatch(/24 months/);
   });
 });

@@ -19,6 +19,10 @@ const RelationshipSchema = z.object({
   freelancerId: z.string(),
   identifiedAt: z.string(),
   offPlatformWindowEndsAt: z.string().describe("until then, paying outside the platform breaks the policy"),
+  offPlatformWindowMonths: z
+    .number()
+    .int()
+    .describe("how long the window lasts from first contact, in months (the marketplace's setting)"),
   converted: z.boolean().describe("the conversion fee is paid: the pair may work and pay outside"),
   offPlatformPaymentAllowed: z
     .boolean()
@@ -59,6 +63,7 @@ export function relationshipRoutes(r: ZodApp, deps: RouteDeps): void {
         freelancerId: pair.freelancerId,
         identifiedAt: pair.identifiedAt.toISOString(),
         offPlatformWindowEndsAt: offPlatformWindowEnd(pair.identifiedAt, config).toISOString(),
+        offPlatformWindowMonths: config.relationship.offPlatformWindowMonths,
         converted: pair.conversionPaidAt !== undefined,
         offPlatformPaymentAllowed: !inOffPlatformWindow(pair, now(), config),
         conversionFee: fee.ok

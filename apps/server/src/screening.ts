@@ -61,6 +61,7 @@ export function screening(
     const state: PairState = {
       stage: stageOf(contracts),
       inOffPlatformWindow: inOffPlatformWindow(pair, now, config),
+      windowMonths: config.relationship.offPlatformWindowMonths,
       converted: pair.conversionPaidAt !== undefined,
     };
     const { stage, inOffPlatformWindow: inWindow, converted } = state;

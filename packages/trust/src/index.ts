@@ -11,8 +11,8 @@ export {
   type Judgement,
   judgeInConversation,
   type PairState,
-  POLICY_TEXT,
   policyForPair,
+  policyWordsFor,
   type SendDecision,
   stageOf,
 } from "./send.js";

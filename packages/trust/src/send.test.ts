@@ -6,6 +6,7 @@ import {
   judgeInConversation,
   type PairState,
   policyForPair,
+  policyWordsFor,
   stageOf,
 } from "./send.js";
 
@@ -67,16 +68,19 @@ describe("the policy of a pair", () => {
 describe("what happens to a sent message", () => {
   it("maps each verdict to its delivery, shows masked text, and quotes the policy", () => {
     const text = "mail me at dana.k@gmail.com";
-    const masked = decideSend(scan(text, { stage: "pre_contract" }), text);
+    const words = policyWordsFor(24);
+    const masked = decideSend(scan(text, { stage: "pre_contract" }), text, words);
     expect(masked).toMatchObject({ verdict: "mask", delivery: "deliver" });
     expect(masked.shownText).not.toContain("dana.k");
     expect(masked.explanations[0]?.message).toMatch(/^Sharing direct contact details/);
     const held = decideSend(
       scan("pay me on paypal instead", { stage: "pre_contract" }),
       "pay me on paypal instead",
+      words,
     );
     expect(held).toMatchObject({ verdict: "hold", delivery: "hold" });
-    const plain = decideSend(scan("see you tomorrow", { stage: "pre_contract" }), "see you tomorrow");
+    expect(held.explanations[0]?.message).toMatch(/not allowed for 24 months after you first met here/);
+    const plain = decideSend(scan("see you tomorrow", { stage: "pre_contract" }), "see you tomorrow", words);
     expect(plain).toEqual({
       verdict: "allow",
       delivery: "deliver",
@@ -84,10 +88,31 @@ describe("what happens to a sent message", () => {
       explanations: [],
     });
   });
+
+  it("quotes the window the marketplace enforces, not the default's", () => {
+    const pair = (windowMonths: number): PairState => ({
+      stage: "pre_contract",
+      inOffPlatformWindow: true,
+      converted: false,
+      windowMonths,
+    });
+    const message = { senderId: "c", text: "pay me on paypal instead" };
+    const quoted = (windowMonths: number) =>
+      judgeInConversation(DEFAULT_POLICY, pair(windowMonths), message, []).decision.explanations[0]?.message;
+    expect(quoted(12)).toMatch(/not allowed for 12 months after you first met here/);
+    expect(quoted(1)).toMatch(/not allowed for 1 month after you first met here/);
+    expect(quoted(24)).toMatch(/not allowed for 24 months after you first met here/);
+    expect(policyWordsFor(12).C1).toBe(policyWordsFor(24).C1);
+  });
 });
 
 describe("judging texts against a conversation read once", () => {
-  const open: PairState = { stage: "pre_contract", inOffPlatformWindow: true, converted: false };
+  const open: PairState = {
+    stage: "pre_contract",
+    inOffPlatformWindow: true,
+    converted: false,
+    windowMonths: 24,
+  };
   const recent = [
     { senderId: "c", text: "what's the best way to reach you?" },
     { senderId: "f", text: "917" },

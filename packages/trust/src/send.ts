@@ -22,8 +22,10 @@ import {
 export interface PairState {
   /** At least one active contract between the two. */
   stage: Stage;
-  /** Within 24 months (configurable) of first contact, and not converted. */
+  /** Within the off-platform window (24 months from first contact by default, configurable), and not converted. */
   inOffPlatformWindow: boolean;
+  /** How long the window lasts, in months from first contact: the policy's words quote it to the sender. */
+  windowMonths: number;
   /** The client paid the conversion fee: the pair may work and pay outside. */
   converted: boolean;
 }
@@ -58,7 +60,7 @@ const derived = new WeakMap<Policy, Map<string, Policy>>();
  * window has passed, payment outside (P1, P2) is no longer a violation;
  * sharing contacts before a contract (C1, C2) still is.
  */
-export function policyForPair(base: Policy, pair: PairState): Policy {
+export function policyForPair(base: Policy, pair: Omit<PairState, "windowMonths">): Policy {
   if (!pair.converted && pair.inOffPlatformWindow) return base;
   const state = pair.converted ? "converted" : "window_ended";
   // Resolved (validated and frozen) once per base policy and state, not on every message sent.
@@ -93,13 +95,27 @@ export interface SendDecision {
   explanations: Explanation[];
 }
 
-/** The policy's words, quoted to the sender (docs/default-policy.md). */
-export const POLICY_TEXT: Readonly<Record<EnforcedRule, string>> = {
-  P1: "Asking for, offering or agreeing to payment outside the platform is not allowed for 24 months after you first met here: payments made here are the ones we can protect.",
-  P2: "Proposing to end, refund or close a contract and continue outside, or to split work so part is paid outside, is not allowed.",
-  C1: "Sharing direct contact details (email address, phone number, messaging-app handle or link, social profile) is not allowed before a contract starts.",
-  C2: "Asking for someone's direct contact details, or proposing to move the conversation to another channel, is not allowed before a contract starts.",
-};
+const policyWords = new Map<number, Readonly<Record<EnforcedRule, string>>>();
+
+/**
+ * The policy's words, quoted to the sender (docs/default-policy.md), for a
+ * marketplace whose off-platform window lasts `windowMonths` months from first
+ * contact (`relationship.offPlatformWindowMonths`): the words name the window
+ * the marketplace enforces, not the default's.
+ */
+export function policyWordsFor(windowMonths: number): Readonly<Record<EnforcedRule, string>> {
+  const known = policyWords.get(windowMonths);
+  if (known !== undefined) return known;
+  const words = Object.freeze({
+    P1: `Asking for, offering or agreeing to payment outside the platform is not allowed for ${windowMonths} ${windowMonths === 1 ? "month" : "months"} after you first met here: payments made here are the ones we can protect.`,
+    P2: "Proposing to end, refund or close a contract and continue outside, or to split work so part is paid outside, is not allowed.",
+    C1: "Sharing direct contact details (email address, phone number, messaging-app handle or link, social profile) is not allowed before a contract starts.",
+    C2: "Asking for someone's direct contact details, or proposing to move the conversation to another channel, is not allowed before a contract starts.",
+  });
+  // A marketplace has one window; the bound only keeps a caller passing many from growing the map.
+  if (policyWords.size < 64) policyWords.set(windowMonths, words);
+  return words;
+}
 
 const OUTCOME: Record<Exclude<Verdict, "allow">, string> = {
   nudge: "Please check your message before you send it; you may edit it or send it anyway.",
@@ -109,7 +125,12 @@ const OUTCOME: Record<Exclude<Verdict, "allow">, string> = {
 
 const ENFORCED: ReadonlySet<RuleId> = new Set(["P1", "P2", "C1", "C2"]);
 
-export function decideSend(scan: ScanResult, text: string): SendDecision {
+/** `words`: the policy's words as the marketplace enforces it (policyWordsFor). */
+export function decideSend(
+  scan: ScanResult,
+  text: string,
+  words: Readonly<Record<EnforcedRule, string>>,
+): SendDecision {
   const delivery: Delivery =
     scan.verdict === "hold" ? "hold" : scan.verdict === "nudge" ? "confirm" : "deliver";
   const shownText = scan.verdict === "mask" ? scan.masked : text;
@@ -120,7 +141,7 @@ export function decideSend(scan: ScanResult, text: string): SendDecision {
   ) as EnforcedRule[];
   const explanations: Explanation[] = rules.map((rule) => ({
     rule,
-    message: `${POLICY_TEXT[rule]} ${outcome}`,
+    message: `${words[rule]} ${outcome}`,
   }));
   // A scan that failed closed has no findings: say so rather than nothing.
   if (explanations.length === 0)
@@ -188,7 +209,7 @@ export function judgeInConversation(
       [...recent, { senderId: message.senderId, text: message.text }],
       scanner,
     );
-  return { policy, result, decision: decideSend(result, message.text) };
+  return { policy, result, decision: decideSend(result, message.text, policyWordsFor(pair.windowMonths)) };
 }
 
 /**

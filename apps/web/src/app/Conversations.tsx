@@ -1,7 +1,7 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { ApiError, type Client, newKey, type Session } from "../shared/api.js";
 import { useLoad } from "../shared/hooks.js";
-import { judgeDraft, type LiveVerdict, type PairFacts } from "./live.js";
+import { DEFAULT_WINDOW_MONTHS, judgeDraft, type LiveVerdict, type PairFacts } from "./live.js";
 
 interface Pair {
   id: string;
@@ -144,6 +144,7 @@ export function Conversation({
             freelancerId: string;
             converted: boolean;
             offPlatformWindowEndsAt: string;
+            offPlatformWindowMonths: number;
           }>(`/v1/relationships/${encodeURIComponent(pairId)}`),
     [pairId],
   );
@@ -186,8 +187,11 @@ export function Conversation({
             ended: k.endedAt !== undefined,
           })),
         converted: pair.data?.converted ?? false,
+        // A pair not formed yet (its first message) is judged as the default window has it; the server's
+        // answer to the send quotes the marketplace's own.
         offPlatformWindowEndsAt:
           pair.data?.offPlatformWindowEndsAt ?? new Date(Date.now() + 730 * 86_400_000).toISOString(),
+        offPlatformWindowMonths: pair.data?.offPlatformWindowMonths ?? DEFAULT_WINDOW_MONTHS,
         recent: (messages.data?.messages ?? [])
           .slice(-20)
           .map((m) => ({ senderId: m.senderId, text: m.text })),

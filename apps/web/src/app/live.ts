@@ -1,11 +1,16 @@
 import { DEFAULT_POLICY } from "@leakguard/detect";
 import { type ContractState, type Explanation, judgeInConversation, stageOf } from "@leakguard/trust";
 
+/** The default marketplace's window (packages/domain's DEFAULT_CONFIG), for a pair the server has not described yet. */
+export const DEFAULT_WINDOW_MONTHS = 24;
+
 /** What the browser knows of a pair: enough to judge a draft the way the server will. */
 export interface PairFacts {
   contracts: ContractState[];
   converted: boolean;
   offPlatformWindowEndsAt: string;
+  /** How long the window lasts from first contact (the marketplace's setting): the reminder quotes it. */
+  offPlatformWindowMonths: number;
   /** The conversation so far as this user sees it, oldest first. */
   recent: { senderId: string; text: string }[];
 }
@@ -27,6 +32,7 @@ export function judgeDraft(senderId: string, text: string, pair: PairFacts, now:
     stage: stageOf(pair.contracts),
     inOffPlatformWindow: now.getTime() < Date.parse(pair.offPlatformWindowEndsAt),
     converted: pair.converted,
+    windowMonths: pair.offPlatformWindowMonths,
   };
   const { decision } = judgeInConversation(DEFAULT_POLICY, state, { senderId, text }, pair.recent);
   return { verdict: decision.verdict, explanations: decision.explanations, shownText: decision.shownText };
