@@ -7,6 +7,7 @@ import { endContract } from "./contract-end.js";
 import { actOnCase } from "./enforcement.js";
 import { engines, migratedDb } from "./engines.test-helper.js";
 import { createHourlyContract, logSegment } from "./hourly.js";
+import { issueWeeklyInvoices } from "./invoices.js";
 import { runDueJobs } from "./jobs.js";
 import { type Screening, sendMessage } from "./messages.js";
 import { actOnMilestone, createFixedPriceContract } from "./milestones.js";
@@ -236,6 +237,17 @@ describe.each(engines)("ending a contract, and the signal it may raise, on $name
       [contract, week1],
     );
     expect(billed.rows[0]?.billed).toBe("2000");
+    // No invoice for a week that began after the end: the contract ran no more, so there is nothing to bill.
+    const weeks = await dbOf().query<{ week_start: Date }>(
+      "SELECT week_start FROM weekly_invoices WHERE contract_id = $1 ORDER BY week_start",
+      [contract],
+    );
+    expect(weeks.rows.map((r) => new Date(r.week_start).toISOString())).toEqual([week1.toISOString()]);
+    expect(
+      await issueWeeklyInvoices(dbOf(), hours(addDays(week1, 21), 12)).then((issued) =>
+        issued.filter((i) => i.contractId === contract),
+      ),
+    ).toEqual([]);
   });
 
   it("is recorded when a removal ends the contract, about the detail's sender on either side", async () => {

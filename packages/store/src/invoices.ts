@@ -81,8 +81,10 @@ export type InvoiceActCode =
 
 /**
  * Issues every invoice owed at `now`, once, charging the client in the same
- * transaction: the week before for every hourly contract (Monday from the
- * configured hour), and any earlier week with logged time and no invoice (the
+ * transaction: the week before for every hourly contract that had not ended
+ * before that week began (Monday from the configured hour; an ended contract
+ * logs no more time, so a later week would be an empty invoice), and any
+ * earlier week with logged time and no invoice (the
  * clock was down across a Monday), whose dispute window then runs from now.
  * The invoice's key is the contract and the week, and the contract's terms
  * row is locked while the week's time is read, so a second worker issues
@@ -103,7 +105,9 @@ export async function issueWeeklyInvoices(
   const owed = (
     await db.query<{ contract_id: string; week_start: Date }>(
       `SELECT contract_id, week_start FROM (
-         SELECT h.contract_id, $1::timestamptz AS week_start FROM hourly_terms h WHERE $1::timestamptz < $2::timestamptz
+         SELECT h.contract_id, $1::timestamptz AS week_start
+         FROM hourly_terms h JOIN contracts c ON c.id = h.contract_id
+         WHERE $1::timestamptz < $2::timestamptz AND (c.ended_at IS NULL OR c.ended_at > $1::timestamptz)
          UNION
          SELECT DISTINCT s.contract_id, (date_trunc('week', s.starts_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS week_start
          FROM time_segments s WHERE s.starts_at < $2
